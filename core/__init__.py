@@ -1,0 +1,1 @@
+"""Bedrock Streaming Lab's core: everything that is not Streamlit, usable from the CLI and tests."""

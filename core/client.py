@@ -1,0 +1,66 @@
+"""boto3 clients for the chosen backend: the embedded emulator (default) or real AWS.
+
+The `aws` backend uses the standard boto3 configuration only: the credential chain, `AWS_PROFILE`,
+`AWS_REGION` / `AWS_DEFAULT_REGION`, `~/.aws/config`, and `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, which
+boto3 honours by itself and this module never overrides.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from .emulator import EmbeddedEmulator, start_embedded
+
+BACKENDS = ("emulator", "aws")
+DEFAULT_READ_TIMEOUT_S = 300.0
+DEFAULT_CONNECT_TIMEOUT_S = 10.0
+DEFAULT_MAX_ATTEMPTS = 3
+EMULATOR_REGION = "us-east-1"
+
+_lock = threading.Lock()
+_shared: EmbeddedEmulator | None = None
+
+
+def default_backend() -> str:
+    backend = os.environ.get("BEDROCK_BACKEND", "emulator").strip().lower()
+    if backend not in BACKENDS:
+        raise ValueError(f"BEDROCK_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    return backend
+
+
+def shared_emulator() -> EmbeddedEmulator:
+    """The one embedded emulator of this process, started on first use on a free loopback port.
+
+    `BEDROCK_EMULATOR_TIME_SCALE` (default 1, the real profiles) and `BEDROCK_EMULATOR_SEED` set it up.
+    """
+    global _shared
+    with _lock:
+        if _shared is None or not _shared.running:
+            _shared = start_embedded(time_scale=float(os.environ.get("BEDROCK_EMULATOR_TIME_SCALE", "1")),
+                                     seed=int(os.environ.get("BEDROCK_EMULATOR_SEED", "0")))
+        return _shared
+
+
+def botocore_config(*, max_attempts: int = DEFAULT_MAX_ATTEMPTS, read_timeout_s: float = DEFAULT_READ_TIMEOUT_S,
+                    connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> Config:
+    """Standard retries counted as total attempts, and a read timeout long enough for slow models."""
+    return Config(retries={"mode": "standard", "total_max_attempts": max_attempts},
+                  read_timeout=read_timeout_s, connect_timeout=connect_timeout_s)
+
+
+def make_client(service: str, backend: str = "emulator", *, region: str | None = None, profile: str | None = None,
+                config: Config | None = None) -> Any:
+    """A boto3 client for `bedrock-runtime` or `bedrock` on the given backend."""
+    config = config or botocore_config()
+    if backend == "emulator":
+        return boto3.client(service, endpoint_url=shared_emulator().url, region_name=region or EMULATOR_REGION,
+                            aws_access_key_id="emulator", aws_secret_access_key="emulator", config=config)
+    if backend == "aws":
+        session = boto3.Session(profile_name=profile, region_name=region)
+        return session.client(service, config=config)
+    raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")

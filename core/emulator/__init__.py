@@ -1,0 +1,101 @@
+"""The embedded Bedrock Runtime emulator: a real HTTP server on loopback that boto3 talks to unchanged.
+
+    >>> emulator = start_embedded(time_scale=0)
+    >>> client = boto3.client("bedrock-runtime", endpoint_url=emulator.url, region_name="us-east-1",
+    ...                       aws_access_key_id="x", aws_secret_access_key="x")
+    >>> emulator.stop()
+
+It imports nothing from the client side of this project (`core.providers` and friends), so the two
+sides cannot share a misunderstanding of the wire format.
+"""
+
+from __future__ import annotations
+
+import atexit
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import uvicorn
+
+from .faults import Fault, parse_fault
+from .server import Emulator, EmulatorState
+
+__all__ = ["EmbeddedEmulator", "Emulator", "EmulatorState", "Fault", "parse_fault", "serve", "start_embedded"]
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def _server(app: Emulator, sock: socket.socket) -> uvicorn.Server:
+    config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False, server_header=False,
+                            backlog=2048, timeout_keep_alive=30)
+    return uvicorn.Server(config)
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+@dataclass
+class EmbeddedEmulator:
+    """A running emulator in a background thread of this process."""
+
+    url: str
+    state: EmulatorState
+    _server: uvicorn.Server
+    _thread: threading.Thread
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout_s)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+
+def _make_state(time_scale: float, seed: int, faults: Iterable[Fault]) -> EmulatorState:
+    state = EmulatorState(time_scale=time_scale, seed=seed)
+    for fault in faults:
+        state.faults.add(fault)
+    return state
+
+
+def start_embedded(*, host: str = "127.0.0.1", port: int = 0, time_scale: float = 1.0, seed: int = 0,
+                   faults: Iterable[Fault] = (), startup_timeout_s: float = 10.0) -> EmbeddedEmulator:
+    """Start the emulator on `host:port` (0 = a free port) in a daemon thread; stopped at exit."""
+    state = _make_state(time_scale, seed, faults)
+    sock = _bind(host, port)
+    server = _server(Emulator(state), sock)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="bedrock-emulator", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + startup_timeout_s
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the Bedrock emulator did not start")
+        time.sleep(0.01)
+    emulator = EmbeddedEmulator(_url(sock), state, server, thread)
+    atexit.register(emulator.stop)
+    return emulator
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 0, time_scale: float = 1.0, seed: int = 0,
+          faults: Iterable[Fault] = (), on_ready: Callable[[str], None] | None = None) -> None:
+    """Run the emulator in the foreground until interrupted (the `python -m core emulator` command)."""
+    sock = _bind(host, port)
+    server = _server(Emulator(_make_state(time_scale, seed, faults)), sock)
+    if on_ready is not None:
+        on_ready(_url(sock))
+    server.run(sockets=[sock])
+
+

@@ -1,0 +1,515 @@
+"""The emulator's HTTP side: a plain ASGI app speaking the Bedrock Runtime REST protocol.
+
+Routes (paths are split raw, then each segment is unquoted, because model ARNs carry `/` as %2F):
+
+    POST /model/{modelId}/invoke | invoke-with-response-stream | converse | converse-stream | count-tokens
+    GET  /foundation-models[/{id}]        GET /inference-profiles[/{id}]       (control plane)
+    GET|POST|DELETE /_emulator/faults     GET|POST /_emulator/config           POST|DELETE /_emulator/profiles
+    GET  /_emulator/health
+
+Every stream is a coroutine on one event loop (no thread per stream); frames are sent at absolute
+deadlines, so a slow loop delays a frame but never shifts the ones after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import json
+import logging
+import random
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+from urllib.parse import parse_qs, unquote
+
+from . import families, models, textgen, timing
+from .errors import INVALID_MODEL, NO_STREAMING, TOO_LONG, BedrockError, model_error, validation
+from .eventstream import encode_event, encode_exception
+from .faults import BEFORE, STREAM_EXCEPTIONS, Fault, FaultBook
+from .families import converse
+from .families.base import Frame, Prompt
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+ACCOUNT = "123456789012"
+_PADDING = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_FLUSH_BYTES = 32 * 1024
+_OPERATIONS = {
+    "invoke": ("invoke", False),
+    "invoke-with-response-stream": ("invoke", True),
+    "converse": ("converse", False),
+    "converse-stream": ("converse", True),
+}
+
+
+class ConnectionCut(Exception):
+    """Raised inside a response on purpose: uvicorn then drops the connection mid-body."""
+
+
+class _QuietCuts(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ConnectionCut))
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietCuts())
+
+
+@dataclass
+class EmulatorState:
+    """Settings and faults shared by every request of one emulator."""
+
+    time_scale: float = 1.0
+    seed: int = 0
+    faults: FaultBook = field(default_factory=FaultBook)
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seen: Counter[str] = field(default_factory=Counter)
+    active_streams: int = 0
+    requests: int = 0
+
+    def model(self, base: models.EmulatedModel) -> models.EmulatedModel:
+        override = self.overrides.get(base.model_id)
+        return models.with_latency(base, **override) if override else base
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
+def _json_reply(status: int, payload: Any, request_id: str, extra: list[tuple[bytes, bytes]] | None = None) -> Reply:
+    headers = [(b"content-type", b"application/json"), (b"x-amzn-requestid", request_id.encode())]
+    return Reply(status, json.dumps(payload).encode(), headers + (extra or []))
+
+
+def _error_reply(error: BedrockError, request_id: str) -> Reply:
+    kind = f"{error.code}:http://internal.amazon.com/coral/com.amazon.bedrock/".encode()
+    return _json_reply(error.status, {"message": error.message}, request_id, [(b"x-amzn-errortype", kind)])
+
+
+def _region(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"authorization" and b"Credential=" in value:
+            parts = value.split(b"Credential=", 1)[1].split(b",", 1)[0].split(b"/")
+            if len(parts) >= 3:
+                return parts[2].decode()
+    return "us-east-1"
+
+
+def _signed(scope: Scope) -> bool:
+    """Any SigV4 signature (any key) or bearer token is accepted; a request with neither is not."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return value.startswith(b"AWS4-HMAC-SHA256 ") or value.startswith(b"Bearer ")
+    return False
+
+
+def _segments(scope: Scope) -> list[str]:
+    raw = scope.get("raw_path") or scope["path"].encode()
+    return [unquote(s) for s in raw.decode("latin-1").split("?", 1)[0].strip("/").split("/")]
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+class Emulator:
+    """The ASGI application. `state` may be changed while it serves (control endpoints do)."""
+
+    def __init__(self, state: EmulatorState | None = None) -> None:
+        self.state = state or EmulatorState()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        request_id = str(uuid.uuid4())
+        body = await _read_body(receive)
+        segments = _segments(scope)
+        try:
+            if segments[0] == "_emulator":
+                reply = self._control(scope["method"], segments[1:], body, request_id)
+            elif not _signed(scope):
+                reply = _error_reply(BedrockError("MissingAuthenticationTokenException",
+                                                  "Missing Authentication Token"), request_id)
+            elif scope["method"] == "GET" and segments[0] in ("foundation-models", "inference-profiles"):
+                reply = self._catalog(segments, scope, request_id)
+            elif scope["method"] == "POST" and len(segments) == 3 and segments[0] == "model":
+                await self._invoke(segments[1], segments[2], body, started, request_id, receive, send)
+                return
+            else:
+                reply = _json_reply(404, {"message": "Not Found"}, request_id,
+                                    [(b"x-amzn-errortype", b"UnknownOperationException")])
+        except BedrockError as error:
+            reply = _error_reply(error, request_id)
+        await _send_reply(send, reply)
+
+    # -- inference ---------------------------------------------------------------------------
+
+    async def _invoke(self, model_ref: str, operation: str, body: bytes, started: float, request_id: str,
+                      receive: Receive, send: Send) -> None:
+        state = self.state
+        state.requests += 1
+        try:
+            if operation == "count-tokens":
+                await _send_reply(send, self._count_tokens(model_ref, body, request_id))
+                return
+            if operation not in _OPERATIONS:
+                raise BedrockError("ResourceNotFoundException", f"Unknown operation {operation}")
+            api, streaming = _OPERATIONS[operation]
+            model = self._resolve(model_ref)
+            fault = state.faults.take(model.model_id)
+            if fault is not None and not fault.during_stream:
+                code, message = BEFORE[fault.kind]
+                raise BedrockError(code, message)
+            if streaming and not model.streaming:
+                raise validation(NO_STREAMING)
+            prompt = self._parse(model, api, body)
+            if textgen.count_tokens(prompt.input_text) > model.context_tokens:
+                raise (model_error(TOO_LONG) if api == "converse" else validation(TOO_LONG))
+        except BedrockError as error:
+            await _send_reply(send, _error_reply(error, request_id))
+            return
+        run = _Run(state, model, api, prompt, body, started, request_id, fault)
+        if streaming:
+            state.active_streams += 1
+            try:
+                await run.stream(receive, send)
+            finally:
+                state.active_streams -= 1
+        else:
+            await run.respond(send)
+
+    def _resolve(self, model_ref: str) -> models.EmulatedModel:
+        resolved = models.resolve(model_ref)
+        if resolved is None:
+            raise validation(INVALID_MODEL)
+        if not resolved.via_profile and not resolved.model.on_demand:
+            raise validation(
+                f"Invocation of model ID {resolved.model.model_id} with on-demand throughput isn't supported. "
+                "Retry your request with the ID or ARN of an inference profile that contains this model.")
+        return self.state.model(resolved.model)
+
+    @staticmethod
+    def _parse(model: models.EmulatedModel, api: str, body: bytes) -> Prompt:
+        try:
+            payload = json.loads(body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise validation("Malformed input request, please reformat your input and try again.") from None
+        if api == "converse":
+            return converse.parse(payload, model)
+        return families.FAMILIES[model.family].parse(payload, model)
+
+    def _count_tokens(self, model_ref: str, body: bytes, request_id: str) -> Reply:
+        model = self._resolve(model_ref)
+        if not model.count_tokens:
+            raise validation("The provided model doesn't support counting tokens.")
+        try:
+            request = json.loads(body or b"{}").get("input", {})
+            if "invokeModel" in request:
+                inner = base64.b64decode(request["invokeModel"]["body"])
+                prompt = self._parse(model, "invoke", inner)
+            else:
+                prompt = self._parse(model, "converse", json.dumps(request.get("converse", {})).encode())
+        except (ValueError, KeyError, TypeError, binascii.Error):
+            raise validation("Malformed input request, please reformat your input and try again.") from None
+        return _json_reply(200, {"inputTokens": textgen.count_tokens(prompt.input_text)}, request_id)
+
+    # -- control plane -----------------------------------------------------------------------
+
+    def _catalog(self, segments: list[str], scope: Scope, request_id: str) -> Reply:
+        region = _region(scope)
+        if segments[0] == "foundation-models":
+            if len(segments) == 2:
+                resolved = models.resolve(segments[1])
+                if resolved is None:
+                    raise BedrockError("ResourceNotFoundException",
+                                       "Could not resolve the foundation model from the provided model identifier.")
+                return _json_reply(200, {"modelDetails": _summary(resolved.model, region)}, request_id)
+            query = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
+            listed = [_summary(m, region) for m in models.MODELS if _matches(m, query)]
+            return _json_reply(200, {"modelSummaries": listed}, request_id)
+        profiles = [_profile(m, geo, region) for m in models.MODELS if m.inference_profile
+                    for geo in models.PROFILE_PREFIXES]
+        if len(segments) == 2:
+            found = [p for p in profiles if segments[1] in (p["inferenceProfileId"], p["inferenceProfileArn"])]
+            if not found:
+                raise BedrockError("ResourceNotFoundException", "The specified inference profile was not found.")
+            return _json_reply(200, found[0], request_id)
+        return _json_reply(200, {"inferenceProfileSummaries": profiles}, request_id)
+
+    def _control(self, method: str, segments: list[str], body: bytes, request_id: str) -> Reply:
+        state = self.state
+        what = segments[0] if segments else "health"
+        try:
+            payload = json.loads(body) if body else {}
+            if what == "health":
+                return _json_reply(200, {"status": "ok", "models": len(models.MODELS),
+                                         "time_scale": state.time_scale, "seed": state.seed,
+                                         "active_streams": state.active_streams, "requests": state.requests},
+                                   request_id)
+            if what == "faults":
+                if method == "POST":
+                    fault = state.faults.add(Fault(**payload))
+                    return _json_reply(201, {"fault": fault.__dict__}, request_id)
+                if method == "DELETE":
+                    state.faults.clear()
+                return _json_reply(200, {"faults": state.faults.describe()}, request_id)
+            if what == "config":
+                if method == "POST":
+                    if "time_scale" in payload:
+                        state.time_scale = max(0.0, float(payload["time_scale"]))
+                    if "seed" in payload:
+                        state.seed = int(payload["seed"])
+                return _json_reply(200, {"time_scale": state.time_scale, "seed": state.seed}, request_id)
+            if what == "profiles":
+                if method == "DELETE":
+                    state.overrides.clear()
+                elif method == "POST":
+                    resolved = models.resolve(payload.pop("model_id", ""))
+                    if resolved is None:
+                        raise ValueError(INVALID_MODEL)
+                    if "chunk_tokens" in payload:
+                        payload["chunk_tokens"] = tuple(int(x) for x in payload["chunk_tokens"])
+                    models.with_latency(resolved.model, **payload)  # rejects unknown fields now
+                    state.overrides[resolved.model.model_id] = payload
+                return _json_reply(200, {"overrides": state.overrides}, request_id)
+        except (ValueError, TypeError) as problem:
+            return _json_reply(400, {"message": str(problem)}, request_id)
+        return _json_reply(404, {"message": f"no control endpoint {what!r}"}, request_id)
+
+
+def _matches(model: models.EmulatedModel, query: dict[str, str]) -> bool:
+    provider = query.get("byProvider")
+    if provider and provider.lower() not in (model.provider.lower(), model.model_id.split(".")[0]):
+        return False
+    if query.get("byOutputModality", "TEXT") != "TEXT":
+        return False
+    inference = query.get("byInferenceType")
+    return not inference or inference in model.inference_types
+
+
+def _summary(model: models.EmulatedModel, region: str) -> dict[str, Any]:
+    return {
+        "modelArn": f"arn:aws:bedrock:{region}::foundation-model/{model.model_id}",
+        "modelId": model.model_id, "modelName": model.name, "providerName": model.provider,
+        "inputModalities": ["TEXT"], "outputModalities": ["TEXT"],
+        "responseStreamingSupported": model.streaming, "customizationsSupported": [],
+        "inferenceTypesSupported": model.inference_types, "modelLifecycle": {"status": "ACTIVE"},
+    }
+
+
+def _profile(model: models.EmulatedModel, geo: str, region: str) -> dict[str, Any]:
+    profile_id = f"{geo}.{model.model_id}"
+    label = {"us": "US", "eu": "EU", "apac": "APAC", "global": "Global"}[geo]
+    return {
+        "inferenceProfileName": f"{label} {model.name}",
+        "description": f"Routes requests to {model.name} in {label} regions.",
+        "inferenceProfileArn": f"arn:aws:bedrock:{region}:{ACCOUNT}:inference-profile/{profile_id}",
+        "models": [{"modelArn": f"arn:aws:bedrock:{region}::foundation-model/{model.model_id}"}],
+        "inferenceProfileId": profile_id, "status": "ACTIVE", "type": "SYSTEM_DEFINED",
+    }
+
+
+async def _send_reply(send: Send, reply: Reply) -> None:
+    headers = reply.headers + [(b"content-length", str(len(reply.body)).encode())]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body})
+
+
+class _Run:
+    """One inference request after validation: its output, its timing, and how it goes on the wire."""
+
+    def __init__(self, state: EmulatorState, model: models.EmulatedModel, api: str, prompt: Prompt,
+                 body: bytes, started: float, request_id: str, fault: Fault | None) -> None:
+        self.model, self.api, self.prompt = model, api, prompt
+        self.started, self.request_id, self.fault = started, request_id, fault
+        self.time_scale = state.time_scale
+        digest = hashlib.blake2b(body, digest_size=8).hexdigest()
+        key = f"{model.model_id}:{api}:{digest}"
+        state.seen[key] += 1
+        self.rng = random.Random(textgen.stable_seed(state.seed, key, state.seen[key]))
+        self.gen = textgen.generate(
+            model_name=model.name, user_text=prompt.user_text, system=prompt.system, turn=prompt.turn,
+            max_tokens=prompt.max_tokens, stop_sequences=prompt.stop_sequences,
+            thinking_budget=prompt.thinking_budget, input_tokens=textgen.count_tokens(prompt.input_text),
+            seed=state.seed)
+        self.draw = timing.draw(model.latency, self.rng)
+        self.first_byte_ms: int | None = None
+
+    def _elapsed_ms(self) -> int:
+        return round((time.perf_counter() - self.started) * 1000)
+
+    async def _wait_until(self, seconds: float) -> None:
+        delay = self.started + seconds * self.time_scale - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    # -- sync --------------------------------------------------------------------------------
+
+    def _sync_payload(self) -> dict[str, Any]:
+        if self.api == "converse":
+            return converse.sync_body(self.gen, self._elapsed_ms())
+        return families.FAMILIES[self.model.family].sync_body(self.prompt, self.gen, self.model)
+
+    async def respond(self, send: Send) -> None:
+        await self._wait_until(timing.sync_duration(self.gen.output_tokens, self.draw))
+        fault = self.fault
+        if fault is not None and fault.kind == "stall":
+            await asyncio.sleep(fault.seconds)
+        if fault is not None and fault.kind == "stream_error":
+            code, message = STREAM_EXCEPTIONS[fault.exception]
+            await _send_reply(send, _error_reply(BedrockError(code, message), self.request_id))
+            return
+        body = json.dumps(self._sync_payload()).encode()
+        headers = [(b"content-type", b"application/json"), (b"x-amzn-requestid", self.request_id.encode())]
+        if self.api == "invoke":
+            headers += [
+                (b"x-amzn-bedrock-invocation-latency", str(self._elapsed_ms()).encode()),
+                (b"x-amzn-bedrock-input-token-count", str(self.gen.input_tokens).encode()),
+                (b"x-amzn-bedrock-output-token-count", str(self.gen.output_tokens).encode()),
+            ]
+        if fault is not None and fault.kind == "malformed":
+            body = body[: len(body) // 2]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        if fault is not None and fault.kind == "cut":
+            await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+            raise ConnectionCut()
+        await send({"type": "http.response.body", "body": body})
+
+    # -- stream ------------------------------------------------------------------------------
+
+    def _frames(self) -> list[Frame]:
+        sizes = self.model.latency.chunk_tokens
+        answer = timing.chunk(self.gen.answer_tokens, sizes, self.rng)
+        thinking = timing.chunk(self.gen.thinking_tokens, sizes, self.rng)
+        if self.api == "converse":
+            return converse.frames(self.gen, answer, thinking)
+        return families.FAMILIES[self.model.family].frames(self.prompt, self.gen, self.model, answer, thinking)
+
+    def _encode(self, frame: Frame, last: bool, malformed: bool) -> bytes:
+        payload = frame.payload
+        if self.api == "converse":
+            if frame.event == "metadata":
+                payload = {**payload, "metrics": {"latencyMs": self._elapsed_ms()}}
+            data = json.dumps(payload).encode()
+            return encode_event(frame.event, data[: len(data) // 2] if malformed else data)
+        if last:
+            payload = {**payload, "amazon-bedrock-invocationMetrics": {
+                "inputTokenCount": self.gen.input_tokens, "outputTokenCount": self.gen.output_tokens,
+                "invocationLatency": self._elapsed_ms(), "firstByteLatency": self.first_byte_ms or 0}}
+        data = json.dumps(payload).encode()
+        if malformed:
+            data = data[: len(data) // 2]
+        padding = _PADDING[: self.rng.randint(1, len(_PADDING))]
+        wrapper = '{"bytes":"' + base64.b64encode(data).decode() + '","p":"' + padding + '"}'
+        return encode_event("chunk", wrapper.encode())
+
+    def _exception(self) -> bytes:
+        assert self.fault is not None
+        name = self.fault.exception
+        if self.api == "converse" and name == "modelTimeoutException":
+            name = "modelStreamErrorException"  # ConverseStream has no such event
+        message: dict[str, Any] = {"message": STREAM_EXCEPTIONS[name][1]}
+        if name == "modelStreamErrorException":
+            message.update(originalStatusCode=500, originalMessage="Model error")
+        return encode_exception(name, json.dumps(message).encode())
+
+    async def stream(self, receive: Receive, send: Send) -> None:
+        frames = self._frames()
+        due = timing.schedule(frames, self.draw, self.rng)
+        disconnected = asyncio.Event()
+
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            disconnected.set()
+
+        watcher = asyncio.ensure_future(watch())
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": [
+                (b"content-type", b"application/vnd.amazon.eventstream"),
+                (b"x-amzn-bedrock-content-type", b"application/json"),
+                (b"x-amzn-requestid", self.request_id.encode()),
+            ]})
+            await self._send_frames(frames, due, send, disconnected)
+        finally:
+            watcher.cancel()
+
+    async def _send_frames(self, frames: list[Frame], due: list[float], send: Send,
+                           disconnected: asyncio.Event) -> None:
+        fault = self.fault if self.fault is not None and self.fault.during_stream else None
+        pending: list[bytes] = []
+        size = sent_tokens = 0
+        shift_s = 0.0  # a stall pushes every later frame back, as a real stall would
+        malformed_next = False
+
+        async def flush(more: bool = True) -> None:
+            nonlocal size
+            if pending or not more:
+                await send({"type": "http.response.body", "body": b"".join(pending), "more_body": more})
+                pending.clear()
+                size = 0
+
+        for i, frame in enumerate(frames):
+            if fault is not None and sent_tokens >= fault.after_tokens and (frame.tokens or i == len(frames) - 1):
+                await flush()
+                kind, fault = fault.kind, None
+                if kind == "stream_error":
+                    await send({"type": "http.response.body", "body": self._exception(), "more_body": False})
+                    return
+                if kind == "cut":
+                    half = self._encode(frame, False, False)
+                    await send({"type": "http.response.body", "body": half[: len(half) // 2], "more_body": True})
+                    raise ConnectionCut()
+                if kind == "stall":
+                    assert self.fault is not None
+                    stall_s = self.fault.seconds
+                    shift_s += stall_s
+                    await _sleep_unless(disconnected, stall_s)
+                malformed_next = kind == "malformed"
+            delay = self.started + shift_s + due[i] * self.time_scale - time.perf_counter()
+            if delay > 0.0005:
+                await flush()
+                await asyncio.sleep(delay)
+            if disconnected.is_set():
+                return
+            if self.first_byte_ms is None:
+                self.first_byte_ms = self._elapsed_ms()
+            data = self._encode(frame, i == len(frames) - 1, malformed_next)
+            malformed_next = False
+            pending.append(data)
+            size += len(data)
+            sent_tokens += frame.tokens
+            if size >= _FLUSH_BYTES:
+                await flush()
+        await flush(more=False)
+
+
+async def _sleep_unless(event: asyncio.Event, seconds: float) -> None:
+    """Sleep, but wake at once when the client goes away."""
+    if event.is_set():
+        return
+    try:
+        await asyncio.wait_for(event.wait(), timeout=seconds)
+    except asyncio.TimeoutError:
+        pass

@@ -1,0 +1,29 @@
+"""Models: what the backend offers, as ListFoundationModels reports it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.catalog import list_text_models, models_frame
+from core.client import make_client
+
+st.title("Models")
+st.caption("Text models listed by the backend's ListFoundationModels, the same call on the emulator and on AWS.")
+
+try:
+    models = list_text_models(make_client("bedrock", st.session_state.backend))
+except Exception as problem:  # noqa: BLE001 - shown to the user, with its type for the curious
+    st.error(f"Could not list the models: {problem}", icon=":material/error:")
+    st.stop()
+
+providers = sorted({m.provider for m in models})
+left, right = st.columns([2, 3])
+chosen = left.multiselect("Provider", providers, placeholder="All providers", key="models_providers")
+search = right.text_input("Search", placeholder="name or model ID", key="models_search").strip().lower()
+shown = [m for m in models
+         if (not chosen or m.provider in chosen) and (not search or search in f"{m.name} {m.model_id}".lower())]
+
+st.caption(f"{len(shown)} of {len(models)} models · {sum(m.streaming for m in shown)} stream · "
+           f"{sum(m.needs_inference_profile for m in shown)} need an inference profile (us., eu., apac., global.)")
+st.dataframe(models_frame(shown), hide_index=True, width="stretch",
+             column_config={"Streaming": st.column_config.CheckboxColumn("Streaming", width="small")})

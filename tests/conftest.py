@@ -1,0 +1,87 @@
+"""Fixtures shared by every test: an emulator over real HTTP, and no way to reach real AWS."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from core.emulator import EmbeddedEmulator, start_embedded
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(autouse=True)
+def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Fake credentials and empty AWS config files, so nothing a test does can use a real account."""
+    empty = tmp_path_factory.getbasetemp() / "aws-empty"
+    empty.write_text("")
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
+                 "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL_BEDROCK", "AWS_BEARER_TOKEN_BEDROCK"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[EmbeddedEmulator]:
+    """One emulator for the session, at time scale 0 (no delays) with a fixed seed."""
+    running = start_embedded(time_scale=0, seed=7)
+    yield running
+    running.stop()
+
+
+@pytest.fixture()
+def control(emulator: EmbeddedEmulator) -> Iterator["Control"]:
+    """The emulator's control endpoint; faults and overrides set through it are cleared afterwards."""
+    ctl = Control(emulator.url)
+    yield ctl
+    ctl.request("DELETE", "/_emulator/faults")
+    ctl.request("DELETE", "/_emulator/profiles")
+    ctl.request("POST", "/_emulator/config", {"time_scale": 0, "seed": 7})
+
+
+class Control:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def request(self, method: str, path: str, payload: dict[str, Any] | None = None) -> tuple[int, Any]:
+        data = json.dumps(payload).encode() if payload is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def fault(self, kind: str, **fields: Any) -> dict[str, Any]:
+        status, body = self.request("POST", "/_emulator/faults", {"kind": kind, **fields})
+        assert status == 201, body
+        return body["fault"]  # type: ignore[no-any-return]
+
+
+def client_for(url: str, service: str = "bedrock-runtime", *, attempts: int = 1, read_timeout_s: float = 30) -> Any:
+    return boto3.client(service, endpoint_url=url, region_name=REGION,
+                        config=Config(retries={"mode": "standard", "total_max_attempts": attempts},
+                                      read_timeout=read_timeout_s, connect_timeout=5))
+
+
+@pytest.fixture()
+def runtime(emulator: EmbeddedEmulator) -> Any:
+    """A bedrock-runtime client on the emulator that makes exactly one attempt per call."""
+    return client_for(emulator.url)
+
+
+@pytest.fixture()
+def bedrock(emulator: EmbeddedEmulator) -> Any:
+    """A bedrock (control plane) client on the emulator."""
+    return client_for(emulator.url, "bedrock")
