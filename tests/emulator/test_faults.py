@@ -1,0 +1,177 @@
+"""Faults on demand raise exactly what botocore raises for the real thing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import urllib3
+from botocore.exceptions import ClientError, EventStreamError, ReadTimeoutError, ResponseStreamingError
+
+from ..conftest import client_for
+
+MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+OTHER = "meta.llama3-8b-instruct-v1:0"
+BODY = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 200,
+                   "messages": [{"role": "user", "content": "Tell me about event streams."}]})
+
+
+def stream_claude(runtime: Any) -> Any:
+    return runtime.invoke_model_with_response_stream(modelId=MODEL, body=BODY)
+
+
+def drain(stream: Any, into: list[dict[str, Any]]) -> None:
+    """Read a stream to its end (or its error), closing it either way, as the client code does."""
+    try:
+        for event in stream:
+            into.append(event)
+    finally:
+        stream.close()
+
+
+def text_of(events: list[dict[str, Any]]) -> str:
+    chunks = [json.loads(e["chunk"]["bytes"]) for e in events]
+    return "".join(c["delta"].get("text", "") for c in chunks if c["type"] == "content_block_delta")
+
+
+@pytest.mark.parametrize(("kind", "code", "status"), [
+    ("throttling", "ThrottlingException", 429),
+    ("model_not_ready", "ModelNotReadyException", 429),
+    ("service_unavailable", "ServiceUnavailableException", 503),
+    ("model_timeout", "ModelTimeoutException", 408),
+    ("access_denied", "AccessDeniedException", 403),
+    ("context_window", "ValidationException", 400),
+    ("internal_error", "InternalServerException", 500),
+])
+@pytest.mark.parametrize("operation", ["invoke_model", "invoke_model_with_response_stream", "converse",
+                                       "converse_stream"])
+def test_faults_before_the_stream_raise_the_modelled_exception(
+        runtime: Any, control: Any, kind: str, code: str, status: int, operation: str) -> None:
+    control.fault(kind, model_id=MODEL, count=1)
+    kwargs: dict[str, Any] = {"modelId": MODEL}
+    if operation.startswith("invoke"):
+        kwargs["body"] = BODY
+    else:
+        kwargs["messages"] = [{"role": "user", "content": [{"text": "Hello"}]}]
+    with pytest.raises(getattr(runtime.exceptions, code)) as caught:
+        getattr(runtime, operation)(**kwargs)
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    assert caught.value.response["Error"]["Message"]
+    served = getattr(runtime, operation)(**kwargs)  # count=1: the next request is served
+    stream = served.get("body") or served.get("stream")
+    if hasattr(stream, "close"):
+        stream.close()
+
+
+@pytest.mark.parametrize("exception", ["modelStreamErrorException", "throttlingException", "internalServerException"])
+def test_exception_events_mid_stream_raise_event_stream_error_after_k_tokens(
+        runtime: Any, control: Any, exception: str) -> None:
+    control.fault("stream_error", model_id=MODEL, after_tokens=20, exception=exception)
+    received: list[dict[str, Any]] = []
+    with pytest.raises(EventStreamError) as caught:
+        drain(stream_claude(runtime)["body"], received)
+    assert caught.value.response["Error"]["Code"] == exception  # lowerCamel, as botocore reports it
+    assert not isinstance(caught.value, runtime.exceptions.ModelStreamErrorException)
+    partial = text_of(received)
+    assert partial.startswith("[Emulated answer")
+    from core.emulator.textgen import count_tokens
+    assert 20 <= count_tokens(partial) <= 22
+
+
+def test_converse_stream_exception_event(runtime: Any, control: Any) -> None:
+    control.fault("stream_error", after_tokens=5, exception="throttlingException")
+    response = runtime.converse_stream(modelId=OTHER, messages=[{"role": "user", "content": [{"text": "Hi there"}]}])
+    events: list[dict[str, Any]] = []
+    with pytest.raises(EventStreamError) as caught:
+        drain(response["stream"], events)
+    names = [next(iter(e)) for e in events]
+    assert caught.value.response["Error"]["Code"] == "throttlingException"
+    assert "contentBlockDelta" in names and "messageStop" not in names
+
+
+def test_a_cut_connection_raises_urllib3_protocol_error_with_partial_text(runtime: Any, control: Any) -> None:
+    control.fault("cut", model_id=MODEL, after_tokens=10)
+    received: list[dict[str, Any]] = []
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        drain(stream_claude(runtime)["body"], received)
+    assert text_of(received).startswith("[Emulated")
+
+
+def test_a_stall_longer_than_the_read_timeout_raises_read_timeout_mid_stream(emulator: Any, control: Any) -> None:
+    control.fault("stall", model_id=MODEL, after_tokens=10, seconds=3)
+    impatient = client_for(emulator.url, read_timeout_s=0.5)
+    received: list[dict[str, Any]] = []
+    with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+        drain(stream_claude(impatient)["body"], received)
+    assert text_of(received)
+
+
+def test_a_short_stall_delays_the_rest_of_the_stream_but_completes(runtime: Any, control: Any) -> None:
+    control.fault("stall", model_id=MODEL, after_tokens=5, seconds=0.3)
+    events = list(stream_claude(runtime)["body"])
+    assert "amazon-bedrock-invocationMetrics" in json.loads(events[-1]["chunk"]["bytes"])
+    metrics = json.loads(events[-1]["chunk"]["bytes"])["amazon-bedrock-invocationMetrics"]
+    assert metrics["invocationLatency"] >= 300
+
+
+def test_a_stalled_sync_call_times_out_in_botocore(emulator: Any, control: Any) -> None:
+    control.fault("stall", model_id=MODEL, seconds=3)
+    with pytest.raises(ReadTimeoutError):
+        client_for(emulator.url, read_timeout_s=0.5).invoke_model(modelId=MODEL, body=BODY)
+
+
+def test_a_malformed_chunk_carries_bytes_that_are_not_json(runtime: Any, control: Any) -> None:
+    control.fault("malformed", model_id=MODEL, after_tokens=8)
+    bad = []
+    for event in stream_claude(runtime)["body"]:
+        try:
+            json.loads(event["chunk"]["bytes"])
+        except ValueError:
+            bad.append(event)
+    assert len(bad) == 1
+
+
+def test_sync_calls_get_the_nearest_equivalent_of_stream_faults(runtime: Any, control: Any) -> None:
+    control.fault("stream_error", model_id=MODEL, exception="modelStreamErrorException")
+    with pytest.raises(runtime.exceptions.ModelErrorException):
+        runtime.invoke_model(modelId=MODEL, body=BODY)
+    control.fault("cut", model_id=MODEL)
+    with pytest.raises(ResponseStreamingError):  # botocore wraps the urllib3 error when reading a sync body
+        runtime.invoke_model(modelId=MODEL, body=BODY)["body"].read()
+    control.fault("malformed", model_id=MODEL)
+    with pytest.raises(ValueError):
+        json.loads(runtime.invoke_model(modelId=MODEL, body=BODY)["body"].read())
+
+
+def test_a_fault_for_one_model_leaves_others_alone_and_counts_down(runtime: Any, control: Any) -> None:
+    control.fault("throttling", model_id=MODEL, count=2)
+    runtime.invoke_model(modelId=OTHER, body=json.dumps({"prompt": "hi"}))
+    for _ in range(2):
+        with pytest.raises(runtime.exceptions.ThrottlingException):
+            runtime.invoke_model(modelId=MODEL, body=BODY)
+    runtime.invoke_model(modelId=MODEL, body=BODY)
+
+
+def test_standard_retries_retry_throttling_but_not_validation(emulator: Any, control: Any) -> None:
+    patient = client_for(emulator.url, attempts=3)
+    control.fault("throttling", model_id=MODEL, count=2)
+    response = patient.invoke_model(modelId=MODEL, body=BODY)
+    assert response["ResponseMetadata"]["RetryAttempts"] == 2
+    control.fault("context_window", model_id=MODEL, count=2)
+    with pytest.raises(ClientError) as caught:
+        patient.invoke_model(modelId=MODEL, body=BODY)
+    assert caught.value.response["ResponseMetadata"]["RetryAttempts"] == 0
+    status, listed = control.request("GET", "/_emulator/faults")
+    assert [f["count"] for f in listed["faults"]] == [1]  # only one attempt consumed it
+
+
+def test_the_control_endpoint_lists_clears_and_refuses_bad_faults(control: Any) -> None:
+    control.fault("throttling", count=None)
+    status, listed = control.request("GET", "/_emulator/faults")
+    assert status == 200 and listed["faults"][0]["kind"] == "throttling" and listed["faults"][0]["count"] is None
+    status, body = control.request("POST", "/_emulator/faults", {"kind": "gremlins"})
+    assert status == 400 and "unknown fault kind" in body["message"]
+    status, body = control.request("POST", "/_emulator/faults", {"kind": "stream_error", "exception": "oops"})
+    assert status == 400 and "unknown stream exception" in body["message"]
+    assert control.request("DELETE", "/_emulator/faults") == (200, {"faults": []})
