@@ -24,6 +24,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qs, unquote
 
@@ -41,6 +42,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 ACCOUNT = "123456789012"
 _PADDING = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _FLUSH_BYTES = 32 * 1024
+_PREPARE_AHEAD_S = 0.02  # a stream builds its output this long before its first token is due
 _OPERATIONS = {
     "invoke": ("invoke", False),
     "invoke-with-response-stream": ("invoke", True),
@@ -183,12 +185,13 @@ class Emulator:
             if streaming and not model.streaming:
                 raise validation(NO_STREAMING)
             prompt = self._parse(model, api, body)
-            if textgen.count_tokens(prompt.input_text) > model.context_tokens:
+            input_tokens = textgen.count_tokens(prompt.input_text)
+            if input_tokens > model.context_tokens:
                 raise (model_error(TOO_LONG) if api == "converse" else validation(TOO_LONG))
         except BedrockError as error:
             await _send_reply(send, _error_reply(error, request_id))
             return
-        run = _Run(state, model, api, prompt, body, started, request_id, fault)
+        run = _Run(state, model, api, prompt, input_tokens, body, started, request_id, fault)
         if streaming:
             state.active_streams += 1
             try:
@@ -339,27 +342,34 @@ class _Run:
     """One inference request after validation: its output, its timing, and how it goes on the wire."""
 
     def __init__(self, state: EmulatorState, model: models.EmulatedModel, api: str, prompt: Prompt,
-                 body: bytes, started: float, request_id: str, fault: Fault | None) -> None:
-        self.model, self.api, self.prompt = model, api, prompt
+                 input_tokens: int, body: bytes, started: float, request_id: str, fault: Fault | None) -> None:
+        self.model, self.api, self.prompt, self.input_tokens = model, api, prompt, input_tokens
         self.started, self.request_id, self.fault = started, request_id, fault
         self.time_scale = state.time_scale
         digest = hashlib.blake2b(body, digest_size=8).hexdigest()
         key = f"{model.model_id}:{api}:{digest}"
         state.seen[key] += 1
         self.rng = random.Random(textgen.stable_seed(state.seed, key, state.seen[key]))
-        self.gen = textgen.generate(
-            model_name=model.name, user_text=prompt.user_text, system=prompt.system, turn=prompt.turn,
-            max_tokens=prompt.max_tokens, stop_sequences=prompt.stop_sequences,
-            thinking_budget=prompt.thinking_budget, input_tokens=textgen.count_tokens(prompt.input_text),
-            seed=state.seed)
+        self.seed = state.seed
         self.draw = timing.draw(model.latency, self.rng)
         self.first_byte_ms: int | None = None
+
+    @cached_property
+    def gen(self) -> textgen.Generation:
+        """The output, made on first use: a stream makes it while it waits for its first token, so a
+        burst of requests does not queue behind each other's text generation."""
+        prompt = self.prompt
+        return textgen.generate(
+            model_name=self.model.name, user_text=prompt.user_text, system=prompt.system, turn=prompt.turn,
+            max_tokens=prompt.max_tokens, stop_sequences=prompt.stop_sequences,
+            thinking_budget=prompt.thinking_budget, input_tokens=self.input_tokens, seed=self.seed)
 
     def _elapsed_ms(self) -> int:
         return round((time.perf_counter() - self.started) * 1000)
 
-    async def _wait_until(self, seconds: float) -> None:
-        delay = self.started + seconds * self.time_scale - time.perf_counter()
+    async def _wait_until(self, seconds: float, ahead_s: float = 0.0) -> None:
+        """Sleep until `seconds` (profile time, scaled) after the request arrived, less `ahead_s`."""
+        delay = self.started + seconds * self.time_scale - ahead_s - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
 
@@ -435,8 +445,6 @@ class _Run:
         return encode_exception(name, json.dumps(message).encode())
 
     async def stream(self, receive: Receive, send: Send) -> None:
-        frames = self._frames()
-        due = timing.schedule(frames, self.draw, self.rng)
         disconnected = asyncio.Event()
 
         async def watch() -> None:
@@ -451,7 +459,9 @@ class _Run:
                 (b"x-amzn-bedrock-content-type", b"application/json"),
                 (b"x-amzn-requestid", self.request_id.encode()),
             ]})
-            await self._send_frames(frames, due, send, disconnected)
+            await self._wait_until(self.draw.ttft_s, _PREPARE_AHEAD_S)
+            frames = self._frames()
+            await self._send_frames(frames, timing.schedule(frames, self.draw, self.rng), send, disconnected)
         finally:
             watcher.cancel()
 
