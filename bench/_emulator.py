@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import statistics
 import subprocess
@@ -158,22 +159,25 @@ async def raw_stream_ttft(url: str, model_id: str, body: str) -> tuple[float, in
                f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n").encode() + payload
     t0 = time.perf_counter()
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-    writer.write(request)
-    await writer.drain()
-    head = await reader.readuntil(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 200"), head
-    buffer, first, first_byte_ms = EventStreamBuffer(), None, -1
-    while True:
-        size = int((await reader.readline()).strip(), 16)
-        if size == 0:
-            break
-        buffer.add_data(await reader.readexactly(size))
-        await reader.readexactly(2)
-        for message in buffer:
-            chunk = json.loads(__import__("base64").b64decode(json.loads(message.payload)["bytes"]))
-            if first is None and text_of_any(chunk):
-                first = time.perf_counter()
-            first_byte_ms = chunk.get("amazon-bedrock-invocationMetrics", {}).get("firstByteLatency", first_byte_ms)
-    writer.close()
+    try:
+        writer.write(request)
+        await writer.drain()
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), head
+        buffer, first, first_byte_ms = EventStreamBuffer(), None, -1
+        while True:
+            size = int((await reader.readline()).strip(), 16)
+            if size == 0:
+                break
+            buffer.add_data(await reader.readexactly(size))
+            await reader.readexactly(2)
+            for message in buffer:
+                chunk = json.loads(base64.b64decode(json.loads(message.payload)["bytes"]))
+                if first is None and text_of_any(chunk):
+                    first = time.perf_counter()
+                metrics = chunk.get("amazon-bedrock-invocationMetrics", {})
+                first_byte_ms = metrics.get("firstByteLatency", first_byte_ms)
+    finally:
+        writer.close()  # also when cancelled: hanging up is what a client that stops early does
     assert first is not None
     return first - t0, first_byte_ms

@@ -69,6 +69,17 @@ class Control:
         return body["fault"]  # type: ignore[no-any-return]
 
 
+def read_all(stream: Any, into: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every event of a boto3 event stream, closing it afterwards (also on error), as client code must."""
+    events = [] if into is None else into
+    try:
+        for event in stream:
+            events.append(event)
+    finally:
+        stream.close()
+    return events
+
+
 def client_for(url: str, service: str = "bedrock-runtime", *, attempts: int = 1, read_timeout_s: float = 30) -> Any:
     return boto3.client(service, endpoint_url=url, region_name=REGION,
                         config=Config(retries={"mode": "standard", "total_max_attempts": attempts},

@@ -367,9 +367,9 @@ class _Run:
     def _elapsed_ms(self) -> int:
         return round((time.perf_counter() - self.started) * 1000)
 
-    async def _wait_until(self, seconds: float, ahead_s: float = 0.0) -> None:
-        """Sleep until `seconds` (profile time, scaled) after the request arrived, less `ahead_s`."""
-        delay = self.started + seconds * self.time_scale - ahead_s - time.perf_counter()
+    async def _wait_until(self, seconds: float) -> None:
+        """Sleep until `seconds` (profile time, scaled) after the request arrived."""
+        delay = self.started + seconds * self.time_scale - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
 
@@ -459,7 +459,10 @@ class _Run:
                 (b"x-amzn-bedrock-content-type", b"application/json"),
                 (b"x-amzn-requestid", self.request_id.encode()),
             ]})
-            await self._wait_until(self.draw.ttft_s, _PREPARE_AHEAD_S)
+            ready_in_s = self.started + self.draw.ttft_s * self.time_scale - _PREPARE_AHEAD_S - time.perf_counter()
+            await _sleep_unless(disconnected, ready_in_s)
+            if disconnected.is_set():
+                return
             frames = self._frames()
             await self._send_frames(frames, timing.schedule(frames, self.draw, self.rng), send, disconnected)
         finally:
@@ -517,7 +520,7 @@ class _Run:
 
 async def _sleep_unless(event: asyncio.Event, seconds: float) -> None:
     """Sleep, but wake at once when the client goes away."""
-    if event.is_set():
+    if event.is_set() or seconds <= 0:
         return
     try:
         await asyncio.wait_for(event.wait(), timeout=seconds)

@@ -9,6 +9,7 @@ import pytest
 
 from core.emulator.textgen import count_tokens
 
+from ..conftest import read_all
 from .cases import CASES, STREAMING, Case
 
 QUESTION = "How do I choose between streaming and batch responses for a chatbot?"
@@ -22,7 +23,7 @@ def invoke(runtime: Any, case: Case, body: dict[str, Any]) -> tuple[dict[str, An
 def stream(runtime: Any, case: Case, body: dict[str, Any]) -> list[dict[str, Any]]:
     response = runtime.invoke_model_with_response_stream(modelId=case.model_id, body=json.dumps(body))
     assert response["contentType"] == "application/json"
-    return [json.loads(event["chunk"]["bytes"]) for event in response["body"]]
+    return [json.loads(event["chunk"]["bytes"]) for event in read_all(response["body"])]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.family)
@@ -99,7 +100,7 @@ def test_converse_stream_events_in_order_with_metadata(runtime: Any, case: Case)
     response = runtime.converse_stream(
         modelId=case.model_id, messages=[{"role": "user", "content": [{"text": QUESTION}]}],
         inferenceConfig={"maxTokens": 80, "stopSequences": ["zzz-never"]})
-    events = list(response["stream"])
+    events = read_all(response["stream"])
     names = [next(iter(e)) for e in events]
     assert names[0] == "messageStart" and names[-3:] == ["contentBlockStop", "messageStop", "metadata"]
     assert set(names[1:-3]) == {"contentBlockDelta"}
@@ -125,7 +126,7 @@ def test_thinking_blocks_stream_apart_from_the_answer(runtime: Any) -> None:
                "messages": [{"role": "user", "content": QUESTION}]}
     response = runtime.invoke_model_with_response_stream(modelId="us.anthropic.claude-sonnet-4-20250514-v1:0",
                                                          body=json.dumps(request))
-    chunks = [json.loads(e["chunk"]["bytes"]) for e in response["body"]]
+    chunks = [json.loads(e["chunk"]["bytes"]) for e in read_all(response["body"])]
     deltas = [c["delta"] for c in chunks if c["type"] == "content_block_delta"]
     thinking = "".join(d["thinking"] for d in deltas if d["type"] == "thinking_delta")
     answer = "".join(d["text"] for d in deltas if d["type"] == "text_delta")

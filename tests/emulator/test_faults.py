@@ -9,7 +9,7 @@ import pytest
 import urllib3
 from botocore.exceptions import ClientError, EventStreamError, ReadTimeoutError, ResponseStreamingError
 
-from ..conftest import client_for
+from ..conftest import client_for, read_all
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 OTHER = "meta.llama3-8b-instruct-v1:0"
@@ -19,15 +19,6 @@ BODY = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 200,
 
 def stream_claude(runtime: Any) -> Any:
     return runtime.invoke_model_with_response_stream(modelId=MODEL, body=BODY)
-
-
-def drain(stream: Any, into: list[dict[str, Any]]) -> None:
-    """Read a stream to its end (or its error), closing it either way, as the client code does."""
-    try:
-        for event in stream:
-            into.append(event)
-    finally:
-        stream.close()
 
 
 def text_of(events: list[dict[str, Any]]) -> str:
@@ -70,7 +61,7 @@ def test_exception_events_mid_stream_raise_event_stream_error_after_k_tokens(
     control.fault("stream_error", model_id=MODEL, after_tokens=20, exception=exception)
     received: list[dict[str, Any]] = []
     with pytest.raises(EventStreamError) as caught:
-        drain(stream_claude(runtime)["body"], received)
+        read_all(stream_claude(runtime)["body"], received)
     assert caught.value.response["Error"]["Code"] == exception  # lowerCamel, as botocore reports it
     assert not isinstance(caught.value, runtime.exceptions.ModelStreamErrorException)
     partial = text_of(received)
@@ -84,7 +75,7 @@ def test_converse_stream_exception_event(runtime: Any, control: Any) -> None:
     response = runtime.converse_stream(modelId=OTHER, messages=[{"role": "user", "content": [{"text": "Hi there"}]}])
     events: list[dict[str, Any]] = []
     with pytest.raises(EventStreamError) as caught:
-        drain(response["stream"], events)
+        read_all(response["stream"], events)
     names = [next(iter(e)) for e in events]
     assert caught.value.response["Error"]["Code"] == "throttlingException"
     assert "contentBlockDelta" in names and "messageStop" not in names
@@ -94,7 +85,7 @@ def test_a_cut_connection_raises_urllib3_protocol_error_with_partial_text(runtim
     control.fault("cut", model_id=MODEL, after_tokens=10)
     received: list[dict[str, Any]] = []
     with pytest.raises(urllib3.exceptions.ProtocolError):
-        drain(stream_claude(runtime)["body"], received)
+        read_all(stream_claude(runtime)["body"], received)
     assert text_of(received).startswith("[Emulated")
 
 
@@ -103,13 +94,13 @@ def test_a_stall_longer_than_the_read_timeout_raises_read_timeout_mid_stream(emu
     impatient = client_for(emulator.url, read_timeout_s=0.5)
     received: list[dict[str, Any]] = []
     with pytest.raises(urllib3.exceptions.ReadTimeoutError):
-        drain(stream_claude(impatient)["body"], received)
+        read_all(stream_claude(impatient)["body"], received)
     assert text_of(received)
 
 
 def test_a_short_stall_delays_the_rest_of_the_stream_but_completes(runtime: Any, control: Any) -> None:
     control.fault("stall", model_id=MODEL, after_tokens=5, seconds=0.3)
-    events = list(stream_claude(runtime)["body"])
+    events = read_all(stream_claude(runtime)["body"])
     assert "amazon-bedrock-invocationMetrics" in json.loads(events[-1]["chunk"]["bytes"])
     metrics = json.loads(events[-1]["chunk"]["bytes"])["amazon-bedrock-invocationMetrics"]
     assert metrics["invocationLatency"] >= 300
@@ -124,7 +115,7 @@ def test_a_stalled_sync_call_times_out_in_botocore(emulator: Any, control: Any) 
 def test_a_malformed_chunk_carries_bytes_that_are_not_json(runtime: Any, control: Any) -> None:
     control.fault("malformed", model_id=MODEL, after_tokens=8)
     bad = []
-    for event in stream_claude(runtime)["body"]:
+    for event in read_all(stream_claude(runtime)["body"]):
         try:
             json.loads(event["chunk"]["bytes"])
         except ValueError:

@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 
 from core.emulator import parse_fault, start_embedded
 
-from ..conftest import client_for
+from ..conftest import client_for, read_all
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAUDE = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -87,7 +88,7 @@ def test_time_scale_and_profile_overrides_shape_reported_latency(emulator: Any, 
     response = runtime.invoke_model_with_response_stream(modelId=CLAUDE, body=json.dumps(
         {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 40,
          "messages": [{"role": "user", "content": "Explain how event streams work."}]}))
-    chunks = [json.loads(e["chunk"]["bytes"]) for e in response["body"]]
+    chunks = [json.loads(e["chunk"]["bytes"]) for e in read_all(response["body"])]
     metrics = chunks[-1]["amazon-bedrock-invocationMetrics"]
     assert 100 <= metrics["firstByteLatency"] <= 400  # drawn around 150 ms; loose, this is not a benchmark
     assert all(len(c["delta"]["text"]) > 0 for c in chunks if c["type"] == "content_block_delta")
@@ -111,3 +112,18 @@ def test_fault_specs_read_from_the_command_line(spec: str, expected: dict[str, A
 def test_bad_fault_specs_are_refused_with_a_reason(spec: str) -> None:
     with pytest.raises(ValueError):
         parse_fault(spec)
+
+
+def test_a_client_that_hangs_up_ends_its_stream_in_the_emulator(emulator: Any, control: Any) -> None:
+    control.request("POST", "/_emulator/config", {"time_scale": 1})
+    control.request("POST", "/_emulator/profiles", {"model_id": CLAUDE, "ttft_ms": 5000})
+    runtime = client_for(emulator.url)
+    response = runtime.invoke_model_with_response_stream(modelId=CLAUDE, body=json.dumps(
+        {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 40, "messages": [{"role": "user", "content": "Hi"}]}))
+    assert control.request("GET", "/_emulator/health")[1]["active_streams"] == 1
+    response["body"].close()  # what Stop does: close the stream before the first token
+    for _ in range(100):
+        if control.request("GET", "/_emulator/health")[1]["active_streams"] == 0:
+            break
+        time.sleep(0.02)
+    assert control.request("GET", "/_emulator/health")[1]["active_streams"] == 0

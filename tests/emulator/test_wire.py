@@ -15,6 +15,8 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.eventstream import EventStreamBuffer
 
+from ..conftest import read_all
+
 CLAUDE = "anthropic.claude-3-haiku-20240307-v1:0"
 SIGNED = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/eu-west-1/bedrock/aws4_request, "
                            "SignedHeaders=host;x-amz-date, Signature=0000"}
@@ -96,8 +98,8 @@ def test_the_environment_variable_points_boto3_at_the_emulator(emulator: Any, mo
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK", emulator.url)
     runtime = boto3.client("bedrock-runtime", region_name="us-east-1")
-    events = list(runtime.converse_stream(modelId="us.amazon.nova-micro-v1:0",
-                                          messages=[{"role": "user", "content": [{"text": "Hi"}]}])["stream"])
+    events = read_all(runtime.converse_stream(modelId="us.amazon.nova-micro-v1:0",
+                                              messages=[{"role": "user", "content": [{"text": "Hi"}]}])["stream"])
     assert "metadata" in events[-1]
     assert boto3.client("bedrock", region_name="us-east-1").list_foundation_models()["modelSummaries"]
 

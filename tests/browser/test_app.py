@@ -1,0 +1,31 @@
+"""The app in a real browser: it starts from the README's command and shows the emulator's models."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_app_opens_on_the_emulator_and_lists_models(app_url: str, page: Any, tmp_path: Path) -> None:
+    page.goto(app_url)
+    expect(page.get_by_role("heading", name="Models")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Emulator backend.")).to_be_visible()
+    counts = page.get_by_text(re.compile(r"^\d+ of \d+ models"))
+    expect(counts).to_be_visible()
+    shown, total = map(int, re.match(r"(\d+) of (\d+)", counts.inner_text()).groups())  # type: ignore[union-attr]
+    assert shown == total >= 25
+    expect(page.locator("[data-testid='stDataFrame']")).to_be_visible()
+    search = page.get_by_role("textbox", name="Search")
+    search.fill("nova")
+    search.press("Enter")
+    expect(page.get_by_text(re.compile(rf"^\d+ of {total} models"))).not_to_have_text(re.compile(rf"^{total} of"))
+    filtered = int(page.get_by_text(re.compile(rf"^\d+ of {total} models")).inner_text().split()[0])
+    assert 0 < filtered < total
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    page.screenshot(path=str(tmp_path / "models.png"), full_page=True)
