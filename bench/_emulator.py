@@ -9,10 +9,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -58,7 +59,7 @@ class PeakStreams:
         while not self._stop.wait(self.every_s):
             self.value = max(self.value, control(self.url, "GET", "/_emulator/health")["active_streams"])
 
-    def __enter__(self) -> "PeakStreams":
+    def __enter__(self) -> PeakStreams:
         self._thread.start()
         return self
 

@@ -15,10 +15,19 @@ import asyncio
 import json
 import statistics
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
-from _emulator import PeakStreams, emulator_process, percentile, raw_stream_ttft, runtime_client, text_of_any, timed_stream
+from _emulator import (
+    PeakStreams,
+    emulator_process,
+    percentile,
+    raw_stream_ttft,
+    runtime_client,
+    text_of_any,
+    timed_stream,
+)
 
 from core.emulator.models import BY_ID
 
@@ -57,7 +66,7 @@ def sample_profiles(url: str, samples: int) -> bool:
         profile = BY_ID[model_id.split(".", 1)[1] if model_id.startswith("us.") else model_id].latency
         bodies = [json.dumps(build(f"{PROMPT} (sample {i})", 200)) for i in range(samples)]
         with ThreadPoolExecutor(10) as pool:
-            runs = list(pool.map(lambda b: timed_stream(client, model_id, b, text_of_any), bodies))
+            runs = list(pool.map(lambda b, m=model_id: timed_stream(client, m, b, text_of_any), bodies))
         ttft_ms = statistics.median(r.ttft_s for r in runs) * 1000
         rate = statistics.median(r.tokens_per_s for r in runs)
         ttft_ratio, rate_ratio = ttft_ms / profile.ttft_ms, rate / profile.tokens_per_s
@@ -105,11 +114,12 @@ def load_drift(streams: int) -> bool:
     drifts = []
     for name, results in phases.items():
         ttft_ms = [t * 1000 for t, _ in results]
-        late = [b - a for a, b in zip(quiet, ttft_ms)]
+        late = [b - a for a, b in zip(quiet, ttft_ms, strict=True)]
         drift = percentile(ttft_ms, 0.99) - quiet_p99
         drifts.append(drift)
         print(f"  {name:40} TTFT p50 {percentile(ttft_ms, 0.5):6.1f} ms  p99 {percentile(ttft_ms, 0.99):7.1f} ms  "
-              f"p99 drift {drift:+6.1f} ms  lateness p50 {percentile(late, 0.5):+5.1f} p99 {percentile(late, 0.99):+5.1f} ms  "
+              f"p99 drift {drift:+6.1f} ms  lateness p50 {percentile(late, 0.5):+5.1f} "
+              f"p99 {percentile(late, 0.99):+5.1f} ms  "
               f"peak open {peaks[name]}")
     print(f"  target: with {streams} concurrent streams, TTFT p99 drift <= 25 ms (the arrivals-over-1-s phase)")
     return drifts[1] <= 25

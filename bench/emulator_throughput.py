@@ -75,7 +75,8 @@ def concurrent_streams(client: Any, streams: int) -> tuple[int, int, float]:
     """(completed, errors, seconds) for `streams` boto3 streams read at once by threads."""
     def one(i: int) -> bool:
         response = client.invoke_model_with_response_stream(
-            modelId="anthropic.claude-3-haiku-20240307-v1:0", body=claude_body(f"Write 500 tokens about queues ({i}).", 500))
+            modelId="anthropic.claude-3-haiku-20240307-v1:0",
+            body=claude_body(f"Write 500 tokens about queues ({i}).", 500))
         chunks = [json.loads(e["chunk"]["bytes"]) for e in response["body"]]
         return chunks[-1]["amazon-bedrock-invocationMetrics"]["outputTokenCount"] == 500
 
@@ -124,7 +125,6 @@ def main() -> int:
         runs = [one_long_stream(client) for _ in range(3)]
         rates = [chunks / seconds for chunks, seconds, _ in runs]
         ceiling = decode_only_rate(url)
-        best = max(rates)
         print(f"One stream, {runs[0][0]:,} one-token text chunks, Claude Sonnet 4 profile, time scale 0, boto3 client:")
         print(f"  chunks/s (call to last chunk), 3 runs: {', '.join(f'{r:,.0f}' for r in rates)}; "
               f"median {statistics.median(rates):,.0f} (target >= 20,000)")

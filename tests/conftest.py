@@ -41,7 +41,7 @@ def emulator() -> Iterator[EmbeddedEmulator]:
 
 
 @pytest.fixture()
-def control(emulator: EmbeddedEmulator) -> Iterator["Control"]:
+def control(emulator: EmbeddedEmulator) -> Iterator[Control]:
     """The emulator's control endpoint; faults and overrides set through it are cleared afterwards."""
     ctl = Control(emulator.url)
     yield ctl

@@ -15,8 +15,8 @@ import atexit
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import uvicorn
 

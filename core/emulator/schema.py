@@ -25,7 +25,7 @@ class Field:
     max_items: int | None = None
     enum: tuple[str, ...] | None = None
     items: str | None = None  # kind of each array item
-    fields: dict[str, "Field"] | None = field(default=None)  # members of an object, when checked
+    fields: dict[str, Field] | None = field(default=None)  # members of an object, when checked
 
 
 def _found(value: Any) -> str:

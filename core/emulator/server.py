@@ -23,17 +23,18 @@ import random
 import time
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Awaitable, Callable
+from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from . import families, models, textgen, timing
 from .errors import INVALID_MODEL, NO_STREAMING, TOO_LONG, BedrockError, model_error, validation
 from .eventstream import encode_event, encode_exception
-from .faults import BEFORE, STREAM_EXCEPTIONS, Fault, FaultBook
 from .families import converse
 from .families.base import Frame, Prompt
+from .faults import BEFORE, STREAM_EXCEPTIONS, Fault, FaultBook
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -42,7 +43,8 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 ACCOUNT = "123456789012"
 _PADDING = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _FLUSH_BYTES = 32 * 1024
-_PREPARE_AHEAD_S = 0.02  # a stream builds its output this long before its first token is due
+_PREPARE_AHEAD_S = 0.02
+_SEEN_LIMIT = 100_000  # a stream builds its output this long before its first token is due
 _OPERATIONS = {
     "invoke": ("invoke", False),
     "invoke-with-response-stream": ("invoke", True),
@@ -97,21 +99,20 @@ def _error_reply(error: BedrockError, request_id: str) -> Reply:
     return _json_reply(error.status, {"message": error.message}, request_id, [(b"x-amzn-errortype", kind)])
 
 
+def _header(scope: Scope, name: bytes) -> bytes:
+    value: bytes = next((v for n, v in scope["headers"] if n == name), b"")
+    return value
+
+
 def _region(scope: Scope) -> str:
-    for name, value in scope["headers"]:
-        if name == b"authorization" and b"Credential=" in value:
-            parts = value.split(b"Credential=", 1)[1].split(b",", 1)[0].split(b"/")
-            if len(parts) >= 3:
-                return parts[2].decode()
-    return "us-east-1"
+    """The region the request was signed for (`Credential=KEY/DATE/REGION/...`), as ARNs should show it."""
+    parts = _header(scope, b"authorization").partition(b"Credential=")[2].split(b",", 1)[0].split(b"/")
+    return parts[2].decode() if len(parts) >= 3 else "us-east-1"
 
 
 def _signed(scope: Scope) -> bool:
     """Any SigV4 signature (any key) or bearer token is accepted; a request with neither is not."""
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return value.startswith(b"AWS4-HMAC-SHA256 ") or value.startswith(b"Bearer ")
-    return False
+    return _header(scope, b"authorization").startswith((b"AWS4-HMAC-SHA256 ", b"Bearer "))
 
 
 def _segments(scope: Scope) -> list[str]:
@@ -348,6 +349,8 @@ class _Run:
         self.time_scale = state.time_scale
         digest = hashlib.blake2b(body, digest_size=8).hexdigest()
         key = f"{model.model_id}:{api}:{digest}"
+        if len(state.seen) >= _SEEN_LIMIT:
+            state.seen.clear()  # bounded memory for a long-running emulator; repeats then start over
         state.seen[key] += 1
         self.rng = random.Random(textgen.stable_seed(state.seed, key, state.seen[key]))
         self.seed = state.seed
@@ -524,5 +527,5 @@ async def _sleep_unless(event: asyncio.Event, seconds: float) -> None:
         return
     try:
         await asyncio.wait_for(event.wait(), timeout=seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass

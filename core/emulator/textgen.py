@@ -96,6 +96,12 @@ _SENTENCES = (
     "Good defaults for {k1} matter more than many options, because most people never change them.",
     "Think about what should happen when {k2} fails, and make that path visible and recoverable.",
 )
+_GREETING_SENTENCES = (
+    "Ask me anything and the answer will stream in at {model}'s usual pace, so you can see how it feels.",
+    "A longer question makes a longer answer, which shows the difference streaming makes.",
+    "You can also ask for a length, such as 300 words, to try a long generation.",
+    "Everything here runs locally: no AWS account is needed and nothing is billed.",
+)
 _LIST_INTRO = ("Key points about {topic}:", "A quick checklist:", "Things worth checking:")
 _LIST_ITEMS = (
     "define what success means for {k1}",
@@ -128,14 +134,18 @@ def _excerpt(text: str, limit: int = 80) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+def _is_greeting(text: str) -> bool:
+    words = text.lower().split()
+    return len(words) <= 4 and any(w.strip("!?.,") in _GREETINGS for w in words)
+
+
 def natural_length(user_text: str, rng: random.Random) -> int:
     """How many tokens the emulated model would like to write, before max_tokens."""
     hint = _LENGTH_HINT.search(user_text)
     if hint:
         amount = int(hint.group(1))
         return max(1, amount if hint.group(2).lower() == "tokens" else int(amount * 1.3))
-    words = user_text.lower().split()
-    if len(words) <= 4 and any(w.strip("!?.,") in _GREETINGS for w in words):
+    if _is_greeting(user_text):
         return rng.randint(30, 60)
     return rng.randint(120, 320)
 
@@ -150,15 +160,15 @@ def compose_answer(model_name: str, user_text: str, system: str, turn: int, targ
     words = _phrases(user_text)
     k = (words + ["the approach", "the result", "the details"])[:3]
     topic = words[0] if words else "your message"
-    slots = {"topic": topic, "k1": k[0], "k2": k[1], "k3": k[2], "K2": k[1][:1].upper() + k[1][1:]}
+    slots = {"topic": topic, "k1": k[0], "k2": k[1], "k3": k[2], "K2": k[1][:1].upper() + k[1][1:],
+             "model": model_name}
     parts = [f"[Emulated answer from {model_name}; no model was called.]"]
     lead = []
     if system.strip():
         lead.append(f'Following the system prompt ("{_excerpt(system, 60)}"),')
     if turn > 1:
         lead.append(f"continuing our conversation (turn {turn}),")
-    greeting = not words or (len(user_text.split()) <= 4 and
-                             any(w.strip("!?.,").lower() in _GREETINGS for w in user_text.split()))
+    greeting = not words or _is_greeting(user_text)
     if greeting:
         opener = "Hello! I am an emulated stand-in for a real model, here so you can try the app offline."
     else:
@@ -171,7 +181,7 @@ def compose_answer(model_name: str, user_text: str, system: str, turn: int, targ
     used = count_tokens(pieces[0])
     paragraph: list[str] = []
     while used < target_tokens:
-        if paragraph and rng.random() < 0.12:
+        if paragraph and not greeting and rng.random() < 0.12:
             block = "\n\n" + _fill(rng.choice(_LIST_INTRO), slots) + "\n"
             block += "\n".join("- " + _fill(item, slots) for item in rng.sample(_LIST_ITEMS, 3))
             pieces.append("\n\n" + " ".join(paragraph) + block)
@@ -181,7 +191,7 @@ def compose_answer(model_name: str, user_text: str, system: str, turn: int, targ
         if len(paragraph) >= rng.randint(3, 5):
             pieces.append("\n\n" + " ".join(paragraph))
             paragraph = []
-        sentence = _fill(rng.choice(_SENTENCES), slots)
+        sentence = _fill(rng.choice(_GREETING_SENTENCES if greeting else _SENTENCES), slots)
         paragraph.append(sentence[0].upper() + sentence[1:])
         used += count_tokens(sentence)
     if paragraph:

@@ -3,8 +3,9 @@ with the emulator, so the tests check the emulator against the reference rather 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 Messages = list[tuple[str, str]]  # (role, text), roles "user" / "assistant"
 JSON = dict[str, Any]

@@ -114,7 +114,18 @@ def test_bad_fault_specs_are_refused_with_a_reason(spec: str) -> None:
         parse_fault(spec)
 
 
+def open_streams_settle_at(control: Any, expected: int) -> int:
+    """Open streams as the emulator counts them, once they reach `expected` (or after 2 s)."""
+    for _ in range(100):
+        count = int(control.request("GET", "/_emulator/health")[1]["active_streams"])
+        if count == expected:
+            break
+        time.sleep(0.02)
+    return count
+
+
 def test_a_client_that_hangs_up_ends_its_stream_in_the_emulator(emulator: Any, control: Any) -> None:
+    assert open_streams_settle_at(control, 0) == 0  # earlier tests' streams finish their last send
     control.request("POST", "/_emulator/config", {"time_scale": 1})
     control.request("POST", "/_emulator/profiles", {"model_id": CLAUDE, "ttft_ms": 5000})
     runtime = client_for(emulator.url)
@@ -122,8 +133,4 @@ def test_a_client_that_hangs_up_ends_its_stream_in_the_emulator(emulator: Any, c
         {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 40, "messages": [{"role": "user", "content": "Hi"}]}))
     assert control.request("GET", "/_emulator/health")[1]["active_streams"] == 1
     response["body"].close()  # what Stop does: close the stream before the first token
-    for _ in range(100):
-        if control.request("GET", "/_emulator/health")[1]["active_streams"] == 0:
-            break
-        time.sleep(0.02)
-    assert control.request("GET", "/_emulator/health")[1]["active_streams"] == 0
+    assert open_streams_settle_at(control, 0) == 0

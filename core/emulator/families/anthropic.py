@@ -10,7 +10,17 @@ from ..models import EmulatedModel
 from ..schema import Field
 from ..textgen import Generation
 from .base import (
-    JSON, Frame, Prompt, Turn, block_text, check_alternation, count, new_id, render_input, require, split_turns,
+    JSON,
+    Frame,
+    Prompt,
+    Turn,
+    block_text,
+    check_alternation,
+    count,
+    new_id,
+    render_input,
+    require,
+    split_turns,
 )
 
 _STOP = {"end": "end_turn", "max_tokens": "max_tokens", "stop_sequence": "stop_sequence"}

@@ -83,7 +83,7 @@ def render_input(system: str, turns: tuple[Turn, ...]) -> str:
 
 
 def check_alternation(turns: tuple[Turn, ...], message: str | None = None) -> None:
-    for before, after in zip(turns, turns[1:]):
+    for before, after in zip(turns, turns[1:], strict=False):
         if before.role == after.role:
             raise validation(message or (
                 'messages: roles must alternate between "user" and "assistant", '
@@ -133,7 +133,7 @@ def split_turns(prompt: str, user: str, assistant: str) -> tuple[str, tuple[Turn
         return "", (Turn("user", prompt.strip()),)
     preamble = prompt[: marks[0].start()].strip()
     turns = []
-    for mark, nxt in zip(marks, marks[1:] + [None]):
+    for mark, nxt in zip(marks, [*marks[1:], None], strict=True):
         text = prompt[mark.end(): nxt.start() if nxt else len(prompt)].strip()
         if text:
             turns.append(Turn("user" if mark.group(1) == user else "assistant", text))
