@@ -136,9 +136,10 @@ class Emulator:
         self.state = state or EmulatorState()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
+        if scope["type"] == "lifespan":  # nothing to set up; answer the server's startup and shutdown
+            if (await receive())["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
+                await receive()
             await send({"type": "lifespan.shutdown.complete"})
             return
         if scope["type"] != "http":
@@ -471,6 +472,19 @@ class _Run:
         finally:
             watcher.cancel()
 
+    async def _break(self, fault: Fault, frame: Frame, send: Send, disconnected: asyncio.Event) -> bool:
+        """Do what `fault` does to the stream just before `frame`; True when the stream is over."""
+        if fault.kind == "stream_error":
+            await send({"type": "http.response.body", "body": self._exception(), "more_body": False})
+            return True
+        if fault.kind == "cut":
+            half = self._encode(frame, False, False)
+            await send({"type": "http.response.body", "body": half[: len(half) // 2], "more_body": True})
+            raise ConnectionCut()
+        if fault.kind == "stall":
+            await _sleep_unless(disconnected, fault.seconds)
+        return False
+
     async def _send_frames(self, frames: list[Frame], due: list[float], send: Send,
                            disconnected: asyncio.Event) -> None:
         fault = self.fault if self.fault is not None and self.fault.during_stream else None
@@ -489,20 +503,11 @@ class _Run:
         for i, frame in enumerate(frames):
             if fault is not None and sent_tokens >= fault.after_tokens and (frame.tokens or i == len(frames) - 1):
                 await flush()
-                kind, fault = fault.kind, None
-                if kind == "stream_error":
-                    await send({"type": "http.response.body", "body": self._exception(), "more_body": False})
+                if await self._break(fault, frame, send, disconnected):
                     return
-                if kind == "cut":
-                    half = self._encode(frame, False, False)
-                    await send({"type": "http.response.body", "body": half[: len(half) // 2], "more_body": True})
-                    raise ConnectionCut()
-                if kind == "stall":
-                    assert self.fault is not None
-                    stall_s = self.fault.seconds
-                    shift_s += stall_s
-                    await _sleep_unless(disconnected, stall_s)
-                malformed_next = kind == "malformed"
+                shift_s += fault.seconds if fault.kind == "stall" else 0.0
+                malformed_next = fault.kind == "malformed"
+                fault = None
             delay = self.started + shift_s + due[i] * self.time_scale - time.perf_counter()
             if delay > 0.0005:
                 await flush()

@@ -31,7 +31,8 @@ def short_name(model: EmulatedModel) -> str:
     return re.sub(r"-v\d+(:\d+)?$", "", model.model_id.removeprefix("anthropic."))
 
 
-def _signature(text: str) -> str:
+def thinking_signature(text: str) -> str:
+    """An opaque stand-in for the signature Claude attaches to its thinking."""
     return base64.b64encode(("emulated-signature:" + str(len(text))).encode()).decode()
 
 
@@ -102,7 +103,8 @@ class Messages:
     def sync_body(self, prompt: Prompt, gen: Generation, model: EmulatedModel) -> JSON:
         content: list[JSON] = []
         if gen.thinking_tokens:
-            content.append({"type": "thinking", "thinking": gen.thinking, "signature": _signature(gen.thinking)})
+            content.append({"type": "thinking", "thinking": gen.thinking,
+                            "signature": thinking_signature(gen.thinking)})
         content.append({"type": "text", "text": gen.text})
         return {
             **self._message(model), "content": content, "stop_reason": _STOP[gen.stop],
@@ -123,7 +125,7 @@ class Messages:
                               "delta": {"type": "thinking_delta", "thinking": piece}}, count(piece))
                        for piece in thinking]
             frames.append(Frame({"type": "content_block_delta", "index": 0,
-                                 "delta": {"type": "signature_delta", "signature": _signature(gen.thinking)}}))
+                                 "delta": {"type": "signature_delta", "signature": thinking_signature(gen.thinking)}}))
             frames.append(Frame({"type": "content_block_stop", "index": 0}))
             index = 1
         frames.append(Frame({"type": "content_block_start", "index": index,

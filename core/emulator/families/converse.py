@@ -8,7 +8,7 @@ from ..errors import TOO_LONG, model_error, validation
 from ..models import EmulatedModel
 from ..textgen import Generation
 from .amazon import ALTERNATE
-from .anthropic import _signature
+from .anthropic import thinking_signature
 from .base import JSON, Frame, Prompt, Turn, block_text, check_alternation, count, render_input
 
 _REASON = {"end": "end_turn", "max_tokens": "max_tokens", "stop_sequence": "stop_sequence"}
@@ -83,7 +83,7 @@ def sync_body(gen: Generation, latency_ms: int) -> JSON:
     content: list[JSON] = []
     if gen.thinking_tokens:
         content.append({"reasoningContent": {"reasoningText": {"text": gen.thinking,
-                                                               "signature": _signature(gen.thinking)}}})
+                                                               "signature": thinking_signature(gen.thinking)}}})
     content.append({"text": gen.text})
     return {"output": {"message": {"role": "assistant", "content": content}},
             "stopReason": _REASON[gen.stop], "usage": usage(gen), "metrics": {"latencyMs": latency_ms}}
@@ -97,7 +97,7 @@ def frames(gen: Generation, answer: list[str], thinking: list[str]) -> list[Fram
         out += [Frame({"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": p}}}, count(p),
                       "contentBlockDelta") for p in thinking]
         out.append(Frame({"contentBlockIndex": 0,
-                          "delta": {"reasoningContent": {"signature": _signature(gen.thinking)}}},
+                          "delta": {"reasoningContent": {"signature": thinking_signature(gen.thinking)}}},
                          event="contentBlockDelta"))
         out.append(Frame({"contentBlockIndex": 0}, event="contentBlockStop"))
         index = 1
