@@ -366,7 +366,8 @@ class _Run:
         return textgen.generate(
             model_name=self.model.name, user_text=prompt.user_text, system=prompt.system, turn=prompt.turn,
             max_tokens=prompt.max_tokens, stop_sequences=prompt.stop_sequences,
-            thinking_budget=prompt.thinking_budget, input_tokens=self.input_tokens, seed=self.seed)
+            thinking_budget=prompt.thinking_budget, input_tokens=self.input_tokens, seed=self.seed,
+            prefill=prompt.prefill if self.model.family == "anthropic-messages" else "")
 
     def _elapsed_ms(self) -> int:
         return round((time.perf_counter() - self.started) * 1000)
@@ -503,7 +504,7 @@ class _Run:
         for i, frame in enumerate(frames):
             if fault is not None and sent_tokens >= fault.after_tokens and (frame.tokens or i == len(frames) - 1):
                 await flush()
-                if await self._break(fault, frame, send, disconnected):
+                if await self._break(fault, frame, send, disconnected) or disconnected.is_set():
                     return
                 shift_s += fault.seconds if fault.kind == "stall" else 0.0
                 malformed_next = fault.kind == "malformed"

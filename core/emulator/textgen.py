@@ -224,15 +224,21 @@ def _cut_at_stop(text: str, stop_sequences: tuple[str, ...]) -> tuple[str, str |
 
 def generate(*, model_name: str, user_text: str, system: str, turn: int, max_tokens: int,
              stop_sequences: tuple[str, ...], thinking_budget: int | None, input_tokens: int,
-             seed: int) -> Generation:
-    """The emulated model's whole output for one request, cut by max tokens and stop sequences."""
+             seed: int, prefill: str = "") -> Generation:
+    """The emulated model's whole output for one request, cut by max tokens and stop sequences.
+
+    With a `prefill` (Claude's assistant prefill), the answer continues after those words when they are
+    the start of what it would have written, as a real model carries on from them."""
     rng = random.Random(stable_seed(seed, model_name, user_text, system, turn))
     thinking: list[str] = []
     if thinking_budget:
         thinking = tokenize(compose_thinking(user_text, rng))[: min(thinking_budget, max_tokens)]
     room = max_tokens - len(thinking)
     target = natural_length(user_text, rng)
-    text = compose_answer(model_name, user_text, system, turn, min(target, room + 1), rng)
+    prefilled = count_tokens(prefill)
+    text = compose_answer(model_name, user_text, system, turn, min(target, prefilled + room + 1), rng)
+    if prefill and text.startswith(prefill):
+        text = text[len(prefill):]  # the model carries on from the words put in its mouth
     tokens = tokenize(text)
     stop, stop_sequence = "end", None
     if len(tokens) > room:

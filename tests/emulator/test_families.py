@@ -164,3 +164,12 @@ def test_answers_are_deterministic_for_a_seed(emulator: Any, control: Any, runti
     assert case.sync_text(invoke(runtime, case, request)[0]) == first
     control.request("POST", "/_emulator/config", {"seed": 8})
     assert case.sync_text(invoke(runtime, case, request)[0]) != first
+
+
+def test_claude_continues_from_an_assistant_prefill(runtime: Any) -> None:
+    case = next(c for c in CASES if c.family == "anthropic-messages")
+    whole = case.sync_text(invoke(runtime, case, case.build([("user", QUESTION)], "", 300))[0])
+    start = whole[:40].rstrip()
+    rest, headers = invoke(runtime, case, case.build([("user", QUESTION), ("assistant", start)], "", 300))
+    assert start + case.sync_text(rest) == whole  # nothing repeated, nothing lost
+    assert int(headers["x-amzn-bedrock-output-token-count"]) == count_tokens(case.sync_text(rest))

@@ -38,6 +38,11 @@ class Prompt:
         return next((t.text for t in reversed(self.turns) if t.role == "user"), "")
 
     @property
+    def prefill(self) -> str:
+        """Text the request put in the assistant's mouth (a final assistant turn): the answer continues it."""
+        return self.turns[-1].text if self.turns and self.turns[-1].role == "assistant" else ""
+
+    @property
     def turn(self) -> int:
         return sum(1 for t in self.turns if t.role == "user")
 
