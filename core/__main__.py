@@ -1,10 +1,11 @@
-"""Command line: `python -m core emulator ...` (more commands join as they are built)."""
+"""Command line: `python -m core ask | chat | emulator`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from .cli import add_commands
 from .emulator import parse_fault, serve
 from .emulator.faults import KINDS, STREAM_EXCEPTIONS
 
@@ -19,6 +20,7 @@ def _fault(spec: str) -> object:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description="Bedrock Streaming Lab from a terminal.")
     commands = parser.add_subparsers(dest="command", required=True)
+    add_commands(commands)
     emulator = commands.add_parser(
         "emulator", help="run the Bedrock Runtime emulator in the foreground",
         description="A wire-accurate Bedrock Runtime (and ListFoundationModels) server for offline work.",
@@ -45,7 +47,13 @@ def _announce(url: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command in ("ask", "chat"):
+        try:
+            return int(args.handler(args, args.command_parser))
+        except KeyboardInterrupt:
+            return 1
     if args.command == "emulator":
         if args.time_scale < 0:
             print("--time-scale cannot be negative", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from functools import lru_cache
 from typing import Any
 
 import boto3
@@ -64,3 +65,11 @@ def make_client(service: str, backend: str = "emulator", *, region: str | None =
         session = boto3.Session(profile_name=profile, region_name=region)
         return session.client(service, config=config)
     raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+
+
+@lru_cache(maxsize=32)
+def runtime_client(backend: str = "emulator", region: str | None = None, profile: str | None = None, *,
+                   max_attempts: int = DEFAULT_MAX_ATTEMPTS, read_timeout_s: float = DEFAULT_READ_TIMEOUT_S) -> Any:
+    """A shared `bedrock-runtime` client per configuration (boto3 clients are thread-safe and slow to make)."""
+    config = botocore_config(max_attempts=max_attempts, read_timeout_s=read_timeout_s)
+    return make_client("bedrock-runtime", backend, region=region, profile=profile, config=config)

@@ -1,0 +1,234 @@
+"""`python -m core ask` and `python -m core chat`: the contract scripts rely on.
+
+ask: the answer streams to stdout, a one-line summary to stderr; `--json` prints exactly one JSON
+object on one line at the end instead. Exit codes: 0 the run succeeded, 1 it failed (the JSON is still
+printed, with the partial text), 2 a usage error. No traceback reaches the user for an expected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from . import catalog, metrics
+from .client import BACKENDS, DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S
+from .errors import LabError
+from .streaming import RunRequest, start
+from .types import ChatRequest, Message, RunRecord
+
+DEFAULT_MAX_MESSAGES = 40
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options `ask` and `chat` share."""
+    parser.add_argument("--model", required=True, help="model id, inference profile id (us., eu., ...) or ARN")
+    parser.add_argument("--api", choices=("invoke", "converse"), default="invoke")
+    parser.add_argument("--no-stream", action="store_true", help="wait for the whole answer (sync call)")
+    parser.add_argument("--system", default="", help="system prompt")
+    parser.add_argument("--max-tokens", type=int, default=512)
+    parser.add_argument("--temperature", type=float)
+    parser.add_argument("--top-p", type=float)
+    parser.add_argument("--stop", nargs="+", default=[], metavar="SEQ", help="stop sequences")
+    parser.add_argument("--backend", choices=BACKENDS, default=None, help="default: $BEDROCK_BACKEND or emulator")
+    parser.add_argument("--region")
+    parser.add_argument("--profile")
+    parser.add_argument("--read-timeout", type=float, default=DEFAULT_READ_TIMEOUT_S, metavar="S")
+    parser.add_argument("--max-attempts", type=int, default=DEFAULT_MAX_ATTEMPTS, metavar="N",
+                        help="total attempts, counting the first (botocore standard retries)")
+    parser.add_argument("--recover", action="store_true",
+                        help="resume a stream that breaks mid-way (each new attempt is billed)")
+    parser.add_argument("--no-history", action="store_true", help="do not record the run in the history")
+    parser.add_argument("--json", action="store_true", help="print the run record as one JSON line")
+
+
+def check_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    if args.max_tokens < 1:
+        parser.error(f"--max-tokens must be at least 1 (got {args.max_tokens})")
+    if args.max_attempts < 1:
+        parser.error(f"--max-attempts must be at least 1 (got {args.max_attempts})")
+    if args.read_timeout <= 0:
+        parser.error("--read-timeout must be a positive number of seconds")
+    if args.temperature is not None and args.temperature < 0:
+        parser.error("--temperature cannot be negative")
+    if args.top_p is not None and not 0 <= args.top_p <= 1:
+        parser.error("--top-p must be between 0 and 1")
+
+
+def _backend(args: argparse.Namespace) -> str:
+    from .client import default_backend
+
+    return args.backend or default_backend()
+
+
+def _recorder(args: argparse.Namespace, err: TextIO) -> Callable[[RunRecord], None] | None:
+    if args.no_history:
+        return None
+    try:
+        from .history import History, HistoryUnavailable
+
+        history = History()
+    except Exception as problem:  # noqa: BLE001 - history is optional; say so and go on
+        print(f"note: the run will not be recorded in the history: {problem}", file=err)
+        return None
+
+    def record(run: RunRecord) -> None:
+        try:
+            history.record_run(run)
+        except HistoryUnavailable as problem:
+            print(f"note: the run was not recorded in the history: {problem}", file=err)
+
+    return record
+
+
+def summary(record: RunRecord) -> str:
+    """The one-line metrics summary printed to stderr."""
+    def ms(value: float | None) -> str:
+        return "—" if value is None else f"{value:,.0f} ms"
+
+    parts = [record.model_id, record.mode, record.status]
+    parts.append(f"TTFT {ms(record.ttft_ms)}")
+    parts.append(f"E2E {ms(record.e2e_ms)}")
+    if record.tokens_per_s is not None:
+        parts.append(f"{record.tokens_per_s:,.1f} tok/s")
+    if record.output_tokens is not None:
+        parts.append(f"in {record.input_tokens} / out {record.output_tokens} tokens ({record.tokens_source})")
+    if record.server_first_byte_ms is not None:
+        parts.append(f"server first byte {ms(record.server_first_byte_ms)}")
+    if record.cost_usd is not None:
+        parts.append(f"${record.cost_usd:.6f} (estimate, prices of {catalog.PRICE_TABLE_DATE})")
+    if record.attempts > 1:
+        parts.append(f"{record.attempts} attempts")
+    return " · ".join(parts)
+
+
+def record_json(record: RunRecord) -> str:
+    return json.dumps(dataclasses.asdict(record), ensure_ascii=False)
+
+
+def run_once(args: argparse.Namespace, messages: tuple[Message, ...], out: TextIO, err: TextIO,
+             on_finish: Callable[[RunRecord], None] | None) -> RunRecord:
+    """One run with the shared options: stream the text to `out` (unless --json) and report to `err`."""
+    chat = ChatRequest(messages, args.system, args.max_tokens, args.temperature, args.top_p, tuple(args.stop))
+    request = RunRequest(args.model, chat, api=args.api, stream=not args.no_stream, backend=_backend(args),
+                         region=args.region, profile=args.profile, max_attempts=args.max_attempts,
+                         read_timeout_s=args.read_timeout, recover=args.recover)
+    run = start(request, on_finish=on_finish)
+    try:
+        for text in run:
+            if not args.json:
+                out.write(text)
+                out.flush()
+    except LabError as error:
+        if not args.json:
+            out.write("\n")
+        print(f"error: {error.message} [{error.code}]", file=err)
+    except KeyboardInterrupt:
+        run.close()
+        print("\nstopped", file=err)
+    if not args.json:
+        out.write("\n")
+    record = run.record
+    for note in record.notes:
+        print(f"note: {note}", file=err)
+    if args.json:
+        out.write(record_json(record) + "\n")
+    print(summary(record), file=err)
+    out.flush()
+    return record
+
+
+def ask(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO = sys.stdout,
+        err: TextIO = sys.stderr) -> int:
+    check_options(args, parser)
+    prompt = args.prompt if args.prompt not in (None, "-") else sys.stdin.read()
+    if not prompt.strip():
+        parser.error("the prompt is empty: pass it as an argument, or on standard input with -")
+    record = run_once(args, (Message("user", prompt),), out, err, _recorder(args, err))
+    return 0 if record.status == "ok" else 1
+
+
+def trim(messages: list[Message], *, system: str, model_id: str, max_tokens: int,
+         max_messages: int) -> tuple[list[Message], int]:
+    """Drop the oldest turns until the conversation fits the model's context window and the message
+    limit; the system prompt is always kept. Returns the kept messages and how many were dropped."""
+    entry = catalog.entry_for(model_id)
+    budget = (entry.context_tokens - max_tokens) if entry else None
+    kept = list(messages)
+
+    def too_big() -> bool:
+        if len(kept) > max_messages:
+            return True
+        used = metrics.estimate_tokens(system + "".join(m.text for m in kept))
+        return budget is not None and used > budget
+
+    while len(kept) > 1 and too_big():
+        kept.pop(0)
+        while kept and kept[0].role != "user":  # a conversation starts with the user
+            kept.pop(0)
+    return kept, len(messages) - len(kept)
+
+
+def chat(args: argparse.Namespace, parser: argparse.ArgumentParser, inp: TextIO = sys.stdin,
+         out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    check_options(args, parser)
+    on_finish = _recorder(args, err)
+    interactive = inp.isatty()
+    messages: list[Message] = []
+    failures = 0
+    if interactive:
+        print(f"Chatting with {args.model}. /reset clears the conversation, /model ID switches model, "
+              "exit or Ctrl-D leaves.", file=err)
+    while True:
+        if interactive:
+            print("you> ", end="", file=err, flush=True)
+        line = inp.readline()
+        if not line:
+            break
+        text = line.rstrip("\n")
+        command = text.strip()
+        if command in ("exit", "quit"):
+            break
+        if command == "/reset":
+            messages.clear()
+            print("(conversation cleared)", file=err)
+            continue
+        if command.startswith("/model"):
+            parts = command.split()
+            if len(parts) != 2:
+                print("usage: /model MODEL_ID", file=err)
+            else:
+                args.model = parts[1]
+                print(f"(now talking to {args.model})", file=err)
+            continue
+        if not command:
+            continue
+        messages.append(Message("user", text))
+        messages, dropped = trim(messages, system=args.system, model_id=args.model, max_tokens=args.max_tokens,
+                                 max_messages=args.max_messages)
+        if dropped:
+            print(f"(dropped the {dropped} oldest messages to fit the model's context window and the "
+                  f"{args.max_messages}-message limit; the system prompt is kept)", file=err)
+        record = run_once(args, tuple(messages), out, err, on_finish)
+        if record.status == "ok" or record.text:
+            messages.append(Message("assistant", record.text))
+        else:
+            messages.pop()  # nothing came back: the user can send the turn again
+            failures += 1
+    return 0 if failures == 0 else 1
+
+
+def add_commands(commands: Any) -> None:
+    """Register `ask` and `chat` on the top-level subparsers."""
+    ask_parser = commands.add_parser("ask", help="ask one question; the answer streams to stdout")
+    add_run_options(ask_parser)
+    ask_parser.add_argument("prompt", nargs="?", help="the question ('-' or nothing: read standard input)")
+    ask_parser.set_defaults(handler=ask, command_parser=ask_parser)
+    chat_parser = commands.add_parser("chat", help="a conversation, one user turn per line of standard input")
+    add_run_options(chat_parser)
+    chat_parser.add_argument("--max-messages", type=int, default=DEFAULT_MAX_MESSAGES,
+                             help="most messages kept in the conversation")
+    chat_parser.set_defaults(handler=chat, command_parser=chat_parser)

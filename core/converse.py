@@ -1,0 +1,85 @@
+"""The Converse / ConverseStream path: one request shape for every model that supports it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .types import ChatRequest, Completion, Event, Message, ReasoningDelta, ServerMetrics, Stop, TextDelta, Usage
+
+# Models whose Converse API refuses a system prompt (Bedrock's "supported features" table).
+_NO_SYSTEM = ("amazon.titan-text", "mistral.mistral-7b", "mistral.mixtral", "cohere.command-text",
+              "cohere.command-light", "ai21.j2")
+
+
+def supports_system(base_model_id: str) -> bool:
+    return not base_model_id.startswith(_NO_SYSTEM)
+
+
+def fold_system(messages: tuple[Message, ...], system: str) -> tuple[Message, ...]:
+    """Put a system prompt at the start of the first user turn, for models that take none."""
+    first, *rest = messages
+    return (Message(first.role, f"{system}\n\n{first.text}"), *rest)
+
+
+def build_request(model_id: str, base_model_id: str, chat: ChatRequest) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Keyword arguments for `converse` / `converse_stream`, and notes on what had to change."""
+    notes: list[str] = []
+    messages = chat.messages
+    kwargs: dict[str, Any] = {"modelId": model_id}
+    if chat.system:
+        if supports_system(base_model_id):
+            kwargs["system"] = [{"text": chat.system}]
+        else:
+            messages = fold_system(messages, chat.system)
+            notes.append("This model takes no system prompt: it was put at the start of the first user turn.")
+    kwargs["messages"] = [{"role": m.role, "content": [{"text": m.text}]} for m in messages]
+    config: dict[str, Any] = {"maxTokens": chat.max_tokens}
+    if chat.temperature is not None:
+        config["temperature"] = chat.temperature
+    if chat.top_p is not None:
+        config["topP"] = chat.top_p
+    if chat.stop_sequences:
+        config["stopSequences"] = list(chat.stop_sequences)
+    kwargs["inferenceConfig"] = config
+    return kwargs, tuple(notes)
+
+
+def parse_response(response: dict[str, Any]) -> tuple[Completion, ServerMetrics]:
+    """A Converse response as a Completion, with Bedrock's reported latency."""
+    blocks = response.get("output", {}).get("message", {}).get("content", [])
+    text = "".join(b.get("text", "") for b in blocks)
+    reasoning = "".join(b.get("reasoningContent", {}).get("reasoningText", {}).get("text", "") for b in blocks)
+    usage = response.get("usage", {})
+    completion = Completion(text, reasoning, usage.get("inputTokens"), usage.get("outputTokens"),
+                            response.get("stopReason"))
+    return completion, ServerMetrics(invocation_ms=response.get("metrics", {}).get("latencyMs"))
+
+
+class MalformedEvent(ValueError):
+    """An event whose payload could not be read: botocore hands it over empty rather than failing."""
+
+
+# Members every event of these types carries; botocore yields {} for a payload that is not JSON.
+_REQUIRED = {"messageStart": "role", "contentBlockDelta": "delta", "messageStop": "stopReason", "metadata": "usage"}
+
+
+def parse_event(event: dict[str, Any]) -> list[Event]:
+    """One ConverseStream event as neutral events; unknown events are ignored, unreadable ones raise."""
+    for name, member in _REQUIRED.items():
+        if name in event and member not in event[name]:
+            raise MalformedEvent(f"a {name} event arrived without its {member}")
+    if "contentBlockDelta" in event:
+        delta = event["contentBlockDelta"].get("delta", {})
+        if delta.get("text"):
+            return [TextDelta(delta["text"])]
+        reasoning = delta.get("reasoningContent", {}).get("text")
+        return [ReasoningDelta(reasoning)] if reasoning else []
+    if "messageStop" in event:
+        return [Stop(event["messageStop"].get("stopReason", ""))]
+    if "metadata" in event:
+        usage = event["metadata"].get("usage", {})
+        latency = event["metadata"].get("metrics", {}).get("latencyMs")
+        return [Usage(usage.get("inputTokens"), usage.get("outputTokens")),
+                ServerMetrics(invocation_ms=latency, input_tokens=usage.get("inputTokens"),
+                              output_tokens=usage.get("outputTokens"))]
+    return []

@@ -1,0 +1,185 @@
+"""Typed errors: the only place that reads botocore error codes and urllib3 exceptions.
+
+    LabError                      every error a user can see; .title, .action and .code
+    ├── ThrottledError            429 ThrottlingException, ServiceQuotaExceededException, throttlingException
+    ├── ModelNotReadyError        429 ModelNotReadyException
+    ├── AccessDeniedError         403 AccessDeniedException
+    ├── CredentialsError          no credentials, expired or unrecognised ones, unsigned requests
+    ├── ModelNotFoundError        unknown model id or ARN, a model this app cannot speak to
+    │   └── ProfileRequiredError  the model needs an inference profile (us., eu., apac., global.)
+    ├── ValidationError           400 ValidationException: Bedrock rejected the request
+    │   └── ContextWindowError    the conversation does not fit the model's context window
+    ├── ModelTimeoutError         408 ModelTimeoutException, or no byte within the read timeout
+    ├── ServiceError              500 / 503 / 424 before the stream: Bedrock or the model failed
+    ├── StreamInterruptedError    the stream broke after it started (exception event, bad chunk,
+    │                             or it ended without its final event)
+    └── ConnectionLostError       the connection dropped or could not be made
+
+Every message is written for the person using the app: what happened and what to do. The technical
+code (`ThrottlingException`, `modelStreamErrorException`, `ProtocolError`, ...) is kept in `code`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import urllib3.exceptions
+from botocore import exceptions as botocore_errors
+
+
+class LabError(Exception):
+    """An error shown to the user: `title` in plain words, `action` saying what to do, `code` for experts."""
+
+    title = "Something went wrong"
+    action = "Try again. If it keeps happening, check the technical details."
+    transient = False  # worth retrying as is
+
+    def __init__(self, detail: str = "", *, code: str = "", status: int | None = None) -> None:
+        self.detail = detail
+        self.code = code or type(self).__name__
+        self.status = status
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"{self.title}{detail}. {self.action}"
+
+
+class ThrottledError(LabError):
+    title = "Bedrock is throttling requests to this model"
+    action = "Wait a few seconds and retry, or pick another model or region; a quota increase helps for good."
+    transient = True
+
+
+class ModelNotReadyError(LabError):
+    title = "The model is not ready yet"
+    action = "Wait a moment and retry."
+    transient = True
+
+
+class AccessDeniedError(LabError):
+    title = "Your AWS account has no access to this model"
+    action = "Request model access in the Bedrock console (Model access), or check the IAM permissions."
+
+
+class CredentialsError(LabError):
+    title = "No usable AWS credentials"
+    action = ("Configure credentials: `aws configure`, `aws sso login --profile NAME` with AWS_PROFILE, or "
+              "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; or use the emulator backend, which needs none.")
+
+
+class ModelNotFoundError(LabError):
+    title = "Bedrock does not know this model id"
+    action = "Pick a model from the list; check the region, and the id's spelling and version suffix."
+
+
+class ProfileRequiredError(ModelNotFoundError):
+    title = "This model is only available through an inference profile"
+    action = "Use the id with a geography prefix, such as us. or eu. (us.anthropic.claude-...), or its profile ARN."
+
+
+class ValidationError(LabError):
+    title = "Bedrock rejected the request"
+    action = "Check the parameters against the model's limits (max tokens, temperature, top_p, stop sequences)."
+
+
+class ContextWindowError(ValidationError):
+    title = "The conversation is longer than the model's context window"
+    action = "Shorten the conversation or the prompt, clear older turns, or pick a model with a larger window."
+
+
+class ModelTimeoutError(LabError):
+    title = "The model took too long to answer"
+    action = "Retry; for long answers raise the read timeout or lower max tokens."
+    transient = True
+
+
+class ServiceError(LabError):
+    title = "Bedrock or the model failed to process the request"
+    action = "Retry in a moment; if it persists, check the AWS Health Dashboard for Bedrock in this region."
+    transient = True
+
+
+class StreamInterruptedError(LabError):
+    title = "The answer stopped part-way"
+    action = "The text so far is kept. Retry to get a complete answer."
+    transient = True
+
+
+class ConnectionLostError(LabError):
+    title = "The connection to Bedrock was lost"
+    action = "Check the network (or that the endpoint is running) and retry; the text so far is kept."
+    transient = True
+
+
+_BY_CODE: dict[str, type[LabError]] = {
+    "ThrottlingException": ThrottledError,
+    "ServiceQuotaExceededException": ThrottledError,
+    "TooManyRequestsException": ThrottledError,
+    "ModelNotReadyException": ModelNotReadyError,
+    "AccessDeniedException": AccessDeniedError,
+    "ResourceNotFoundException": ModelNotFoundError,
+    "ValidationException": ValidationError,
+    "ModelTimeoutException": ModelTimeoutError,
+    "InternalServerException": ServiceError,
+    "ServiceUnavailableException": ServiceError,
+    "ModelErrorException": ServiceError,
+    "ModelStreamErrorException": StreamInterruptedError,
+    "MissingAuthenticationTokenException": CredentialsError,
+    "UnrecognizedClientException": CredentialsError,
+    "InvalidSignatureException": CredentialsError,
+    "ExpiredTokenException": CredentialsError,
+    "ExpiredToken": CredentialsError,
+    "IncompleteSignatureException": CredentialsError,
+    "InvalidClientTokenId": CredentialsError,
+}
+# Exception events inside a stream arrive with lowerCamel codes (botocore's EventStreamError).
+_IN_STREAM: dict[str, type[LabError]] = {
+    "throttlingException": ThrottledError,
+    "modelStreamErrorException": StreamInterruptedError,
+    "internalServerException": StreamInterruptedError,
+    "serviceUnavailableException": StreamInterruptedError,
+    "modelTimeoutException": ModelTimeoutError,
+    "validationException": ValidationError,
+}
+
+
+def _from_client_error(error: botocore_errors.ClientError) -> LabError:
+    info: dict[str, Any] = error.response.get("Error", {})
+    code = str(info.get("Code", "Unknown"))
+    message = str(info.get("Message", ""))
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    in_stream = isinstance(error, botocore_errors.EventStreamError)
+    kind = (_IN_STREAM if in_stream else _BY_CODE).get(code) or _BY_CODE.get(code[:1].upper() + code[1:], LabError)
+    if kind is ValidationError:
+        lowered = message.lower()
+        if "too long" in lowered or "context window" in lowered or "context length" in lowered:
+            kind = ContextWindowError
+        elif "inference profile" in lowered:
+            kind = ProfileRequiredError
+        elif "model identifier is invalid" in lowered:
+            kind = ModelNotFoundError
+    return kind(message, code=code, status=status)
+
+
+def classify(error: BaseException) -> LabError:
+    """The LabError for anything boto3, botocore or urllib3 raised while running a request."""
+    if isinstance(error, LabError):
+        return error
+    if isinstance(error, botocore_errors.ClientError):  # includes EventStreamError
+        return _from_client_error(error)
+    if isinstance(error, (botocore_errors.NoCredentialsError, botocore_errors.PartialCredentialsError,
+                          botocore_errors.NoAuthTokenError)):
+        return CredentialsError(str(error), code=type(error).__name__)
+    if isinstance(error, botocore_errors.TokenRetrievalError | botocore_errors.SSOTokenLoadError):
+        return CredentialsError("the SSO session has expired", code=type(error).__name__)
+    if isinstance(error, botocore_errors.ProfileNotFound):
+        return CredentialsError(str(error), code="ProfileNotFound")
+    if isinstance(error, (botocore_errors.ReadTimeoutError, urllib3.exceptions.ReadTimeoutError)):
+        return ModelTimeoutError("no data within the read timeout", code="ReadTimeoutError")
+    if isinstance(error, (botocore_errors.ConnectTimeoutError, botocore_errors.EndpointConnectionError,
+                          botocore_errors.ConnectionClosedError, botocore_errors.ResponseStreamingError,
+                          urllib3.exceptions.ProtocolError, urllib3.exceptions.HTTPError, ConnectionError)):
+        return ConnectionLostError(str(error).split(":")[0], code=type(error).__name__)
+    return LabError(f"{type(error).__name__}: {error}", code=type(error).__name__)

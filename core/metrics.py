@@ -1,0 +1,65 @@
+"""Metric definitions shared by the run, the pages, the CLI and the benchmarks (see DESIGN.md).
+
+All inputs are milliseconds measured from t0, the moment just before the SDK call. A metric that is
+undefined is None: decode rate and time per output token need at least two output tokens.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+PERCENTILES = (0.5, 0.9, 0.99)
+
+
+def tokens_per_s(output_tokens: int | None, e2e_ms: float | None, ttft_ms: float | None) -> float | None:
+    """Decode rate, as AWS defines output tokens per second: output_tokens / (E2E - TTFT)."""
+    if output_tokens is None or e2e_ms is None or ttft_ms is None or output_tokens < 2 or e2e_ms <= ttft_ms:
+        return None
+    return output_tokens / ((e2e_ms - ttft_ms) / 1000)
+
+
+def tpot_ms(output_tokens: int | None, e2e_ms: float | None, ttft_ms: float | None) -> float | None:
+    """Time per output token after the first: (E2E - TTFT) / (output_tokens - 1)."""
+    if output_tokens is None or e2e_ms is None or ttft_ms is None or output_tokens < 2:
+        return None
+    return (e2e_ms - ttft_ms) / (output_tokens - 1)
+
+
+def min_runs_for(p: float) -> int:
+    """A percentile p is shown only with at least 1/(1-p) runs: p90 needs 10, p99 needs 100."""
+    return math.ceil(1 / (1 - p) - 1e-9)
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """The p-th percentile (linear interpolation), or None when there are too few values for it."""
+    clean = sorted(v for v in values if v is not None and not math.isnan(v))
+    if not clean or len(clean) < min_runs_for(p):
+        return None
+    at = (len(clean) - 1) * p
+    low, high = math.floor(at), math.ceil(at)
+    return clean[low] + (clean[high] - clean[low]) * (at - low)
+
+
+@dataclass(frozen=True)
+class GapSummary:
+    """Gaps between text deltas. They are chunks, not tokens: a chunk may hold several tokens."""
+
+    count: int
+    p50_ms: float | None
+    p90_ms: float | None
+    max_ms: float | None
+
+
+def summarize_gaps(arrivals_ms: Sequence[float]) -> GapSummary:
+    """Summary of the gaps between consecutive text-delta arrival times."""
+    gaps = [b - a for a, b in zip(arrivals_ms, arrivals_ms[1:], strict=False)]
+    if not gaps:
+        return GapSummary(0, None, None, None)
+    return GapSummary(len(gaps), percentile(gaps, 0.5), percentile(gaps, 0.9), max(gaps))
+
+
+def estimate_tokens(text: str) -> int:
+    """A rough token count for text whose count no one reported (about four characters a token)."""
+    return max(1, round(len(text) / 4)) if text else 0

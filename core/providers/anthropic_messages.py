@@ -1,0 +1,71 @@
+"""Anthropic Messages (Claude 3 and later): `messages` in, `message_start` ... `message_stop` out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..types import BuiltRequest, ChatRequest, Completion, Event, Message, ReasoningDelta
+from . import as_int, as_list, as_str, conversation, dig, present, stop_events, stops, text_events, usage_events
+
+LABEL = "Claude"
+supports_system = True
+supports_prefill = True
+streams = True
+
+
+def build_request(request: ChatRequest) -> BuiltRequest:
+    """The Messages body; a final assistant turn is a prefill the model continues."""
+    messages, notes = conversation(request, LABEL, system=True, prefill=True)
+    last = messages[-1]
+    if last.role == "assistant" and last.text != last.text.rstrip():
+        # Claude rejects a prefill that ends in white space.
+        messages[-1] = Message("assistant", last.text.rstrip())
+        notes.append("Claude refuses a partial answer that ends in white space: it was trimmed.")
+    body = present(
+        anthropic_version="bedrock-2023-05-31",
+        max_tokens=request.max_tokens,
+        system=request.system or None,
+        messages=[{"role": m.role, "content": m.text} for m in messages],
+        temperature=request.temperature,
+        top_p=request.top_p,
+        stop_sequences=stops(request),
+    )
+    return BuiltRequest(body, tuple(notes))
+
+
+def parse_response(body: Mapping[str, object]) -> Completion:
+    """Text blocks make the answer, thinking blocks the reasoning."""
+    blocks = as_list(body.get("content"))
+    return Completion(
+        text="".join(as_str(dig(b, "text")) for b in blocks if dig(b, "type") == "text"),
+        reasoning="".join(as_str(dig(b, "thinking")) for b in blocks if dig(b, "type") == "thinking"),
+        input_tokens=as_int(dig(body, "usage", "input_tokens")),
+        output_tokens=as_int(dig(body, "usage", "output_tokens")),
+        stop_reason=as_str(body.get("stop_reason")) or None,
+    )
+
+
+def parse_chunk(payload: Mapping[str, object]) -> list[Event]:
+    """Events of one Messages stream chunk; pings, signatures and tool input yield nothing."""
+    kind = payload.get("type")
+    if kind == "message_start":
+        # message_start also says output_tokens (1 or so): a placeholder, not a count.
+        return usage_events(input_tokens=dig(payload, "message", "usage", "input_tokens"))
+    if kind == "content_block_start":
+        block = payload.get("content_block")
+        if dig(block, "type") == "thinking":
+            return _reasoning(dig(block, "thinking"))
+        return text_events(dig(block, "text")) if dig(block, "type") == "text" else []
+    if kind == "content_block_delta":
+        delta = payload.get("delta")
+        if dig(delta, "type") == "text_delta":
+            return text_events(dig(delta, "text"))
+        return _reasoning(dig(delta, "thinking")) if dig(delta, "type") == "thinking_delta" else []
+    if kind == "message_delta":
+        return (usage_events(dig(payload, "usage", "input_tokens"), dig(payload, "usage", "output_tokens"))
+                + stop_events(dig(payload, "delta", "stop_reason")))
+    return []
+
+
+def _reasoning(text: object) -> list[Event]:
+    return [ReasoningDelta(text)] if isinstance(text, str) and text else []

@@ -1,0 +1,447 @@
+"""The run: one request to a model, streamed or not, with every timing taken where the stream is read.
+
+    >>> run = start(RunRequest("anthropic.claude-3-haiku-20240307-v1:0", ChatRequest((Message("user", "Hi"),))))
+    >>> for text in run:            # answer text as it arrives (what st.write_stream takes)
+    ...     print(text, end="")
+    >>> run.record.ttft_ms          # the finished RunRecord: timings, usage, status, cost
+
+`Run` owns the clock: t0 is taken just before the SDK call, time to first token when the first
+non-empty answer-text delta is read, end-to-end when the last event has been processed. The
+botocore stream is closed in a `finally`, so a consumer that stops early (Streamlit's Stop button
+abandons the generator) releases the connection and gets a record with status `cancelled` and the
+text that had arrived. Re-iterating a finished run replays its text without a new request.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from . import catalog, converse, metrics, providers
+from .client import DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, runtime_client
+from .errors import (
+    ConnectionLostError,
+    LabError,
+    ModelNotFoundError,
+    ModelTimeoutError,
+    StreamInterruptedError,
+    ThrottledError,
+    ValidationError,
+    classify,
+)
+from .types import (
+    Api,
+    ChatRequest,
+    Completion,
+    Event,
+    Message,
+    ReasoningDelta,
+    RunRecord,
+    ServerMetrics,
+    Stop,
+    TextDelta,
+    Usage,
+)
+
+RESTART_NOTICE = "\n\n*[The stream was interrupted; the answer is being generated again.]*\n\n"
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One request: which model, what to ask, how to send it, and where to record it."""
+
+    model_id: str
+    chat: ChatRequest
+    api: Api = "invoke"
+    stream: bool = True
+    backend: str = "emulator"
+    region: str | None = None
+    profile: str | None = None
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS  # total attempts botocore makes before a stream starts
+    read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
+    recover: bool = False  # resume a stream that broke mid-way for a transient cause (opt-in: it is billed)
+    max_recoveries: int = 2
+    session_id: str | None = None
+    conversation_id: str | None = None
+    compare_group: str | None = None
+    benchmark_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """A new attempt after a stream broke: `continue` from the text so far, or `restart` from scratch."""
+
+    attempt: int
+    mode: str
+    reason: str
+
+
+RunEvent = TextDelta | ReasoningDelta | Recovery
+
+
+@dataclass
+class _Progress:
+    """What one run has read so far; every time here is a perf_counter() reading."""
+
+    t0: float | None = None
+    first_event_at: float | None = None
+    ttft_at: float | None = None
+    last_event_at: float | None = None
+    arrivals: list[float] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    input_tokens: int | None = None  # this attempt, as reported
+    output_tokens: int | None = None
+    billed_input: int = 0  # earlier attempts, as reported
+    billed_output: int = 0
+    reported: bool = False
+    stop_reason: str | None = None
+    server_first_byte_ms: float | None = None
+    server_latency_ms: float | None = None
+    ended: bool = False  # saw the stream's final event
+    sdk_retries: int = 0
+
+    def take(self, event: Event, now: float) -> None:
+        if isinstance(event, TextDelta):
+            if self.ttft_at is None:
+                self.ttft_at = now
+            self.arrivals.append(now)
+            self.text.append(event.text)
+        elif isinstance(event, ReasoningDelta):
+            self.reasoning.append(event.text)
+        elif isinstance(event, Usage):
+            self.input_tokens = event.input_tokens if event.input_tokens is not None else self.input_tokens
+            self.output_tokens = event.output_tokens if event.output_tokens is not None else self.output_tokens
+            self.reported = True
+        elif isinstance(event, Stop):
+            self.stop_reason = event.reason
+            self.ended = True
+        elif isinstance(event, ServerMetrics):
+            self.server_first_byte_ms = event.first_byte_ms if event.first_byte_ms is not None \
+                else self.server_first_byte_ms
+            self.server_latency_ms = event.invocation_ms if event.invocation_ms is not None \
+                else self.server_latency_ms
+            if self.input_tokens is None and event.input_tokens is not None:
+                self.input_tokens, self.reported = event.input_tokens, True
+            if self.output_tokens is None and event.output_tokens is not None:
+                self.output_tokens, self.reported = event.output_tokens, True
+            self.ended = True
+
+    def next_attempt(self, restart: bool) -> None:
+        self.billed_input += self.input_tokens or 0
+        self.billed_output += self.output_tokens or 0
+        self.input_tokens = self.output_tokens = None
+        self.ended = False
+        if restart:
+            self.text.clear()
+            self.reasoning.clear()
+
+
+def _ms(start: float | None, end: float | None) -> float | None:
+    return None if start is None or end is None else round((end - start) * 1000, 3)
+
+
+def _header_int(response: dict[str, Any], name: str) -> int | None:
+    value = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get(name)
+    return int(value) if value is not None else None
+
+
+class Run:
+    """One request in flight: iterate it for answer text, then read `record`."""
+
+    def __init__(self, request: RunRequest, *, client: Any = None,
+                 on_finish: Callable[[RunRecord], None] | None = None,
+                 callback: Callable[[str, bool], None] | None = None) -> None:
+        self.request = request
+        self._client = client
+        self._on_finish = on_finish
+        self._callback = callback
+        self._record: RunRecord | None = None
+        self._progress = _Progress()
+        self._recoveries = 0
+        self._driver = self._drive()
+
+    # -- views ---------------------------------------------------------------------------
+
+    def events(self) -> Iterator[RunEvent]:
+        """Answer text, reasoning and recovery events, in arrival order."""
+        if self._record is not None:
+            if self._record.text:
+                yield TextDelta(self._record.text)
+            return
+        yield from self._driver
+
+    def text(self) -> Iterator[str]:
+        """Answer text only; a restart after an interruption shows a visible notice."""
+        for event in self.events():
+            if isinstance(event, TextDelta):
+                yield event.text
+            elif isinstance(event, Recovery) and event.mode == "restart":
+                yield RESTART_NOTICE
+
+    def __iter__(self) -> Iterator[str]:
+        return self.text()
+
+    def close(self) -> None:
+        """Stop the run: the stream is closed and the record says `cancelled` (if it had not ended)."""
+        self._driver.close()
+
+    def result(self) -> RunRecord:
+        """Run to the end and return the record (a failed run raises its LabError)."""
+        for _ in self.events():
+            pass
+        return self.record
+
+    @property
+    def done(self) -> bool:
+        return self._record is not None
+
+    @property
+    def record(self) -> RunRecord:
+        """The finished record. Read before the run ends it would be wrong, so it refuses."""
+        if self._record is None:
+            raise RuntimeError("the run has not finished: iterate it to the end, or close() it, first")
+        return self._record
+
+    @property
+    def partial_text(self) -> str:
+        return "".join(self._progress.text)
+
+    # -- the work ------------------------------------------------------------------------
+
+    def _new_record(self) -> RunRecord:
+        req, chat = self.request, self.request.chat
+        return RunRecord(
+            run_id=uuid.uuid4().hex, started_utc=datetime.now(UTC).isoformat(timespec="milliseconds"),
+            model_id=req.model_id, provider=providers.provider_name(req.model_id), api=req.api,
+            mode="stream" if req.stream else "sync", backend=req.backend, region=req.region,
+            system=chat.system, max_tokens=chat.max_tokens, temperature=chat.temperature, top_p=chat.top_p,
+            stop_sequences=list(chat.stop_sequences), session_id=req.session_id,
+            conversation_id=req.conversation_id, compare_group=req.compare_group, benchmark_id=req.benchmark_id)
+
+    def _drive(self) -> Generator[RunEvent, None, None]:
+        record = self._new_record()
+        progress = self._progress
+        try:
+            _check(self.request)
+            provider = providers.provider_for(self.request.model_id)
+            client = self._client or runtime_client(
+                self.request.backend, self.request.region, self.request.profile,
+                max_attempts=self.request.max_attempts, read_timeout_s=self.request.read_timeout_s)
+            chat = self.request.chat
+            while True:
+                try:
+                    for event in self._attempt(client, provider, chat, record):
+                        if self._callback is not None and isinstance(event, TextDelta):
+                            self._callback(event.text, False)
+                        yield event
+                    break
+                except Exception as problem:  # noqa: BLE001 - classified, then recovered from or raised
+                    error = classify(problem)
+                    mode = self._recovery_mode(error, provider)
+                    if mode is None:
+                        raise error from (None if error is problem else problem)
+                    record.attempts += 1
+                    record.notes.append(f"Attempt {record.attempts}: the stream broke ({error.code}); "
+                                        f"{'continued from the text so far' if mode == 'continue' else 'restarted'}.")
+                    chat = self._continuation(chat) if mode == "continue" else self.request.chat
+                    progress.next_attempt(restart=mode == "restart")
+                    yield Recovery(record.attempts, mode, error.code)
+            record.status = "ok"
+        except GeneratorExit:
+            record.status = "cancelled"
+            raise
+        except Exception as problem:  # noqa: BLE001 - everything reaches the user as a LabError
+            failure = classify(problem)
+            record.status, record.error_code, record.error_message = "error", failure.code, failure.message
+            if failure is problem:
+                raise
+            raise failure from problem
+        finally:
+            self._finish(record)
+
+    def _recovery_mode(self, error: LabError, provider: Any) -> str | None:
+        req, progress = self.request, self._progress
+        if not (req.recover and req.stream and progress.t0 is not None and progress.first_event_at is not None):
+            return None  # nothing had started: botocore's own retries already had their turn
+        if not isinstance(error, (StreamInterruptedError, ConnectionLostError, ThrottledError, ModelTimeoutError)):
+            return None
+        if self._recoveries >= req.max_recoveries:
+            return None
+        self._recoveries += 1
+        prefill = provider.supports_prefill and providers.family_of(req.model_id) == "anthropic-messages"
+        return "continue" if prefill and progress.text else "restart"
+
+    def _continuation(self, chat: ChatRequest) -> ChatRequest:
+        """The same conversation with the partial answer as an assistant prefill, so nothing repeats."""
+        partial = "".join(self._progress.text).rstrip()  # Claude refuses a prefill ending in white space
+        used = self._progress.output_tokens or metrics.estimate_tokens(partial)
+        messages = chat.messages if chat.messages[-1].role == "user" else chat.messages[:-1]
+        return ChatRequest(messages=(*messages, Message("assistant", partial)), system=chat.system,
+                           max_tokens=max(1, chat.max_tokens - used), temperature=chat.temperature,
+                           top_p=chat.top_p, stop_sequences=chat.stop_sequences)
+
+    def _attempt(self, client: Any, provider: Any, chat: ChatRequest, record: RunRecord) -> Iterator[RunEvent]:
+        req, progress = self.request, self._progress
+        family = providers.family_of(req.model_id)
+        if req.api == "converse":
+            kwargs, notes = converse.build_request(req.model_id, providers.base_model_id(req.model_id), chat)
+            request_json = json.dumps({k: v for k, v in kwargs.items() if k != "modelId"})
+        else:
+            built = provider.build_request(chat)
+            notes, request_json = built.notes, json.dumps(built.body)
+        record.notes.extend(n for n in notes if n not in record.notes)
+        record.request_json = record.request_json or request_json
+        if progress.t0 is None:
+            progress.t0 = time.perf_counter()
+        if not req.stream:
+            yield from self._sync(client, provider, kwargs if req.api == "converse" else request_json)
+            return
+        if req.api == "converse":
+            response = client.converse_stream(**kwargs)
+            stream, key = response["stream"], None
+        else:
+            response = client.invoke_model_with_response_stream(
+                modelId=req.model_id, body=request_json, contentType="application/json", accept="application/json")
+            stream, key = response["body"], "chunk"
+        progress.sdk_retries += response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+        try:
+            for raw in stream:
+                now = time.perf_counter()
+                if progress.first_event_at is None:
+                    progress.first_event_at = now
+                progress.last_event_at = now
+                if key is None:
+                    events = _converse_events(raw)
+                elif key in raw:
+                    events = providers.events_from_chunk(family, _decode_chunk(raw[key]["bytes"]))
+                else:
+                    continue
+                for event in events:
+                    progress.take(event, now)
+                    if isinstance(event, (TextDelta, ReasoningDelta)):
+                        yield event
+            if not progress.ended:
+                raise StreamInterruptedError("the stream ended before its final event", code="IncompleteStream")
+        finally:
+            stream.close()
+
+    def _sync(self, client: Any, provider: Any, request: Any) -> Iterator[RunEvent]:
+        req, progress = self.request, self._progress
+        if req.api == "converse":
+            response = client.converse(**request)
+            progress.last_event_at = time.perf_counter()
+            completion, server = converse.parse_response(response)
+        else:
+            response = client.invoke_model(modelId=req.model_id, body=request, contentType="application/json",
+                                           accept="application/json")
+            body = response["body"].read()
+            progress.last_event_at = time.perf_counter()
+            completion = provider.parse_response(json.loads(body))
+            server = ServerMetrics(invocation_ms=_header_int(response, "x-amzn-bedrock-invocation-latency"),
+                                   input_tokens=_header_int(response, "x-amzn-bedrock-input-token-count"),
+                                   output_tokens=_header_int(response, "x-amzn-bedrock-output-token-count"))
+        progress.sdk_retries += response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+        progress.first_event_at = progress.last_event_at
+        yield from self._take_completion(completion, server)
+
+    def _take_completion(self, completion: Completion, server: ServerMetrics) -> Iterator[RunEvent]:
+        progress, now = self._progress, self._progress.last_event_at or time.perf_counter()
+        if completion.reasoning:
+            progress.take(ReasoningDelta(completion.reasoning), now)
+            yield ReasoningDelta(completion.reasoning)
+        if completion.input_tokens is not None or completion.output_tokens is not None:
+            progress.take(Usage(completion.input_tokens, completion.output_tokens), now)
+        progress.take(server, now)
+        if completion.stop_reason:
+            progress.take(Stop(completion.stop_reason), now)
+        if completion.text:
+            progress.take(TextDelta(completion.text), now)
+            yield TextDelta(completion.text)
+
+    def _finish(self, record: RunRecord) -> None:
+        progress = self._progress
+        record.attempts = record.attempts + progress.sdk_retries
+        record.text = "".join(progress.text)
+        record.reasoning_text = "".join(progress.reasoning)
+        record.first_event_ms = _ms(progress.t0, progress.first_event_at)
+        record.ttft_ms = _ms(progress.t0, progress.ttft_at)
+        record.e2e_ms = _ms(progress.t0, progress.last_event_at) if record.status == "ok" else \
+            _ms(progress.t0, progress.last_event_at or (time.perf_counter() if progress.t0 else None))
+        record.stop_reason = progress.stop_reason
+        record.server_first_byte_ms = progress.server_first_byte_ms
+        record.server_latency_ms = progress.server_latency_ms
+        if progress.reported:
+            record.input_tokens = progress.billed_input + (progress.input_tokens or 0) or None
+            record.output_tokens = progress.billed_output + (progress.output_tokens or 0) or None
+            record.tokens_source = "reported"
+        if record.output_tokens is None and (record.text or record.reasoning_text):
+            record.output_tokens = metrics.estimate_tokens(record.text + record.reasoning_text)
+            record.input_tokens = record.input_tokens or metrics.estimate_tokens(
+                self.request.chat.system + "".join(m.text for m in self.request.chat.messages))
+            record.tokens_source = "estimated"
+        if record.mode == "stream":
+            record.tokens_per_s = metrics.tokens_per_s(record.output_tokens, record.e2e_ms, record.ttft_ms)
+            record.tpot_ms = metrics.tpot_ms(record.output_tokens, record.e2e_ms, record.ttft_ms)
+        gaps = metrics.summarize_gaps([t * 1000 for t in progress.arrivals])
+        record.gap_count, record.gap_p50_ms, record.gap_p90_ms, record.gap_max_ms = (
+            gaps.count, gaps.p50_ms, gaps.p90_ms, gaps.max_ms)
+        record.cost_usd = catalog.cost_usd(record.model_id, record.input_tokens, record.output_tokens)
+        self._record = record
+        if self._on_finish is not None:
+            try:
+                self._on_finish(record)
+            except Exception as problem:  # noqa: BLE001 - recording must never break the run itself
+                record.notes.append(f"Not recorded in the history: {problem}")
+        if self._callback is not None:
+            self._callback("", True)
+
+
+def _decode_chunk(data: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(data)
+    except ValueError:
+        raise StreamInterruptedError("a chunk of the stream could not be read", code="MalformedChunk") from None
+    if not isinstance(payload, dict):
+        raise StreamInterruptedError("a chunk of the stream was not a JSON object", code="MalformedChunk")
+    return payload
+
+
+def _converse_events(raw: dict[str, Any]) -> list[Event]:
+    try:
+        return converse.parse_event(raw)
+    except converse.MalformedEvent as problem:
+        raise StreamInterruptedError(str(problem), code="MalformedChunk") from None
+
+
+def _check(request: RunRequest) -> None:
+    """Refuse, before any call, what cannot work, with a message that says why."""
+    chat = request.chat
+    if not chat.messages or not any(m.text.strip() for m in chat.messages if m.role == "user"):
+        raise ValidationError("the message is empty: type something to send", code="EmptyPrompt")
+    if chat.max_tokens < 1:
+        raise ValidationError(f"max tokens must be at least 1, not {chat.max_tokens}", code="InvalidParameter")
+    entry = catalog.entry_for(request.model_id)
+    if entry is not None and chat.max_tokens > entry.max_output_tokens:
+        raise ValidationError(f"max tokens is {chat.max_tokens}, but this model writes at most "
+                              f"{entry.max_output_tokens}", code="InvalidParameter")
+    if chat.temperature is not None and chat.temperature < 0:
+        raise ValidationError(f"temperature cannot be negative ({chat.temperature})", code="InvalidParameter")
+    if chat.top_p is not None and not 0 <= chat.top_p <= 1:
+        raise ValidationError(f"top_p must be between 0 and 1, not {chat.top_p}", code="InvalidParameter")
+    if request.api not in ("invoke", "converse"):
+        raise ValidationError(f"api must be invoke or converse, not {request.api!r}", code="InvalidParameter")
+    try:
+        providers.family_of(request.model_id)
+    except providers.UnknownModelError as problem:
+        raise ModelNotFoundError(str(problem), code="UnknownModel") from None
+
+
+def start(request: RunRequest, **kwargs: Any) -> Run:
+    """Begin a run (nothing is sent until it is iterated). See `Run` for the keyword arguments."""
+    return Run(request, **kwargs)

@@ -1,0 +1,161 @@
+"""Values shared across core: the neutral request, the events a stream turns into, and the run record.
+
+Provider modules translate between these and each family's JSON; `streaming.run` turns events into a
+`RunRecord`; `history` stores records. None of these types does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["user", "assistant"]
+Api = Literal["invoke", "converse"]
+Status = Literal["ok", "error", "cancelled"]
+TokensSource = Literal["reported", "estimated"]
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    text: str
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """What the user asked for, whatever the model family: a conversation and its parameters.
+
+    `messages` ends with the user's turn, or with an assistant turn to continue from (a prefill).
+    Parameters left as None use the model's own default.
+    """
+
+    messages: tuple[Message, ...]
+    system: str = ""
+    max_tokens: int = 512
+    temperature: float | None = None
+    top_p: float | None = None
+    stop_sequences: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuiltRequest:
+    """A family's InvokeModel body for a ChatRequest, and what the translation had to change.
+
+    `notes` are sentences for the user ("Titan takes no system prompt: it was put at the start of
+    the first user turn."); a parameter is never dropped without one.
+    """
+
+    body: dict[str, object]
+    notes: tuple[str, ...] = ()
+
+
+# -- neutral stream events -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """Answer text. Only this counts for time to first token."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    """Reasoning (thinking) text: shown apart, never mixed into the answer."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts the family reported; None where this event does not say."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Why generation ended, in the family's own words (end_turn, max_tokens, length, FINISH, ...)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class ServerMetrics:
+    """Bedrock's own timing: `amazon-bedrock-invocationMetrics` or Converse `metadata.metrics`."""
+
+    first_byte_ms: float | None = None
+    invocation_ms: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+Event = TextDelta | ReasoningDelta | Usage | Stop | ServerMetrics
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A whole sync response, parsed."""
+
+    text: str
+    reasoning: str = ""
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    stop_reason: str | None = None
+
+
+# -- the record of one run -------------------------------------------------------------------
+
+
+@dataclass
+class RunRecord:
+    """Everything measured about one request, written once when it ends (ok, error or cancelled).
+
+    Times are milliseconds from `t0`, the moment just before the SDK call; a metric that cannot be
+    known is None, never a guess (decode rate needs at least two output tokens).
+    """
+
+    run_id: str
+    started_utc: str
+    model_id: str
+    provider: str
+    api: Api
+    mode: Literal["stream", "sync"]
+    backend: str
+    region: str | None = None
+    status: Status = "ok"
+    ttft_ms: float | None = None
+    first_event_ms: float | None = None
+    e2e_ms: float | None = None
+    tokens_per_s: float | None = None
+    tpot_ms: float | None = None
+    gap_count: int = 0
+    gap_p50_ms: float | None = None
+    gap_p90_ms: float | None = None
+    gap_max_ms: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    tokens_source: TokensSource | None = None
+    server_first_byte_ms: float | None = None
+    server_latency_ms: float | None = None
+    stop_reason: str | None = None
+    attempts: int = 1
+    error_code: str | None = None
+    error_message: str | None = None
+    text: str = ""
+    reasoning_text: str = ""
+    cost_usd: float | None = None
+    notes: list[str] = field(default_factory=list)
+    # what was asked, for history and "View API request"
+    system: str = ""
+    max_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    stop_sequences: list[str] = field(default_factory=list)
+    request_json: str = ""
+    # grouping, for the pages that show runs together
+    session_id: str | None = None
+    conversation_id: str | None = None
+    compare_group: str | None = None
+    benchmark_id: str | None = None

@@ -1,0 +1,279 @@
+"""The run against the emulator over HTTP: every family, both APIs, both modes, faults and recovery."""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+import pytest
+
+from core import errors
+from core.emulator.textgen import count_tokens
+from core.streaming import RESTART_NOTICE, Recovery, RunRequest, start
+from core.types import ChatRequest, Message, RunRecord, TextDelta
+
+from ..conftest import client_for
+
+QUESTION = "How should a team compare latency between two hosted language models?"
+FAMILIES = {
+    "anthropic-messages": "anthropic.claude-3-haiku-20240307-v1:0",
+    "anthropic-text": "anthropic.claude-v2:1",
+    "titan-text": "amazon.titan-text-express-v1",
+    "nova": "us.amazon.nova-lite-v1:0",
+    "llama3": "meta.llama3-1-8b-instruct-v1:0",
+    "llama2": "meta.llama2-13b-chat-v1",
+    "mistral-prompt": "mistral.mistral-7b-instruct-v0:2",
+    "mistral-chat": "mistral.mistral-large-2407-v1:0",
+    "cohere-r": "cohere.command-r-v1:0",
+    "cohere-command": "cohere.command-text-v14",
+    "jamba": "ai21.jamba-1-5-mini-v1:0",
+    "jurassic2": "ai21.j2-mid-v1",
+}
+CLAUDE = FAMILIES["anthropic-messages"]
+LLAMA = FAMILIES["llama3"]
+
+
+def ask(model_id: str, client: Any, *, text: str = QUESTION, api: str = "invoke", stream: bool = True,
+        max_tokens: int = 200, messages: tuple[Message, ...] | None = None, **options: Any) -> Any:
+    chat = ChatRequest(messages or (Message("user", text),), max_tokens=max_tokens)
+    return start(RunRequest(model_id, chat, api=api, stream=stream, **options), client=client)  # type: ignore[arg-type]
+
+
+@pytest.fixture()
+def client(emulator: Any) -> Any:
+    return client_for(emulator.url)
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "sync"])
+@pytest.mark.parametrize("api", ["invoke", "converse"])
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_every_family_api_and_mode_gives_text_reported_usage_and_consistent_timings(
+        client: Any, family: str, api: str, stream: bool) -> None:
+    run = ask(FAMILIES[family], client, api=api, stream=stream)
+    if family == "jurassic2" and stream:
+        with pytest.raises(errors.ValidationError, match="unsupported for streaming"):
+            run.result()
+        assert run.record.status == "error"
+        return
+    pieces = list(run)
+    record = run.record
+    assert record.status == "ok", record.error_message
+    assert "".join(pieces) == record.text and record.text.startswith("[Emulated answer from")
+    assert "latency" in record.text  # it answered this question
+    assert record.tokens_source == "reported"
+    assert record.output_tokens == count_tokens(record.text)
+    assert record.input_tokens and record.input_tokens > 0
+    assert record.server_latency_ms is not None
+    assert record.cost_usd is not None and record.cost_usd > 0
+    assert record.mode == ("stream" if stream else "sync") and record.api == api
+    assert 0 <= record.first_event_ms <= record.ttft_ms <= record.e2e_ms  # type: ignore[operator]
+    if stream:
+        assert len(pieces) > 1 and record.gap_count == len(pieces) - 1
+        assert record.tokens_per_s is not None and record.tpot_ms is not None
+    else:
+        assert len(pieces) == 1 and record.ttft_ms == record.e2e_ms and record.tokens_per_s is None
+
+
+@pytest.mark.parametrize("family", [f for f in FAMILIES if f not in ("cohere-command", "jurassic2")])
+@pytest.mark.parametrize("api", ["invoke", "converse"])
+def test_multi_turn_requests_carry_the_whole_conversation(client: Any, family: str, api: str) -> None:
+    conversation = (Message("user", "Tell me about caching."), Message("assistant", "Caching keeps results close."),
+                    Message("user", "What about invalidation strategies?"))
+    record = ask(FAMILIES[family], client, api=api, messages=conversation).result()
+    assert "turn 2" in record.text and "invalidation strategies" in record.text
+
+
+def test_invoke_and_converse_send_the_same_conversation(client: Any) -> None:
+    for model_id in FAMILIES.values():
+        invoke = ask(model_id, client, stream=False).result().text
+        assert ask(model_id, client, api="converse", stream=False).result().text == invoke, model_id
+
+
+def test_system_prompt_reaches_the_model_or_is_folded_with_a_note(client: Any) -> None:
+    chat = ChatRequest((Message("user", QUESTION),), system="Answer as a ship's captain.", max_tokens=100)
+    claude = start(RunRequest(CLAUDE, chat), client=client).result()
+    assert "ship's captain" in claude.text and not claude.notes
+    titan = start(RunRequest(FAMILIES["titan-text"], chat), client=client).result()
+    assert titan.status == "ok" and any("system prompt" in n for n in titan.notes)
+
+
+@pytest.mark.parametrize(("fault", "fields", "error"), [
+    ("throttling", {}, errors.ThrottledError),
+    ("model_not_ready", {}, errors.ModelNotReadyError),
+    ("service_unavailable", {}, errors.ServiceError),
+    ("model_timeout", {}, errors.ModelTimeoutError),
+    ("access_denied", {}, errors.AccessDeniedError),
+    ("context_window", {}, errors.ContextWindowError),
+    ("internal_error", {}, errors.ServiceError),
+])
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "sync"])
+def test_faults_before_the_stream_become_typed_errors(client: Any, control: Any, fault: str, fields: dict[str, Any],
+                                                      error: type[errors.LabError], stream: bool) -> None:
+    control.fault(fault, model_id=CLAUDE, **fields)
+    run = ask(CLAUDE, client, stream=stream)
+    with pytest.raises(error) as caught:
+        run.result()
+    assert caught.value.message and caught.value.action in caught.value.message
+    assert run.record.status == "error" and run.record.error_code == caught.value.code
+    assert run.record.text == ""
+
+
+@pytest.mark.parametrize(("fault", "fields", "error", "code"), [
+    ("stream_error", {"exception": "modelStreamErrorException"}, errors.StreamInterruptedError,
+     "modelStreamErrorException"),
+    ("stream_error", {"exception": "throttlingException"}, errors.ThrottledError, "throttlingException"),
+    ("stream_error", {"exception": "internalServerException"}, errors.StreamInterruptedError,
+     "internalServerException"),
+    ("cut", {}, errors.ConnectionLostError, "ProtocolError"),
+    ("malformed", {}, errors.StreamInterruptedError, "MalformedChunk"),
+])
+@pytest.mark.parametrize("api", ["invoke", "converse"])
+def test_faults_mid_stream_keep_the_partial_text(client: Any, control: Any, fault: str, fields: dict[str, Any],
+                                                 error: type[errors.LabError], code: str, api: str) -> None:
+    control.fault(fault, model_id=CLAUDE, after_tokens=15, **fields)
+    run = ask(CLAUDE, client, api=api)
+    seen: list[str] = []
+    with pytest.raises(error) as caught:
+        for text in run:
+            seen.append(text)
+    assert caught.value.code == code
+    record = run.record
+    assert record.status == "error" and record.error_code == code
+    assert record.text == "".join(seen) and record.text.startswith("[Emulated")
+    assert record.ttft_ms is not None and record.e2e_ms is not None
+
+
+def test_a_stall_ends_at_the_read_timeout_not_later(emulator: Any, control: Any) -> None:
+    control.fault("stall", model_id=CLAUDE, after_tokens=10, seconds=30)
+    run = ask(CLAUDE, client_for(emulator.url, read_timeout_s=0.5))
+    with pytest.raises(errors.ModelTimeoutError):
+        run.result()
+    assert run.record.status == "error" and run.record.text
+    assert run.record.e2e_ms is not None and run.record.e2e_ms < 10_000
+
+
+def test_unknown_models_and_profile_only_ids_get_typed_errors(client: Any) -> None:
+    with pytest.raises(errors.ModelNotFoundError):
+        ask("acme.nonexistent-model-v1", client).result()
+    with pytest.raises(errors.ProfileRequiredError):
+        ask("anthropic.claude-sonnet-4-20250514-v1:0", client).result()
+    with pytest.raises(errors.ModelNotFoundError):
+        ask("anthropic.claude-9-imaginary-v1:0", client).result()
+
+
+@pytest.mark.parametrize(("chat", "message"), [
+    (ChatRequest((Message("user", "   "),)), "empty"),
+    (ChatRequest((Message("user", "hi"),), max_tokens=0), "at least 1"),
+    (ChatRequest((Message("user", "hi"),), max_tokens=999_999), "at most 4096"),
+    (ChatRequest((Message("user", "hi"),), top_p=2), "top_p"),
+    (ChatRequest((Message("user", "hi"),), temperature=-1), "negative"),
+])
+def test_bad_input_is_refused_before_any_call(emulator: Any, client: Any, control: Any, chat: ChatRequest,
+                                              message: str) -> None:
+    before = control.request("GET", "/_emulator/health")[1]["requests"]
+    run = start(RunRequest(CLAUDE, chat), client=client)
+    with pytest.raises(errors.ValidationError, match=message):
+        run.result()
+    assert run.record.status == "error"
+    assert control.request("GET", "/_emulator/health")[1]["requests"] == before
+
+
+def test_closing_a_run_cancels_it_and_keeps_what_arrived(client: Any) -> None:
+    run = ask(CLAUDE, client, max_tokens=300)
+    texts = run.text()
+    pieces = [next(texts) for _ in range(5)]
+    with pytest.raises(RuntimeError, match="not finished"):
+        run.record  # noqa: B018 - reading it early must refuse, not give a wrong number
+    run.close()
+    assert run.record.status == "cancelled" and run.record.text == "".join(pieces)
+    assert run.record.ttft_ms is not None
+
+
+def test_leaving_the_loop_early_cancels_the_run(client: Any) -> None:
+    run = ask(CLAUDE, client, max_tokens=300)
+    for count, _ in enumerate(run, 1):
+        if count == 3:
+            break
+    assert run.record.status == "cancelled" and run.record.text
+
+
+def test_an_abandoned_generator_is_cancelled_like_streamlit_stop(client: Any) -> None:
+    run = ask(CLAUDE, client, max_tokens=300)
+    texts = iter(run)
+    first = next(texts)
+    del texts
+    gc.collect()
+    assert run.record.status == "cancelled" and run.record.text == first
+
+
+def test_a_finished_run_replays_its_text_without_a_new_request(client: Any, control: Any) -> None:
+    run = ask(CLAUDE, client)
+    text = "".join(run)
+    before = control.request("GET", "/_emulator/health")[1]["requests"]
+    assert "".join(run) == text and run.record.text == text
+    assert control.request("GET", "/_emulator/health")[1]["requests"] == before
+
+
+def test_callback_style_gets_every_chunk_then_done(client: Any) -> None:
+    calls: list[tuple[str, bool]] = []
+    run = start(RunRequest(CLAUDE, ChatRequest((Message("user", QUESTION),), max_tokens=50)), client=client,
+                callback=lambda chunk, done: calls.append((chunk, done)))
+    record = run.result()
+    assert calls[-1] == ("", True) and all(not done for _, done in calls[:-1])
+    assert "".join(chunk for chunk, _ in calls) == record.text
+
+
+def test_botocore_retries_before_the_stream_are_counted(emulator: Any, control: Any) -> None:
+    control.fault("throttling", model_id=CLAUDE, count=2)
+    record = ask(CLAUDE, client_for(emulator.url, attempts=3)).result()
+    assert record.status == "ok" and record.attempts == 3
+
+
+def test_recovery_continues_claude_from_the_partial_text(client: Any, control: Any) -> None:
+    whole = ask(CLAUDE, client, max_tokens=1000).result().text  # room to end naturally, both times
+    control.fault("stream_error", model_id=CLAUDE, after_tokens=30, exception="modelStreamErrorException")
+    run = ask(CLAUDE, client, max_tokens=1000, recover=True)
+    events = list(run.events())
+    recoveries = [e for e in events if isinstance(e, Recovery)]
+    assert [(r.attempt, r.mode, r.reason) for r in recoveries] == [(2, "continue", "modelStreamErrorException")]
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == whole == run.record.text
+    assert run.record.status == "ok" and run.record.attempts == 2 and run.record.notes
+
+
+def test_recovery_restarts_other_families_and_says_so(client: Any, control: Any) -> None:
+    whole = ask(LLAMA, client).result().text
+    control.fault("cut", model_id=LLAMA, after_tokens=20)
+    run = ask(LLAMA, client, recover=True)
+    shown = "".join(run)
+    assert RESTART_NOTICE in shown and shown.endswith(whole)
+    assert run.record.text == whole and run.record.attempts == 2
+
+
+def test_without_recovery_nothing_is_retried_silently(client: Any, control: Any) -> None:
+    control.fault("stream_error", model_id=CLAUDE, after_tokens=10, exception="throttlingException", count=1)
+    with pytest.raises(errors.ThrottledError):
+        ask(CLAUDE, client).result()
+    status, faults = control.request("GET", "/_emulator/faults")
+    assert faults["faults"] == []  # consumed by the one request, and no second request was made
+
+
+def test_recovery_gives_up_after_its_limit(client: Any, control: Any) -> None:
+    control.fault("stream_error", model_id=LLAMA, after_tokens=5, exception="internalServerException", count=None)
+    run = ask(LLAMA, client, recover=True, max_recoveries=2)
+    with pytest.raises(errors.StreamInterruptedError):
+        run.result()
+    assert run.record.attempts == 3 and run.record.status == "error"
+
+
+def test_on_finish_receives_the_record_once(client: Any) -> None:
+    seen: list[RunRecord] = []
+    run = start(RunRequest(CLAUDE, ChatRequest((Message("user", QUESTION),), max_tokens=30)), client=client,
+                on_finish=seen.append)
+    run.result()
+    list(run)
+    assert seen == [run.record]
+
+
+def test_thinking_never_mixes_into_the_answer(client: Any) -> None:
+    record = ask("us.anthropic.claude-sonnet-4-20250514-v1:0", client, max_tokens=100).result()
+    assert record.reasoning_text == "" and record.text.startswith("[Emulated")
