@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -73,3 +74,27 @@ def runtime_client(backend: str = "emulator", region: str | None = None, profile
     """A shared `bedrock-runtime` client per configuration (boto3 clients are thread-safe and slow to make)."""
     config = botocore_config(max_attempts=max_attempts, read_timeout_s=read_timeout_s)
     return make_client("bedrock-runtime", backend, region=region, profile=profile, config=config)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the `aws` backend acts as (STS GetCallerIdentity) and where."""
+
+    account: str
+    arn: str
+    region: str | None
+    profile: str | None
+
+
+def caller_identity(region: str | None = None, profile: str | None = None) -> Identity:
+    """The AWS identity the standard credential chain resolves to; raises CredentialsError with what to do."""
+    from .errors import classify
+
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+        sts = session.client("sts", config=Config(retries={"mode": "standard", "total_max_attempts": 2},
+                                                  connect_timeout=5, read_timeout=10))
+        found = sts.get_caller_identity()
+    except Exception as problem:  # noqa: BLE001 - every failure becomes a typed, explained error
+        raise classify(problem) from problem
+    return Identity(found["Account"], found["Arn"], session.region_name, profile or session.profile_name)

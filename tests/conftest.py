@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from moto import mock_aws
 
 from core.emulator import EmbeddedEmulator, start_embedded
 
@@ -30,6 +31,14 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _aws_is_mocked() -> Iterator[None]:
+    """moto answers anything addressed to AWS itself, so no test can reach a real account; requests to
+    the emulator's loopback URL pass through untouched."""
+    with mock_aws():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,77 @@
+"""What does the run cost on top of boto3? Its throughput against a bare decoding loop, same stream.
+
+    .venv/bin/python bench/client_overhead.py [--rounds 5]
+
+Target (issue 3): against the same emulator stream at time scale 0 (20,000 one-token chunks), the
+run's throughput is at least 0.87 of a bare boto3 loop that only decodes the chunks (overhead ratio
+at most 1.15). The two alternate within one run of this script and the medians are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from typing import Any
+
+from _emulator import claude_body, control, emulator_process, runtime_client
+
+from core.streaming import RunRequest, start
+from core.types import ChatRequest, Message
+
+MODEL = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+CHUNKS = 20_000
+PROMPT = f"Write {CHUNKS} tokens about event streams."
+
+
+def bare(client: Any) -> float:
+    """Seconds for boto3 alone: call, then decode every chunk's JSON."""
+    t0 = time.perf_counter()
+    response = client.invoke_model_with_response_stream(modelId=MODEL, body=claude_body(PROMPT, CHUNKS))
+    count = 0
+    for event in response["body"]:
+        if json.loads(event["chunk"]["bytes"])["type"] == "content_block_delta":
+            count += 1
+    assert count == CHUNKS, count
+    return time.perf_counter() - t0
+
+
+def through_run(client: Any) -> float:
+    """Seconds for the same stream through `streaming.run`, with every metric it records."""
+    chat = ChatRequest((Message("user", PROMPT),), max_tokens=CHUNKS)
+    t0 = time.perf_counter()
+    run = start(RunRequest(MODEL, chat), client=client)
+    pieces = sum(1 for _ in run)
+    elapsed = time.perf_counter() - t0
+    assert pieces == CHUNKS and run.record.status == "ok" and run.record.output_tokens == CHUNKS, run.record
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with emulator_process(time_scale=0) as (url, _):
+        control(url, "POST", "/_emulator/profiles", {"model_id": MODEL, "chunk_tokens": [1, 1]})
+        client = runtime_client(url)
+        bare(client), through_run(client)  # warm both paths (imports, connections)
+        bare_s, run_s = [], []
+        for _ in range(args.rounds):
+            bare_s.append(bare(client))
+            run_s.append(through_run(client))
+    bare_rate = CHUNKS / statistics.median(bare_s)
+    run_rate = CHUNKS / statistics.median(run_s)
+    ratio = run_rate / bare_rate
+    print(f"{CHUNKS:,} one-token chunks, Claude Sonnet 4 profile, time scale 0, {args.rounds} alternating rounds")
+    print(f"  bare boto3 decode loop: {bare_rate:,.0f} chunks/s (median of {', '.join(f'{s:.3f}' for s in bare_s)} s)")
+    print(f"  streaming.run:          {run_rate:,.0f} chunks/s (median of {', '.join(f'{s:.3f}' for s in run_s)} s)")
+    print(f"  throughput ratio {ratio:.3f} (target >= 0.87), overhead ratio {1 / ratio:.3f} (target <= 1.15)")
+    ok = ratio >= 0.87
+    print(f"\nclient overhead: {'PASS' if ok else 'FAIL'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Backends: the emulator by default, AWS through the standard configuration, identity through STS."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from core import errors
+from core.client import caller_identity, default_backend, make_client, shared_emulator
+
+
+def test_the_default_backend_is_the_embedded_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BEDROCK_BACKEND", raising=False)
+    assert default_backend() == "emulator"
+    runtime = make_client("bedrock-runtime")
+    assert runtime.meta.endpoint_url == shared_emulator().url
+    assert shared_emulator().url.startswith("http://127.0.0.1:")
+    monkeypatch.setenv("BEDROCK_BACKEND", "mainframe")
+    with pytest.raises(ValueError, match="emulator, aws"):
+        default_backend()
+
+
+def test_the_aws_backend_honours_the_endpoint_environment_variable(emulator: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.url)
+    runtime = make_client("bedrock-runtime", "aws", region="eu-west-1")
+    assert runtime.meta.endpoint_url == emulator.url and runtime.meta.region_name == "eu-west-1"
+    body = json.loads(runtime.invoke_model(modelId="meta.llama3-8b-instruct-v1:0",
+                                           body=json.dumps({"prompt": "Hi", "max_gen_len": 5}))["body"].read())
+    assert body["generation_token_count"] == 5
+
+
+def test_the_aws_backend_reads_retries_and_timeouts_from_botocore_config() -> None:
+    from core.client import botocore_config
+
+    config = botocore_config(max_attempts=5, read_timeout_s=42)
+    client = make_client("bedrock-runtime", "aws", region="us-west-2", config=config)
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 5}
+    assert client.meta.config.read_timeout == 42
+    assert "us-west-2" in client.meta.endpoint_url
+
+
+def test_caller_identity_comes_from_sts() -> None:
+    identity = caller_identity(region="us-east-1")
+    assert identity.account == "123456789012" and identity.arn.startswith("arn:aws:")
+    assert identity.region == "us-east-1"
+
+
+def test_missing_credentials_explain_how_to_configure_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)  # and the config files are empty: the chain finds nothing
+    with pytest.raises(errors.CredentialsError) as caught:
+        caller_identity(region="us-east-1")
+    assert "aws sso login" in caught.value.message and "emulator" in caught.value.message
+
+
+def test_an_unknown_profile_is_a_credentials_error() -> None:
+    with pytest.raises(errors.CredentialsError, match="profile"):
+        caller_identity(profile="no-such-profile")
+
+
+def test_no_test_can_reach_real_aws() -> None:
+    real = boto3.client("bedrock-runtime", region_name="us-east-1")
+    response = real.invoke_model(modelId="anthropic.claude-3-haiku-20240307-v1:0", body=b"{}")
+    assert response["ResponseMetadata"]["HTTPHeaders"].get("server") != "AmazonS3"
+    assert response["body"].read() == b"{}"  # moto's empty answer, not Bedrock's
