@@ -89,10 +89,23 @@ def read_all(stream: Any, into: list[dict[str, Any]] | None = None) -> list[dict
     return events
 
 
+_open_clients: list[Any] = []
+
+
 def client_for(url: str, service: str = "bedrock-runtime", *, attempts: int = 1, read_timeout_s: float = 30) -> Any:
-    return boto3.client(service, endpoint_url=url, region_name=REGION,
-                        config=Config(retries={"mode": "standard", "total_max_attempts": attempts},
-                                      read_timeout=read_timeout_s, connect_timeout=5))
+    """A boto3 client on `url`; closed after the test, so its keep-alive sockets do not leak."""
+    client = boto3.client(service, endpoint_url=url, region_name=REGION,
+                          config=Config(retries={"mode": "standard", "total_max_attempts": attempts},
+                                        read_timeout=read_timeout_s, connect_timeout=5))
+    _open_clients.append(client)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    while _open_clients:
+        _open_clients.pop().close()
 
 
 @pytest.fixture()

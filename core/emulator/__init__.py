@@ -12,6 +12,7 @@ sides cannot share a misunderstanding of the wire format.
 from __future__ import annotations
 
 import atexit
+import logging
 import socket
 import threading
 import time
@@ -36,9 +37,16 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def _server(app: Emulator, sock: socket.socket) -> uvicorn.Server:
-    config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False, server_header=False,
+    # log_config=None: uvicorn leaves logging alone (an embedding app owns it); only warnings get through.
+    config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False, server_header=False,
                             backlog=2048, timeout_keep_alive=30)
+    _quiet_uvicorn()
     return uvicorn.Server(config)
+
+
+def _quiet_uvicorn() -> None:
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _url(sock: socket.socket) -> str:
@@ -56,6 +64,9 @@ class EmbeddedEmulator:
     _thread: threading.Thread
 
     def stop(self, timeout_s: float = 5.0) -> None:
+        # Other code (Streamlit among it) may have turned uvicorn's info logging back on; stopping at
+        # interpreter exit must not write to streams that are already closed.
+        _quiet_uvicorn()
         self._server.should_exit = True
         self._thread.join(timeout_s)
 

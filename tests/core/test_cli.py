@@ -69,6 +69,9 @@ def test_a_fault_mid_stream_keeps_the_partial_text(emulator: Any, control: Any, 
     record = json.loads(result.stdout)
     assert record["status"] == "error" and record["error_code"] == "modelStreamErrorException"
     assert record["text"].startswith("[Emulated answer") and "answer stopped part-way" in result.stderr
+    with sqlite3.connect(tmp_path / "h.sqlite") as db:
+        stored = db.execute("SELECT status, error_code, text FROM runs").fetchall()
+    assert stored == [("error", "modelStreamErrorException", record["text"])]
 
 
 @pytest.mark.parametrize("args", [

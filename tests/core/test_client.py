@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from typing import Any
 
 import boto3
@@ -15,8 +16,8 @@ from core.client import caller_identity, default_backend, make_client, shared_em
 def test_the_default_backend_is_the_embedded_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BEDROCK_BACKEND", raising=False)
     assert default_backend() == "emulator"
-    runtime = make_client("bedrock-runtime")
-    assert runtime.meta.endpoint_url == shared_emulator().url
+    with closing(make_client("bedrock-runtime")) as runtime:
+        assert runtime.meta.endpoint_url == shared_emulator().url
     assert shared_emulator().url.startswith("http://127.0.0.1:")
     monkeypatch.setenv("BEDROCK_BACKEND", "mainframe")
     with pytest.raises(ValueError, match="emulator, aws"):
@@ -26,10 +27,10 @@ def test_the_default_backend_is_the_embedded_emulator(monkeypatch: pytest.Monkey
 def test_the_aws_backend_honours_the_endpoint_environment_variable(emulator: Any,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.url)
-    runtime = make_client("bedrock-runtime", "aws", region="eu-west-1")
-    assert runtime.meta.endpoint_url == emulator.url and runtime.meta.region_name == "eu-west-1"
-    body = json.loads(runtime.invoke_model(modelId="meta.llama3-8b-instruct-v1:0",
-                                           body=json.dumps({"prompt": "Hi", "max_gen_len": 5}))["body"].read())
+    with closing(make_client("bedrock-runtime", "aws", region="eu-west-1")) as runtime:
+        assert runtime.meta.endpoint_url == emulator.url and runtime.meta.region_name == "eu-west-1"
+        body = json.loads(runtime.invoke_model(modelId="meta.llama3-8b-instruct-v1:0",
+                                               body=json.dumps({"prompt": "Hi", "max_gen_len": 5}))["body"].read())
     assert body["generation_token_count"] == 5
 
 
@@ -37,7 +38,8 @@ def test_the_aws_backend_reads_retries_and_timeouts_from_botocore_config() -> No
     from core.client import botocore_config
 
     config = botocore_config(max_attempts=5, read_timeout_s=42)
-    client = make_client("bedrock-runtime", "aws", region="us-west-2", config=config)
+    with closing(make_client("bedrock-runtime", "aws", region="us-west-2", config=config)) as client:
+        pass
     assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 5}
     assert client.meta.config.read_timeout == 42
     assert "us-west-2" in client.meta.endpoint_url
@@ -63,7 +65,7 @@ def test_an_unknown_profile_is_a_credentials_error() -> None:
 
 
 def test_no_test_can_reach_real_aws() -> None:
-    real = boto3.client("bedrock-runtime", region_name="us-east-1")
-    response = real.invoke_model(modelId="anthropic.claude-3-haiku-20240307-v1:0", body=b"{}")
+    with closing(boto3.client("bedrock-runtime", region_name="us-east-1")) as real:
+        response = real.invoke_model(modelId="anthropic.claude-3-haiku-20240307-v1:0", body=b"{}")
     assert response["ResponseMetadata"]["HTTPHeaders"].get("server") != "AmazonS3"
     assert response["body"].read() == b"{}"  # moto's empty answer, not Bedrock's

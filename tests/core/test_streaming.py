@@ -277,3 +277,14 @@ def test_on_finish_receives_the_record_once(client: Any) -> None:
 def test_thinking_never_mixes_into_the_answer(client: Any) -> None:
     record = ask("us.anthropic.claude-sonnet-4-20250514-v1:0", client, max_tokens=100).result()
     assert record.reasoning_text == "" and record.text.startswith("[Emulated")
+
+
+def test_timings_follow_the_emulators_profile_at_time_scale_1(client: Any, control: Any) -> None:
+    """Not a speed target: a check that the run measures what the emulator was told to do."""
+    control.request("POST", "/_emulator/config", {"time_scale": 1})
+    control.request("POST", "/_emulator/profiles", {"model_id": CLAUDE, "ttft_ms": 300, "tokens_per_s": 400})
+    record = ask(CLAUDE, client, text="Write 200 tokens about queues.", max_tokens=200).result()
+    assert 200 <= record.ttft_ms <= 700  # type: ignore[operator]  # drawn around 300 ms
+    assert record.server_first_byte_ms is not None and record.server_first_byte_ms <= record.ttft_ms  # type: ignore[operator]
+    assert 250 <= record.tokens_per_s <= 550  # type: ignore[operator]  # drawn around 400 tok/s
+    assert record.e2e_ms == pytest.approx(record.ttft_ms + 200 / record.tokens_per_s * 1000, rel=0.01)  # type: ignore[operator]

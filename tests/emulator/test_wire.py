@@ -6,6 +6,7 @@ import base64
 import json
 import urllib.error
 import urllib.request
+from contextlib import closing
 from typing import Any
 from urllib.parse import quote
 
@@ -82,7 +83,7 @@ def test_unsigned_requests_get_the_403_aws_gives(emulator: Any) -> None:
     assert status == 403 and json.loads(raw) == {"message": "Missing Authentication Token"}
     unsigned = boto3.client("bedrock-runtime", endpoint_url=emulator.url, region_name="us-east-1",
                             config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
-    with pytest.raises(Exception) as caught:
+    with closing(unsigned), pytest.raises(Exception) as caught:
         unsigned.invoke_model(modelId=CLAUDE, body=BODY)
     assert caught.value.response["Error"]["Code"] == "MissingAuthenticationTokenException"  # type: ignore[attr-defined]
 
@@ -91,17 +92,19 @@ def test_any_key_and_bearer_tokens_are_accepted(emulator: Any) -> None:
     assert post(f"{emulator.url}/model/{CLAUDE}/invoke", {"Authorization": "Bearer bedrock-api-key-abc"})[0] == 200
     other = boto3.client("bedrock-runtime", endpoint_url=emulator.url, region_name="ap-southeast-2",
                          aws_access_key_id="AKIAANYTHING", aws_secret_access_key="whatever")
-    assert other.converse(modelId=CLAUDE, messages=[{"role": "user", "content": [{"text": "Hi"}]}])["output"]
+    with closing(other):
+        assert other.converse(modelId=CLAUDE, messages=[{"role": "user", "content": [{"text": "Hi"}]}])["output"]
 
 
 def test_the_environment_variable_points_boto3_at_the_emulator(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK", emulator.url)
-    runtime = boto3.client("bedrock-runtime", region_name="us-east-1")
-    events = read_all(runtime.converse_stream(modelId="us.amazon.nova-micro-v1:0",
-                                              messages=[{"role": "user", "content": [{"text": "Hi"}]}])["stream"])
+    with closing(boto3.client("bedrock-runtime", region_name="us-east-1")) as runtime:
+        events = read_all(runtime.converse_stream(modelId="us.amazon.nova-micro-v1:0",
+                                                  messages=[{"role": "user", "content": [{"text": "Hi"}]}])["stream"])
     assert "metadata" in events[-1]
-    assert boto3.client("bedrock", region_name="us-east-1").list_foundation_models()["modelSummaries"]
+    with closing(boto3.client("bedrock", region_name="us-east-1")) as control_plane:
+        assert control_plane.list_foundation_models()["modelSummaries"]
 
 
 def test_list_foundation_models_covers_every_provider(bedrock: Any) -> None:

@@ -1,0 +1,505 @@
+"""Run history: schema pinned, records round-trip, filters in SQL, concurrent writers lose nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import platformdirs
+import pytest
+
+from core.history import MIGRATIONS, History, HistoryUnavailable, RunAlreadyRecorded, default_path
+from core.types import RunRecord
+
+RUN_COLUMNS = [  # (name, declared type, not null, primary key), as PRAGMA table_info reports them
+    ("run_id", "TEXT", 1, 1),
+    ("started_utc", "TEXT", 1, 0),
+    ("model_id", "TEXT", 1, 0),
+    ("provider", "TEXT", 1, 0),
+    ("api", "TEXT", 1, 0),
+    ("mode", "TEXT", 1, 0),
+    ("backend", "TEXT", 1, 0),
+    ("region", "TEXT", 0, 0),
+    ("status", "TEXT", 1, 0),
+    ("ttft_ms", "REAL", 0, 0),
+    ("first_event_ms", "REAL", 0, 0),
+    ("e2e_ms", "REAL", 0, 0),
+    ("tokens_per_s", "REAL", 0, 0),
+    ("tpot_ms", "REAL", 0, 0),
+    ("gap_count", "INTEGER", 1, 0),
+    ("gap_p50_ms", "REAL", 0, 0),
+    ("gap_p90_ms", "REAL", 0, 0),
+    ("gap_max_ms", "REAL", 0, 0),
+    ("input_tokens", "INTEGER", 0, 0),
+    ("output_tokens", "INTEGER", 0, 0),
+    ("tokens_source", "TEXT", 0, 0),
+    ("server_first_byte_ms", "REAL", 0, 0),
+    ("server_latency_ms", "REAL", 0, 0),
+    ("stop_reason", "TEXT", 0, 0),
+    ("attempts", "INTEGER", 1, 0),
+    ("error_code", "TEXT", 0, 0),
+    ("error_message", "TEXT", 0, 0),
+    ("text", "TEXT", 1, 0),
+    ("reasoning_text", "TEXT", 1, 0),
+    ("cost_usd", "REAL", 0, 0),
+    ("notes", "TEXT", 1, 0),
+    ("system", "TEXT", 1, 0),
+    ("max_tokens", "INTEGER", 0, 0),
+    ("temperature", "REAL", 0, 0),
+    ("top_p", "REAL", 0, 0),
+    ("stop_sequences", "TEXT", 1, 0),
+    ("request_json", "TEXT", 1, 0),
+    ("session_id", "TEXT", 0, 0),
+    ("conversation_id", "TEXT", 0, 0),
+    ("compare_group", "TEXT", 0, 0),
+    ("benchmark_id", "TEXT", 0, 0),
+    ("recorded_utc", "TEXT", 1, 0),
+]
+MIGRATION_NAMES = ["m001_runs", "m002_conversations"]
+INDEXES = {
+    "runs_started_utc": "runs", "runs_model_id": "runs", "runs_session_id": "runs", "runs_conversation_id": "runs",
+    "runs_compare_group": "runs", "runs_benchmark_id": "runs", "runs_started_julianday": "runs",
+    "messages_conversation_position": "messages",
+}
+
+
+@pytest.fixture(autouse=True)
+def _history_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Every History() in these tests uses a temporary file, never the user's data directory."""
+    path = tmp_path / "history.sqlite"
+    monkeypatch.setenv("BEDROCK_LAB_HISTORY", str(path))
+    return path
+
+
+@pytest.fixture()
+def history(tmp_path: Path) -> History:
+    return History(tmp_path / "history.sqlite")
+
+
+def make_run(run_id: str, **fields: Any) -> RunRecord:
+    values: dict[str, Any] = {"started_utc": "2025-03-01T12:00:00.000000+00:00", "model_id": "amazon.nova-micro-v1:0",
+                              "provider": "amazon", "api": "converse", "mode": "stream", "backend": "emulator"}
+    return RunRecord(run_id=run_id, **{**values, **fields})
+
+
+def full_run(run_id: str = "run-full") -> RunRecord:
+    """A record with every field set to something other than its default."""
+    return RunRecord(
+        run_id=run_id, started_utc="2025-03-01T12:34:56.789012+00:00",
+        model_id="us.anthropic.claude-3-5-haiku-20241022-v1:0", provider="anthropic", api="invoke", mode="sync",
+        backend="aws", region="us-west-2", status="cancelled", ttft_ms=412.5, first_event_ms=398.25, e2e_ms=2875.0,
+        tokens_per_s=71.3, tpot_ms=14.1, gap_count=17, gap_p50_ms=12.5, gap_p90_ms=40.0, gap_max_ms=120.75,
+        input_tokens=321, output_tokens=176, tokens_source="estimated", server_first_byte_ms=350.0,
+        server_latency_ms=2800.5, stop_reason="max_tokens", attempts=3, error_code="ThrottlingException",
+        error_message="Too many requests, \"please\" wait ✓", text="Hello — world\n\n```python\nprint(1)\n```",
+        reasoning_text="thinking…", cost_usd=0.000123, notes=["Titan takes no system prompt.", "ünïcode"],
+        system="Be brief.", max_tokens=256, temperature=0.7, top_p=0.9, stop_sequences=["\n\nHuman:", "END"],
+        request_json='{"messages": [{"role": "user", "content": "hi"}]}', session_id="session-1",
+        conversation_id="conv-1", compare_group="compare-1", benchmark_id="bench-1",
+    )
+
+
+def columns(path: Path, table: str) -> list[tuple[str, str, int, int]]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute(f"PRAGMA table_info({table})").fetchall()
+    return [(name, kind, notnull, pk) for _, name, kind, notnull, _, pk in rows]
+
+
+def run_ids(frame: pd.DataFrame) -> set[str]:
+    return set(frame["run_id"])
+
+
+# -- where the file is ------------------------------------------------------------------------------
+
+
+def test_no_argument_uses_the_file_in_the_environment_variable(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    target = tmp_path / "nested" / "folders" / "lab.sqlite"
+    monkeypatch.setenv("BEDROCK_LAB_HISTORY", str(target))
+    history = History()
+    assert history.path == target == default_path()
+    assert target.is_file()
+    history.record_run(make_run("r1"))
+    assert History(target).get_run("r1") == make_run("r1")
+
+
+def test_default_path_is_in_the_user_data_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BEDROCK_LAB_HISTORY")
+    assert default_path() == Path(platformdirs.user_data_dir("bedrock-streaming-lab")) / "history.sqlite"
+    monkeypatch.setenv("BEDROCK_LAB_HISTORY", "  ")
+    assert default_path() == Path(platformdirs.user_data_dir("bedrock-streaming-lab")) / "history.sqlite"
+
+
+# -- schema ------------------------------------------------------------------------------------------
+
+
+def test_runs_columns_are_pinned_and_match_the_run_record(history: History) -> None:
+    assert columns(history.path, "runs") == RUN_COLUMNS
+    fields = [f.name for f in dataclasses.fields(RunRecord)]
+    assert [name for name, *_ in RUN_COLUMNS] == [*fields, "recorded_utc"]
+
+
+def test_other_tables_and_indexes_are_pinned(history: History) -> None:
+    assert columns(history.path, "conversations") == [
+        ("conversation_id", "TEXT", 1, 1), ("title", "TEXT", 1, 0), ("model_id", "TEXT", 1, 0),
+        ("system", "TEXT", 1, 0), ("created_utc", "TEXT", 1, 0), ("updated_utc", "TEXT", 1, 0)]
+    assert columns(history.path, "messages") == [
+        ("message_id", "TEXT", 1, 1), ("conversation_id", "TEXT", 1, 0), ("position", "INTEGER", 1, 0),
+        ("role", "TEXT", 1, 0), ("text", "TEXT", 1, 0), ("run_id", "TEXT", 0, 0), ("status", "TEXT", 1, 0),
+        ("created_utc", "TEXT", 1, 0)]
+    assert columns(history.path, "_migrations") == [("name", "TEXT", 1, 1), ("applied_utc", "TEXT", 1, 0)]
+    with sqlite3.connect(history.path) as db:
+        indexes = dict(db.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
+        position_index = db.execute("PRAGMA index_info(messages_conversation_position)").fetchall()
+    assert indexes == INDEXES
+    assert [name for *_, name in position_index] == ["conversation_id", "position"]
+
+
+def test_migrations_are_recorded_once_in_order(history: History) -> None:
+    assert [m.__name__ for m in MIGRATIONS] == MIGRATION_NAMES
+    assert history.applied_migrations() == MIGRATION_NAMES
+    with sqlite3.connect(history.path) as db:
+        first = db.execute("SELECT name, applied_utc FROM _migrations ORDER BY rowid").fetchall()
+    History(history.path)
+    History(history.path)
+    with sqlite3.connect(history.path) as db:
+        assert db.execute("SELECT name, applied_utc FROM _migrations ORDER BY rowid").fetchall() == first
+
+
+def test_wal_mode_is_on(history: History) -> None:
+    with sqlite3.connect(history.path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+# -- runs ---------------------------------------------------------------------------------------------
+
+
+def test_a_full_record_round_trips_through_get_run(history: History) -> None:
+    record = full_run()
+    history.record_run(record)
+    assert history.get_run(record.run_id) == record
+    assert history.get_run("no-such-run") is None
+
+
+def test_a_full_record_round_trips_as_a_dataframe_row(history: History) -> None:
+    record = full_run()
+    history.record_run(record)
+    frame = history.runs()
+    assert list(frame.columns) == [name for name, *_ in RUN_COLUMNS]
+    row = frame.iloc[0].to_dict()
+    assert row.pop("started_utc") == pd.Timestamp("2025-03-01T12:34:56.789012Z")
+    assert isinstance(row.pop("recorded_utc"), pd.Timestamp)
+    assert row == {name: value for name, value in dataclasses.asdict(record).items() if name != "started_utc"}
+    assert row["notes"] == ["Titan takes no system prompt.", "ünïcode"]
+    assert row["stop_sequences"] == ["\n\nHuman:", "END"]
+
+
+def test_dataframe_types_are_the_same_with_or_without_rows(history: History) -> None:
+    empty = history.runs()
+    assert empty.empty and list(empty.columns) == [name for name, *_ in RUN_COLUMNS]
+    history.record_run(make_run("sparse"))
+    sparse = history.runs()
+    assert dict(sparse.dtypes) == dict(empty.dtypes)
+    assert str(sparse["started_utc"].dtype) == "datetime64[us, UTC]"
+    assert str(sparse["output_tokens"].dtype) == "Int64" and str(sparse["ttft_ms"].dtype) == "float64"
+    row = sparse.iloc[0]
+    assert pd.isna(row["output_tokens"]) and pd.isna(row["ttft_ms"]) and pd.isna(row["region"])
+    assert row["notes"] == [] and row["gap_count"] == 0 and row["attempts"] == 1
+
+
+def test_a_run_is_written_once(history: History) -> None:
+    history.record_run(make_run("once", text="first"))
+    with pytest.raises(RunAlreadyRecorded, match="once"):
+        history.record_run(make_run("once", text="second"))
+    assert history.get_run("once") == make_run("once", text="first")
+    assert len(history.runs()) == 1
+
+
+@pytest.fixture()
+def filled(history: History) -> History:
+    runs = [
+        make_run("a", started_utc="2025-03-01T10:00:00+00:00", model_id="m1", provider="amazon", status="ok",
+                 compare_group="g1", session_id="s1"),
+        make_run("b", started_utc="2025-03-01T11:00:00.5+00:00", model_id="m2", provider="anthropic",
+                 status="error", compare_group="g1", session_id="s1", api="invoke", mode="sync"),
+        make_run("c", started_utc="2025-03-02T10:00:00Z", model_id="m1", provider="amazon", status="cancelled",
+                 benchmark_id="bench", conversation_id="conv", backend="aws"),
+        # 10:30 UTC, written with another offset: time filters compare instants, not strings
+        make_run("d", started_utc="2025-03-02T12:30:00+02:00", model_id="m3", provider="meta", status="ok",
+                 benchmark_id="bench"),
+    ]
+    for run in runs:
+        history.record_run(run)
+    return history
+
+
+@pytest.mark.parametrize(("filters", "expected"), [
+    ({}, "abcd"),
+    ({"model_ids": ["m1"]}, "ac"),
+    ({"model_ids": ["m1", "m3"]}, "acd"),
+    ({"model_ids": []}, ""),
+    ({"providers": ["anthropic", "meta"]}, "bd"),
+    ({"statuses": ["ok"]}, "ad"),
+    ({"statuses": ["error", "cancelled"]}, "bc"),
+    ({"apis": ["invoke"]}, "b"),
+    ({"modes": ["stream"]}, "acd"),
+    ({"backends": ["aws"]}, "c"),
+    ({"since_utc": "2025-03-01T11:00:00+00:00"}, "bcd"),
+    ({"until_utc": "2025-03-01T11:00:00.5+00:00"}, "a"),
+    ({"since_utc": "2025-03-02T10:15:00Z", "until_utc": "2025-03-02T10:45:00Z"}, "d"),
+    ({"since_utc": "2025-03-02"}, "cd"),
+    ({"since_utc": pd.Timestamp("2025-03-02T10:00:00Z").to_pydatetime()}, "cd"),
+    ({"compare_group": "g1"}, "ab"),
+    ({"session_id": "s1", "statuses": ["ok"]}, "a"),
+    ({"benchmark_id": "bench"}, "cd"),
+    ({"conversation_id": "conv"}, "c"),
+    ({"model_ids": ["m1'); DROP TABLE runs; --", "m1' OR '1'='1"]}, ""),
+])
+def test_filters(filled: History, filters: dict[str, Any], expected: str) -> None:
+    frame = filled.runs(**filters)
+    assert "".join(frame["run_id"]) == expected  # also oldest first
+    assert len(filled.runs()) == 4
+
+
+def test_a_string_where_a_list_belongs_is_refused(filled: History) -> None:
+    with pytest.raises(TypeError, match="list"):
+        filled.runs(model_ids="m1")
+
+
+# -- concurrency --------------------------------------------------------------------------------------
+
+
+def test_eight_threads_lose_nothing(history: History) -> None:
+    threads, per_thread = 8, 200
+    start = threading.Barrier(threads)
+    failures: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        try:
+            start.wait(timeout=10)
+            for i in range(per_thread):
+                history.record_run(make_run(f"t{worker}-{i}", text="x" * 200, notes=[str(i)]))
+        except BaseException as error:  # noqa: B036 - reported to the main thread
+            failures.append(error)
+
+    workers = [threading.Thread(target=write, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert not failures
+    frame = history.runs()
+    assert len(frame) == threads * per_thread
+    assert run_ids(frame) == {f"t{w}-{i}" for w in range(threads) for i in range(per_thread)}
+    assert history.integrity_ok()
+
+
+def write_from_process(path: str, worker: int, count: int, start: Any) -> None:
+    """Runs in a spawned process: open the (possibly new) file at the same moment as the others, then write."""
+    start.wait(timeout=30)
+    history = History(path)
+    for i in range(count):
+        history.record_run(make_run(f"p{worker}-{i}", session_id=f"process-{worker}"))
+
+
+def test_four_processes_on_a_new_file_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "shared" / "history.sqlite"
+    processes, per_process = 4, 200
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(processes)
+    workers = [context.Process(target=write_from_process, args=(str(path), n, per_process, start))
+               for n in range(processes)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=90)
+    assert [worker.exitcode for worker in workers] == [0] * processes
+    history = History(path)
+    frame = history.runs()
+    assert len(frame) == processes * per_process
+    assert run_ids(frame) == {f"p{w}-{i}" for w in range(processes) for i in range(per_process)}
+    assert history.applied_migrations() == MIGRATION_NAMES
+    assert history.integrity_ok()
+
+
+def test_threads_opening_a_new_file_at_once_migrate_it_once(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.sqlite"
+    start = threading.Barrier(8)
+    opened: list[History] = []
+
+    def open_history() -> None:
+        start.wait(timeout=10)
+        opened.append(History(path))
+
+    workers = [threading.Thread(target=open_history) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert len(opened) == 8
+    assert History(path).applied_migrations() == MIGRATION_NAMES
+
+
+# -- files that cannot be used -------------------------------------------------------------------------
+
+
+def test_an_unwritable_folder_is_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("this user can write to a 0o500 folder (running as root)")
+        with pytest.raises(HistoryUnavailable) as caught:
+            History(folder / "history.sqlite")
+    finally:
+        folder.chmod(0o700)
+    message = str(caught.value)
+    assert str(folder / "history.sqlite") in message
+    assert "cannot be opened or written" in message and "BEDROCK_LAB_HISTORY" in message
+
+
+def test_a_folder_that_cannot_be_created_is_reported(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(HistoryUnavailable, match="cannot be opened or written") as caught:
+        History(blocker / "history.sqlite")
+    assert str(blocker / "history.sqlite") in str(caught.value)
+    assert "writable folder" in caught.value.action
+
+
+def test_a_path_sqlite_cannot_open_is_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder.sqlite"
+    folder.mkdir()
+    with pytest.raises(HistoryUnavailable, match="cannot be opened or written") as caught:
+        History(folder)
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    assert str(folder) in str(caught.value) and "BEDROCK_LAB_HISTORY" in str(caught.value)
+
+
+def test_a_file_that_is_not_a_database_is_reported_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    content = b"my precious notes, not a database\n" * 200
+    path.write_bytes(content)
+    with pytest.raises(HistoryUnavailable) as caught:
+        History(path)
+    error = caught.value
+    assert error.path == path
+    assert str(path) in str(error) and "not a SQLite database" in str(error)
+    assert "left untouched" in str(error) and "BEDROCK_LAB_HISTORY" in str(error)
+    assert isinstance(error.__cause__, sqlite3.DatabaseError)
+    assert path.read_bytes() == content
+
+
+PUBLIC_CALLS = {
+    "record_run": lambda h: h.record_run(make_run("late")),
+    "runs": lambda h: h.runs(model_ids=["m1"]),
+    "get_run": lambda h: h.get_run("a"),
+    "create_conversation": lambda h: h.create_conversation("t", "m", ""),
+    "add_message": lambda h: h.add_message("c", "user", "hi"),
+    "update_conversation": lambda h: h.update_conversation("c", title="x"),
+    "conversations": lambda h: h.conversations(),
+    "messages": lambda h: h.messages("c"),
+    "delete_conversation": lambda h: h.delete_conversation("c"),
+    "applied_migrations": lambda h: h.applied_migrations(),
+    "reopen": lambda h: History(h.path),
+}
+
+
+@pytest.mark.parametrize("call", PUBLIC_CALLS.values(), ids=PUBLIC_CALLS.keys())
+def test_every_method_reports_a_file_gone_bad_as_history_unavailable(history: History, call: Any) -> None:
+    history.path.write_bytes(b"\x00garbage" * 4096)
+    with pytest.raises(HistoryUnavailable, match="not a SQLite database"):
+        call(history)
+    assert history.integrity_ok() is False
+
+
+def test_a_damaged_database_fails_its_integrity_check(history: History) -> None:
+    for i in range(300):
+        history.record_run(make_run(f"r{i}", text="x" * 2000))
+    assert history.integrity_ok()
+    data = bytearray(history.path.read_bytes())
+    page = 4096
+    for offset in range(3 * page, len(data), page):
+        data[offset:offset + 64] = b"\xff" * 64
+    history.path.write_bytes(data)
+    assert history.integrity_ok() is False
+    with pytest.raises(HistoryUnavailable, match="damaged"):
+        history.runs()
+
+
+# -- conversations ---------------------------------------------------------------------------------------
+
+
+def test_conversation_life_cycle(history: History) -> None:
+    first = history.create_conversation("Trip ideas", "amazon.nova-micro-v1:0", "Be brief.")
+    second = history.create_conversation("Empty one", "meta.llama3-8b-instruct-v1:0", "")
+    assert len(first) == 32 and int(first, 16) >= 0 and first != second
+
+    ids = [history.add_message(first, "user", "Where to in May?"),
+           history.add_message(first, "assistant", "Lisbon.", run_id="run-1"),
+           history.add_message(first, "user", "And June?"),
+           history.add_message(first, "assistant", "Oslo, but I was stop", run_id="run-2", status="cancelled")]
+    messages = history.messages(first)
+    assert [m["message_id"] for m in messages] == ids
+    assert [m["position"] for m in messages] == [0, 1, 2, 3]
+    assert [(m["role"], m["text"], m["run_id"], m["status"]) for m in messages] == [
+        ("user", "Where to in May?", None, "ok"), ("assistant", "Lisbon.", "run-1", "ok"),
+        ("user", "And June?", None, "ok"), ("assistant", "Oslo, but I was stop", "run-2", "cancelled")]
+    assert all(m["conversation_id"] == first for m in messages)
+
+    listed = history.conversations()
+    assert list(listed.columns) == ["conversation_id", "title", "model_id", "system", "created_utc", "updated_utc",
+                                    "message_count"]
+    assert list(listed["conversation_id"]) == [first, second]  # the one with new messages first
+    assert list(listed["message_count"]) == [4, 0]
+    assert str(listed["updated_utc"].dtype) == "datetime64[us, UTC]"
+
+    history.update_conversation(second, title="Renamed", system="Be kind.")
+    listed = history.conversations().set_index("conversation_id")
+    assert (listed.loc[second, "title"], listed.loc[second, "model_id"], listed.loc[second, "system"]) == (
+        "Renamed", "meta.llama3-8b-instruct-v1:0", "Be kind.")
+    assert list(history.conversations()["conversation_id"]) == [second, first]
+
+    history.delete_conversation(first)
+    assert history.messages(first) == []
+    assert list(history.conversations()["conversation_id"]) == [second]
+    with sqlite3.connect(history.path) as db:
+        assert db.execute("SELECT COUNT(*) FROM messages").fetchone() == (0,)
+    history.delete_conversation(first)  # deleting twice is harmless
+
+
+def test_positions_stay_unique_and_ordered_under_concurrent_writers(history: History) -> None:
+    conversation = history.create_conversation("busy", "m", "")
+    start = threading.Barrier(4)
+
+    def write(worker: int) -> None:
+        start.wait(timeout=10)
+        for i in range(25):
+            history.add_message(conversation, "user", f"{worker}-{i}")
+
+    workers = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    messages = history.messages(conversation)
+    assert [m["position"] for m in messages] == list(range(100))
+    for n in range(4):  # each writer's messages keep their order
+        assert [m["text"] for m in messages if m["text"].startswith(f"{n}-")] == [f"{n}-{i}" for i in range(25)]
+    assert history.conversations()["message_count"].tolist() == [100]
+
+
+def test_unknown_conversations_are_key_errors(history: History) -> None:
+    with pytest.raises(KeyError):
+        history.add_message("missing", "user", "hi")
+    with pytest.raises(KeyError):
+        history.update_conversation("missing", title="x")
+    assert history.conversations().empty
+    assert history.messages("missing") == []
