@@ -242,6 +242,7 @@ class Run:
                         yield event
                     break
                 except Exception as problem:  # noqa: BLE001 - classified, then recovered from or raised
+                    progress.sdk_retries += _retries_of(problem)
                     error = classify(problem)
                     mode = self._recovery_mode(error, provider)
                     if mode is None:
@@ -274,8 +275,7 @@ class Run:
         if self._recoveries >= req.max_recoveries:
             return None
         self._recoveries += 1
-        prefill = provider.supports_prefill and providers.family_of(req.model_id) == "anthropic-messages"
-        return "continue" if prefill and progress.text else "restart"
+        return "continue" if provider.supports_prefill and progress.text else "restart"
 
     def _continuation(self, chat: ChatRequest) -> ChatRequest:
         """The same conversation with the partial answer as an assistant prefill, so nothing repeats."""
@@ -400,6 +400,12 @@ class Run:
                 record.notes.append(f"Not recorded in the history: {problem}")
         if self._callback is not None:
             self._callback("", True)
+
+
+def _retries_of(problem: Exception) -> int:
+    """Attempts botocore made before giving up with this error (0 when it says nothing)."""
+    response = getattr(problem, "response", None)
+    return int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) if isinstance(response, dict) else 0
 
 
 def _decode_chunk(data: bytes) -> dict[str, Any]:

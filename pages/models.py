@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.catalog import list_text_models, models_frame
+from core.catalog import PRICE_TABLE_DATE, list_text_models, models_frame
 from core.client import make_client
 
 st.title("Models")
@@ -26,4 +26,8 @@ shown = [m for m in models
 st.caption(f"{len(shown)} of {len(models)} models · {sum(m.streaming for m in shown)} stream · "
            f"{sum(m.needs_inference_profile for m in shown)} need an inference profile (us., eu., apac., global.)")
 st.dataframe(models_frame(shown), hide_index=True, width="stretch",
-             column_config={"Streaming": st.column_config.CheckboxColumn("Streaming", width="small")})
+             column_config={"Streaming": st.column_config.CheckboxColumn("Streaming", width="small"),
+                            "Input $/1K (est.)": st.column_config.NumberColumn(format="$%.6f"),
+                            "Output $/1K (est.)": st.column_config.NumberColumn(format="$%.6f")})
+st.caption(f"Prices are estimates: public on-demand list prices per 1,000 tokens (us-east-1) as of "
+           f"{PRICE_TABLE_DATE}. Your account's prices may differ.")

@@ -288,3 +288,11 @@ def test_timings_follow_the_emulators_profile_at_time_scale_1(client: Any, contr
     assert record.server_first_byte_ms is not None and record.server_first_byte_ms <= record.ttft_ms  # type: ignore[operator]
     assert 250 <= record.tokens_per_s <= 550  # type: ignore[operator]  # drawn around 400 tok/s
     assert record.e2e_ms == pytest.approx(record.ttft_ms + 200 / record.tokens_per_s * 1000, rel=0.01)  # type: ignore[operator]
+
+
+def test_attempts_count_botocore_retries_that_still_failed(emulator: Any, control: Any) -> None:
+    control.fault("throttling", model_id=CLAUDE, count=3)
+    run = ask(CLAUDE, client_for(emulator.url, attempts=3))
+    with pytest.raises(errors.ThrottledError):
+        run.result()
+    assert run.record.attempts == 3 and run.record.status == "error"

@@ -43,3 +43,10 @@ def test_provider_filter_and_search_narrow_the_list(app: AppTest) -> None:
     app.text_input(key="models_search").input("no such model").run()
     assert len(app.dataframe[0].value) == 0
     assert any(c.value.startswith(f"0 of {total} models") for c in app.caption)
+
+
+def test_limits_and_dated_price_estimates_are_shown(app: AppTest) -> None:
+    table = app.dataframe[0].value
+    haiku = table[table["Model ID"] == "anthropic.claude-3-haiku-20240307-v1:0"].iloc[0]
+    assert haiku["Context (tokens)"] == 200_000 and haiku["Output $/1K (est.)"] > 0
+    assert any("Prices are estimates" in c.value and "as of 20" in c.value for c in app.caption)
