@@ -2,23 +2,127 @@
 
 from __future__ import annotations
 
+import uuid
+
 import streamlit as st
 
-from core.client import default_backend, shared_emulator
+from core import errors
+from core.catalog import ModelInfo, list_text_models
+from core.client import caller_identity, default_backend, emulator_faults, make_client, shared_emulator
+from core.emulator.faults import BEFORE, DURING, STREAM_EXCEPTIONS, Fault
+from core.settings import LabSettings, parse_stop_sequences, system_prompt_support
 
 st.set_page_config(page_title="Bedrock Streaming Lab", page_icon=":material/stream:", layout="wide")
 
-st.session_state.setdefault("backend", default_backend())
+state = st.session_state
+state.setdefault("lab_session_id", uuid.uuid4().hex)
+state.setdefault("lab_backend", "AWS" if default_backend() == "aws" else "Emulator")
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _models(backend: str, region: str | None, profile: str | None) -> list[ModelInfo]:
+    return list_text_models(make_client("bedrock", backend, region=region, profile=profile))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _identity(region: str | None, profile: str | None) -> tuple[str, str, str | None]:
+    found = caller_identity(region=region, profile=profile)
+    return found.account, found.arn, found.region
+
+
+def _aws_sidebar() -> tuple[str, str | None, str | None]:
+    """Identity, region and profile of the AWS backend; falls back to the emulator when unusable."""
+    region = st.text_input("Region", value=state.get("lab_region") or "us-east-1", key="lab_region").strip() or None
+    profile = st.text_input("Profile (optional)", key="lab_profile").strip() or None
+    try:
+        account, arn, resolved = _identity(region, profile)
+    except errors.LabError as problem:
+        st.warning(f"**{problem.title}.** {problem.action}\n\nThe app keeps working on the emulator meanwhile.",
+                   icon=":material/key_off:")
+        return "emulator", None, None
+    st.success(f"Signed in as `{arn}` (account {account}) in {resolved or region}.", icon=":material/key:")
+    return "aws", region, profile
+
+
+def _fault_controls() -> None:
+    with st.expander("Fault injection (emulator)", icon=":material/bug_report:"):
+        kind = st.selectbox("Fault", list(BEFORE) + list(DURING), key="lab_fault_kind",
+                            help="Before the stream: an error status. During: breaks a stream after some tokens.")
+        after, seconds, exception = 0, 0.0, "modelStreamErrorException"
+        if kind in DURING:
+            after = st.number_input("After output tokens", 0, 100_000, 20, key="lab_fault_after")
+        if kind == "stall":
+            seconds = st.number_input("Stall seconds", 0.0, 3600.0, 10.0, key="lab_fault_seconds")
+        if kind == "stream_error":
+            exception = st.selectbox("Exception event", list(STREAM_EXCEPTIONS), key="lab_fault_exception")
+        count = st.number_input("For the next N requests", 1, 1000, 1, key="lab_fault_count")
+        only_this = st.checkbox("Only for the selected model", value=True, key="lab_fault_only_model")
+        left, right = st.columns(2)
+        if left.button("Inject", key="lab_fault_inject", width="stretch"):
+            model_id = state.get("lab_model_id") if only_this else None
+            emulator_faults().add(Fault(kind, model_id=model_id, count=int(count), after_tokens=int(after),
+                                        seconds=float(seconds), exception=exception))
+        if right.button("Clear all", key="lab_fault_clear", width="stretch"):
+            emulator_faults().clear()
+        for fault in emulator_faults().describe():
+            st.caption(f"{fault['kind']} · {fault['model_id'] or 'any model'} · {fault['count'] or '∞'} left")
+
 
 with st.sidebar:
     st.markdown("### Bedrock Streaming Lab")
-    if st.session_state.backend == "emulator":
-        emulator = shared_emulator()
+    choice = st.segmented_control("Backend", ["Emulator", "AWS"], key="lab_backend", width="stretch")
+    backend, region, profile = "emulator", None, None
+    if choice == "AWS":
+        backend, region, profile = _aws_sidebar()
+    if backend == "emulator":
         st.info("**Emulator backend.** Answers and latencies are emulated locally; no AWS account is used.",
                 icon=":material/science:")
-        st.caption(f"Emulator: `{emulator.url}`")
-    else:
-        st.caption("Backend: AWS (standard boto3 configuration)")
+        st.caption(f"Emulator: `{shared_emulator().url}`")
 
-page = st.navigation([st.Page("pages/models.py", title="Models", icon=":material/list:", default=True)])
+    try:
+        models = _models(backend, region, profile)
+    except Exception as problem:  # noqa: BLE001 - shown to the user; the app keeps running
+        failure = errors.classify(problem)
+        st.error(f"Could not list the models. {failure.message}", icon=":material/error:")
+        models = []
+    settings: LabSettings | None = None
+    if models:
+        by_id = {m.model_id: m for m in models}
+        if state.get("lab_model_id") not in by_id:
+            state["lab_model_id"] = next((m.model_id for m in models if "claude-3-5-haiku" in m.model_id),
+                                         models[0].model_id)
+        model_id = st.selectbox(
+            "Model", list(by_id), key="lab_model_id",
+            format_func=lambda m: f"{by_id[m].provider} · {by_id[m].name}"
+                                  + ("" if by_id[m].streaming else " (no streaming)"),
+            help="Type to search. Models that cannot stream run in sync mode.")
+        model = by_id[model_id]
+        api = st.segmented_control("API", ["converse", "invoke"], key="lab_api", default="converse",
+                                   format_func=lambda a: {"converse": "Converse", "invoke": "InvokeModel"}[a],
+                                   width="stretch") or "converse"
+        stream = st.toggle("Streaming", value=True, key="lab_stream", disabled=not model.streaming,
+                           help=None if model.streaming else "This model does not stream; it answers in one piece.")
+        with st.expander("Parameters", icon=":material/tune:", expanded=False):
+            limit = model.max_output_tokens or 4096
+            max_tokens = st.number_input("Max tokens", 1, limit, min(1024, limit), key=f"lab_max_tokens_{limit}")
+            temperature = st.slider("Temperature", 0.0, 1.0, 0.7, 0.05, key="lab_temperature")
+            top_p = st.slider("Top P", 0.0, 1.0, 0.9, 0.05, key="lab_top_p")
+            stops = st.text_area("Stop sequences (one per line)", key="lab_stop", height=68)
+        reason = system_prompt_support(model_id, api)  # type: ignore[arg-type]
+        system = st.text_area("System prompt", key="lab_system", height=100, disabled=reason is not None,
+                              help=reason, placeholder="You are a concise assistant.")
+        if reason:
+            st.caption(reason)
+        settings = LabSettings(backend, region, profile, model, api, bool(stream),  # type: ignore[arg-type]
+                               "" if reason else system, int(max_tokens), float(temperature), float(top_p),
+                               parse_stop_sequences(stops))
+    if backend == "emulator":
+        _fault_controls()
+
+state["lab_settings"] = settings
+
+page = st.navigation([
+    st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
+    st.Page("pages/models.py", title="Models", icon=":material/list:"),
+])
 page.run()

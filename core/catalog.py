@@ -76,6 +76,37 @@ CATALOG: dict[str, CatalogEntry] = {e.model_id: e for e in (
 )}
 
 
+# Typical output tokens per second on Bedrock (public figures, see shared/bedrock-wire.md; class
+# defaults where none is published). Used to tell the user when a stream is slower than usual.
+TYPICAL_TOKENS_PER_S = {
+    "anthropic.claude-3-haiku": 110, "anthropic.claude-3-5-haiku": 60, "anthropic.claude-3-sonnet": 60,
+    "anthropic.claude-3-5-sonnet": 53, "anthropic.claude-3-7-sonnet": 60, "anthropic.claude-sonnet-4": 60,
+    "anthropic.claude-3-opus": 28, "anthropic.claude-opus-4": 32, "anthropic.claude-v2": 40,
+    "anthropic.claude-instant": 100, "amazon.titan-text": 150, "amazon.nova-micro": 400, "amazon.nova-lite": 200,
+    "amazon.nova-pro": 110, "amazon.nova-premier": 60, "meta.llama3-1-405b": 30, "meta.llama4": 200,
+    "meta.llama": 120, "mistral.mistral-large": 45, "mistral.": 120, "cohere.command-r-plus": 55,
+    "cohere.": 80, "ai21.jamba-1-5-large": 60, "ai21.": 100,
+}
+
+
+def typical_tokens_per_s(model_id: str) -> float | None:
+    """The usual decode rate of a model (longest matching prefix), or None when unknown."""
+    from .providers import base_model_id
+
+    base = base_model_id(model_id)
+    matches = [prefix for prefix in TYPICAL_TOKENS_PER_S if base.startswith(prefix)]
+    return float(TYPICAL_TOKENS_PER_S[max(matches, key=len)]) if matches else None
+
+
+def invocation_id(model: ModelInfo, region: str | None) -> str:
+    """The id to call a listed model with: profile-only models need their geography's inference profile."""
+    if not model.needs_inference_profile:
+        return model.model_id
+    geography = (region or "us-east-1").split("-", 1)[0]
+    prefix = {"eu": "eu", "ap": "apac", "us": "us"}.get(geography, "us")
+    return f"{prefix}.{model.model_id}"
+
+
 def entry_for(model_id: str) -> CatalogEntry | None:
     """The catalog entry for any reference to a model (id, inference profile, ARN)."""
     from .providers import base_model_id

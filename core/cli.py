@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from . import catalog, metrics
 from .client import BACKENDS, DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S
+from .conversation import trim
 from .errors import LabError
 from .streaming import RunRequest, start
 from .types import ChatRequest, Message, RunRecord
@@ -86,23 +87,8 @@ def _recorder(args: argparse.Namespace, err: TextIO) -> Callable[[RunRecord], No
 
 def summary(record: RunRecord) -> str:
     """The one-line metrics summary printed to stderr."""
-    def ms(value: float | None) -> str:
-        return "—" if value is None else f"{value:,.0f} ms"
-
-    parts = [record.model_id, record.mode, record.status]
-    parts.append(f"TTFT {ms(record.ttft_ms)}")
-    parts.append(f"E2E {ms(record.e2e_ms)}")
-    if record.tokens_per_s is not None:
-        parts.append(f"{record.tokens_per_s:,.1f} tok/s")
-    if record.output_tokens is not None:
-        parts.append(f"in {record.input_tokens} / out {record.output_tokens} tokens ({record.tokens_source})")
-    if record.server_first_byte_ms is not None:
-        parts.append(f"server first byte {ms(record.server_first_byte_ms)}")
-    if record.cost_usd is not None:
-        parts.append(f"${record.cost_usd:.6f} (estimate, prices of {catalog.PRICE_TABLE_DATE})")
-    if record.attempts > 1:
-        parts.append(f"{record.attempts} attempts")
-    return " · ".join(parts)
+    return " · ".join([record.model_id, record.mode, record.status,
+                       metrics.caption(record, catalog.PRICE_TABLE_DATE)])
 
 
 def record_json(record: RunRecord) -> str:
@@ -149,27 +135,6 @@ def ask(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO =
         parser.error("the prompt is empty: pass it as an argument, or on standard input with -")
     record = run_once(args, (Message("user", prompt),), out, err, _recorder(args, err))
     return 0 if record.status == "ok" else 1
-
-
-def trim(messages: list[Message], *, system: str, model_id: str, max_tokens: int,
-         max_messages: int) -> tuple[list[Message], int]:
-    """Drop the oldest turns until the conversation fits the model's context window and the message
-    limit; the system prompt is always kept. Returns the kept messages and how many were dropped."""
-    entry = catalog.entry_for(model_id)
-    budget = (entry.context_tokens - max_tokens) if entry else None
-    kept = list(messages)
-
-    def too_big() -> bool:
-        if len(kept) > max_messages:
-            return True
-        used = metrics.estimate_tokens(system + "".join(m.text for m in kept))
-        return budget is not None and used > budget
-
-    while len(kept) > 1 and too_big():
-        kept.pop(0)
-        while kept and kept[0].role != "user":  # a conversation starts with the user
-            kept.pop(0)
-    return kept, len(messages) - len(kept)
 
 
 def chat(args: argparse.Namespace, parser: argparse.ArgumentParser, inp: TextIO = sys.stdin,

@@ -98,3 +98,8 @@ def caller_identity(region: str | None = None, profile: str | None = None) -> Id
     except Exception as problem:  # noqa: BLE001 - every failure becomes a typed, explained error
         raise classify(problem) from problem
     return Identity(found["Account"], found["Arn"], session.region_name, profile or session.profile_name)
+
+
+def emulator_faults() -> Any:
+    """The shared emulator's fault book (the sidebar's fault injection adds to it)."""
+    return shared_emulator().state.faults

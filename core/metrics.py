@@ -10,6 +10,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .types import RunRecord
+
 PERCENTILES = (0.5, 0.9, 0.99)
 
 
@@ -63,3 +65,26 @@ def summarize_gaps(arrivals_ms: Sequence[float]) -> GapSummary:
 def estimate_tokens(text: str) -> int:
     """A rough token count for text whose count no one reported (about four characters a token)."""
     return max(1, round(len(text) / 4)) if text else 0
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.0f} ms" if value < 10_000 else f"{value / 1000:,.1f} s"
+
+
+def caption(record: RunRecord, price_date: str) -> str:
+    """One line of a run's numbers with units, as the CLI summary and the chat page show them."""
+    parts = [f"TTFT {_ms(record.ttft_ms)}" if record.mode == "stream" else "sync (whole answer at once)",
+             f"E2E {_ms(record.e2e_ms)}"]
+    if record.tokens_per_s is not None:
+        parts.append(f"{record.tokens_per_s:,.1f} tok/s")
+    if record.output_tokens is not None:
+        parts.append(f"in {record.input_tokens} / out {record.output_tokens} tokens ({record.tokens_source})")
+    if record.cost_usd is not None:
+        parts.append(f"${record.cost_usd:.6f} (estimate, prices of {price_date})")
+    if record.server_first_byte_ms is not None:
+        parts.append(f"server first byte {_ms(record.server_first_byte_ms)}")
+    if record.attempts > 1:
+        parts.append(f"{record.attempts} attempts")
+    return " · ".join(parts)

@@ -73,6 +73,16 @@ class RunRequest:
 
 
 @dataclass(frozen=True)
+class LiveProgress:
+    """A run while it streams, for a live counter: tokens are estimated until the model reports them."""
+
+    elapsed_ms: float
+    ttft_ms: float | None
+    output_tokens: int
+    tokens_per_s: float | None
+
+
+@dataclass(frozen=True)
 class Recovery:
     """A new attempt after a stream broke: `continue` from the text so far, or `restart` from scratch."""
 
@@ -104,6 +114,7 @@ class _Progress:
     server_first_byte_ms: float | None = None
     server_latency_ms: float | None = None
     ended: bool = False  # saw the stream's final event
+    text_chars: int = 0
     sdk_retries: int = 0
 
     def take(self, event: Event, now: float) -> None:
@@ -112,6 +123,7 @@ class _Progress:
                 self.ttft_at = now
             self.arrivals.append(now)
             self.text.append(event.text)
+            self.text_chars += len(event.text)
         elif isinstance(event, ReasoningDelta):
             self.reasoning.append(event.text)
         elif isinstance(event, Usage):
@@ -138,6 +150,7 @@ class _Progress:
         self.input_tokens = self.output_tokens = None
         self.ended = False
         if restart:
+            self.text_chars = 0
             self.text.clear()
             self.reasoning.clear()
 
@@ -164,6 +177,7 @@ class Run:
         self._record: RunRecord | None = None
         self._progress = _Progress()
         self._recoveries = 0
+        self.failure: LabError | None = None  # why the run failed, once it has
         self._driver = self._drive()
 
     # -- views ---------------------------------------------------------------------------
@@ -212,6 +226,17 @@ class Run:
     def partial_text(self) -> str:
         return "".join(self._progress.text)
 
+    def live(self) -> LiveProgress:
+        """Where the run stands now (cheap enough to call on every UI update)."""
+        progress, now = self._progress, time.perf_counter()
+        tokens = max(1, round(progress.text_chars / 4)) if progress.text_chars else 0
+        ttft_ms = _ms(progress.t0, progress.ttft_at)
+        elapsed_ms = _ms(progress.t0, now) or 0.0
+        rate = None
+        if ttft_ms is not None and tokens >= 2 and elapsed_ms > ttft_ms:
+            rate = tokens / ((elapsed_ms - ttft_ms) / 1000)
+        return LiveProgress(elapsed_ms, ttft_ms, tokens, rate)
+
     # -- the work ------------------------------------------------------------------------
 
     def _new_record(self) -> RunRecord:
@@ -259,6 +284,7 @@ class Run:
             raise
         except Exception as problem:  # noqa: BLE001 - everything reaches the user as a LabError
             failure = classify(problem)
+            self.failure = failure
             record.status, record.error_code, record.error_message = "error", failure.code, failure.message
             if failure is problem:
                 raise

@@ -10,8 +10,11 @@ from core.client import make_client
 st.title("Models")
 st.caption("Text models listed by the backend's ListFoundationModels, the same call on the emulator and on AWS.")
 
+settings = st.session_state.get("lab_settings")
 try:
-    models = list_text_models(make_client("bedrock", st.session_state.backend))
+    models = list_text_models(make_client("bedrock", settings.backend if settings else "emulator",
+                                          region=settings.region if settings else None,
+                                          profile=settings.profile if settings else None))
 except Exception as problem:  # noqa: BLE001 - shown to the user, with its type for the curious
     st.error(f"Could not list the models: {problem}", icon=":material/error:")
     st.stop()

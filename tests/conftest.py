@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +17,11 @@ from moto import mock_aws
 from core.emulator import EmbeddedEmulator, start_embedded
 
 REGION = "us-east-1"
+
+# The app and CLI code under test start their own embedded emulator and history: no delays, and a
+# history file of the test run's own, never the user's.
+os.environ["BEDROCK_EMULATOR_TIME_SCALE"] = "0"
+os.environ["BEDROCK_LAB_HISTORY"] = os.path.join(tempfile.mkdtemp(prefix="lab-tests-"), "history.sqlite")
 
 
 @pytest.fixture(autouse=True)

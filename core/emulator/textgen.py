@@ -180,6 +180,8 @@ def compose_answer(model_name: str, user_text: str, system: str, turn: int, targ
     pieces = ["\n\n".join(parts)]
     used = count_tokens(pieces[0])
     paragraph: list[str] = []
+    bank = _GREETING_SENTENCES if greeting else _SENTENCES
+    deck: list[str] = []
     while used < target_tokens:
         if paragraph and not greeting and rng.random() < 0.12:
             block = "\n\n" + _fill(rng.choice(_LIST_INTRO), slots) + "\n"
@@ -191,7 +193,9 @@ def compose_answer(model_name: str, user_text: str, system: str, turn: int, targ
         if len(paragraph) >= rng.randint(3, 5):
             pieces.append("\n\n" + " ".join(paragraph))
             paragraph = []
-        sentence = _fill(rng.choice(_GREETING_SENTENCES if greeting else _SENTENCES), slots)
+        if not deck:  # deal every sentence once before any repeats
+            deck = rng.sample(bank, k=len(bank))
+        sentence = _fill(deck.pop(), slots)
         paragraph.append(sentence[0].upper() + sentence[1:])
         used += count_tokens(sentence)
     if paragraph:

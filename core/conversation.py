@@ -1,0 +1,95 @@
+"""Conversations as the chat page and the CLI keep them: trimming to the context window, exports,
+and the coalescing that keeps a streamed answer smooth in the browser."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from . import catalog, metrics
+from .types import Message
+
+UPDATE_INTERVAL_S = 0.05  # at most 20 updates a second: smooth to the eye, linear in answer length
+
+
+def trim(messages: list[Message], *, system: str, model_id: str, max_tokens: int,
+         max_messages: int) -> tuple[list[Message], int]:
+    """Drop the oldest turns until the conversation fits the model's context window (leaving room for
+    the answer) and the message limit; the system prompt is always kept. Returns (kept, dropped)."""
+    entry = catalog.entry_for(model_id)
+    budget = (entry.context_tokens - max_tokens) if entry else None
+    kept = list(messages)
+
+    def too_big() -> bool:
+        if len(kept) > max_messages:
+            return True
+        used = metrics.estimate_tokens(system + "".join(m.text for m in kept))
+        return budget is not None and used > budget
+
+    while len(kept) > 1 and too_big():
+        kept.pop(0)
+        while kept and kept[0].role != "user":  # a conversation starts with the user
+            kept.pop(0)
+    return kept, len(messages) - len(kept)
+
+
+def coalesce(deltas: Iterable[str], *, interval_s: float = UPDATE_INTERVAL_S,
+             on_update: Callable[[], None] | None = None,
+             clock: Callable[[], float] = time.perf_counter) -> Iterator[str]:
+    """Join text deltas so the page updates at most once per `interval_s`.
+
+    Streamlit re-sends the whole accumulated markdown on every chunk, so one update per token makes a
+    long answer quadratic in traffic. The first delta passes at once (coalescing must not delay the
+    first words); the rest are gathered until the interval has passed; the remainder comes at the end.
+    `on_update` runs after each yield (the live token counter uses it).
+    """
+    pending: list[str] = []
+    last_yield: float | None = None
+    for delta in deltas:
+        pending.append(delta)
+        now = clock()
+        if last_yield is None or now - last_yield >= interval_s:
+            yield "".join(pending)
+            pending.clear()
+            last_yield = now
+            if on_update is not None:
+                on_update()
+    if pending:
+        yield "".join(pending)
+        if on_update is not None:
+            on_update()
+
+
+def to_markdown(title: str, model_id: str, system: str, messages: list[dict[str, Any]]) -> str:
+    """The conversation as a Markdown document, for download."""
+    lines = [f"# {title}", "", f"Model: `{model_id}`", ""]
+    if system:
+        lines += ["**System prompt:**", "", system, ""]
+    for message in messages:
+        who = "You" if message["role"] == "user" else "Assistant"
+        status = message.get("status", "ok")
+        marker = "" if status == "ok" else f" ({status})"
+        lines += [f"## {who}{marker}", "", message["text"], ""]
+    return "\n".join(lines)
+
+
+def to_json(title: str, model_id: str, system: str, messages: list[dict[str, Any]]) -> str:
+    """The conversation as JSON, with each answer's metrics, for download."""
+    return json.dumps({"title": title, "model_id": model_id, "system": system, "messages": messages},
+                      indent=2, ensure_ascii=False, default=str)
+
+
+def to_messages(entries: list[dict[str, Any]]) -> list[Message]:
+    """The turns to send for a chat's entries: entries without text are left out and neighbours with the
+    same role are joined, so roles alternate as every model requires (a failed answer leaves none)."""
+    turns: list[Message] = []
+    for entry in entries:
+        if not entry["text"].strip():
+            continue
+        if turns and turns[-1].role == entry["role"]:
+            turns[-1] = Message(entry["role"], turns[-1].text + "\n\n" + entry["text"])
+        else:
+            turns.append(Message(entry["role"], entry["text"]))
+    return turns

@@ -1,0 +1,214 @@
+"""Chat: talk to the selected model; answers stream in, with live numbers and the run's metrics."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import streamlit as st
+
+from core import errors
+from core.catalog import PRICE_TABLE_DATE, typical_tokens_per_s
+from core.conversation import coalesce, to_json, to_markdown, to_messages, trim
+from core.history import History, HistoryUnavailable
+from core.metrics import caption
+from core.settings import LabSettings
+from core.streaming import Run, RunRequest, start
+from core.types import ChatRequest, RunRecord
+
+MAX_MESSAGES = 60
+state = st.session_state
+state.setdefault("chat_messages", [])
+state.setdefault("chat_conversation_id", None)
+state.setdefault("chat_action", None)
+
+
+@st.cache_resource(show_spinner=False)
+def _history() -> tuple[History | None, str | None]:
+    try:
+        return History(), None
+    except HistoryUnavailable as problem:
+        return None, problem.message
+
+
+def _entry(run: Run) -> dict[str, Any]:
+    """A finished run as a chat entry, with what the page needs to redraw it after a reload."""
+    record = run.record
+    entry: dict[str, Any] = {"role": "assistant", "text": record.text, "status": record.status,
+                             "run_id": record.run_id, "record": dataclasses.asdict(record), "error": None}
+    if record.status == "error":
+        failure = run.failure or errors.LabError(record.error_message or "")
+        entry["error"] = {"title": failure.title, "action": failure.action, "code": record.error_code,
+                          "message": record.error_message}
+    return entry
+
+
+def _keep(run: Run, history: History | None) -> None:
+    """Put a finished (or stopped) run's answer into the conversation and the history."""
+    entry = _entry(run)
+    state.chat_messages.append(entry)
+    state.pop("chat_pending", None)
+    if history is not None and state.chat_conversation_id:
+        try:
+            history.add_message(state.chat_conversation_id, "assistant", entry["text"], entry["run_id"],
+                                entry["status"])
+        except HistoryUnavailable as problem:
+            st.toast(problem.message)
+
+
+def _settle_pending(history: History | None) -> None:
+    """A stream interrupted by Stop (or any rerun): close it and keep its partial answer, marked stopped."""
+    pending = state.get("chat_pending")
+    if pending is not None:
+        run: Run = pending["run"]
+        run.close()
+        _keep(run, history)
+
+
+def _show_live(slot: Any, run: Run, settings: LabSettings) -> None:
+    live = run.live()
+    rate = f"{live.tokens_per_s:,.0f} tok/s" if live.tokens_per_s else "…"
+    text = f"{live.output_tokens:,} tokens (est.) · {rate} · {live.elapsed_ms / 1000:.1f} s"
+    typical = typical_tokens_per_s(settings.model_id)
+    if typical and live.tokens_per_s and live.elapsed_ms - (live.ttft_ms or 0) > 1000 \
+            and live.tokens_per_s < 0.5 * typical:
+        text += f" · slower than this model's usual ~{typical:.0f} tok/s"
+    slot.progress(min(1.0, live.output_tokens / settings.max_tokens), text=text)
+
+
+def _answer(settings: LabSettings, history: History | None) -> None:
+    turns, dropped = trim(to_messages(state.chat_messages), system=settings.system, model_id=settings.model_id,
+                          max_tokens=settings.max_tokens, max_messages=MAX_MESSAGES)
+    chat = ChatRequest(tuple(turns), settings.system, settings.max_tokens, settings.temperature, settings.top_p,
+                       settings.stop_sequences)
+    request = RunRequest(settings.model_id, chat, api=settings.api, stream=settings.streaming,
+                         backend=settings.backend, region=settings.region, profile=settings.profile,
+                         session_id=state.lab_session_id, conversation_id=state.chat_conversation_id)
+    run = start(request, on_finish=history.record_run if history else None)
+    state.chat_pending = {"run": run}
+    with st.chat_message("assistant"):
+        if dropped:
+            st.caption(f"The {dropped} oldest messages were left out to fit the model's context window; "
+                       "the system prompt is kept.")
+        slot = st.empty()
+        try:
+            if settings.streaming:
+                st.write_stream(coalesce(run.text(), on_update=lambda: _show_live(slot, run, settings)), cursor="▌")
+            else:
+                with st.spinner("Waiting for the complete answer…"):
+                    run.result()
+        except errors.LabError:
+            pass  # the record has it; the error is drawn with the conversation below
+    _keep(run, history)
+    st.rerun()
+
+
+def _render(entry: dict[str, Any], index: int, last: bool) -> None:
+    with st.chat_message(entry["role"]):
+        if entry["text"]:
+            st.markdown(entry["text"])  # markdown only: HTML in model output is shown as text, never run
+        if entry["role"] != "assistant":
+            return
+        if entry["status"] == "cancelled":
+            st.caption(":material/stop_circle: Stopped: the partial answer is kept.")
+        if entry["error"]:
+            problem = entry["error"]
+            st.error(f"**{problem['title']}.** {problem['action']}", icon=":material/error:")
+            with st.expander("Technical details"):
+                st.code(f"{problem['code']}\n{problem['message']}", language=None)
+            if last:
+                st.button("Retry", key=f"chat_retry_{index}", icon=":material/refresh:", on_click=_redo)
+        record = entry.get("record")
+        if record:
+            st.caption(caption(RunRecord(**record), PRICE_TABLE_DATE))
+            for note in record.get("notes", []):
+                st.caption(f":material/info: {note}")
+            with st.expander("View API request"):
+                st.code(record.get("request_json") or "{}", language="json")
+
+
+def _redo() -> None:
+    """Regenerate or retry: drop the last answer and answer the same conversation again."""
+    if state.chat_messages and state.chat_messages[-1]["role"] == "assistant":
+        state.chat_messages.pop()
+    state.chat_action = "answer"
+
+
+def _clear() -> None:
+    state.chat_messages = []
+    state.chat_conversation_id = None
+
+
+def _open(history: History) -> None:
+    chosen = state.get("chat_past")
+    if not chosen:
+        return
+    entries = []
+    for message in history.messages(chosen):
+        record = history.get_run(message["run_id"]) if message.get("run_id") else None
+        status = message.get("status", "ok")
+        error = None
+        if status == "error" and record is not None:
+            error = {"title": "The answer failed", "action": "Use Regenerate to try again.",
+                     "code": record.error_code, "message": record.error_message}
+        entries.append({"role": message["role"], "text": message["text"], "status": status,
+                        "run_id": message.get("run_id"), "error": error,
+                        "record": dataclasses.asdict(record) if record else None})
+    state.chat_messages = entries
+    state.chat_conversation_id = chosen
+
+
+st.title("Chat")
+settings: LabSettings | None = state.get("lab_settings")
+history, history_problem = _history()
+if history_problem:
+    st.warning(f"{history_problem} Chat works without history meanwhile.", icon=":material/database_off:")
+_settle_pending(history)
+if settings is None:
+    st.info("No model is available: check the backend in the sidebar.", icon=":material/info:")
+    st.stop()
+
+top = st.columns([3, 1, 1, 1, 1], vertical_alignment="bottom")
+if history is not None:
+    past = history.conversations()
+    labels = {row.conversation_id: f"{row.title} · {row.message_count} messages" for row in past.itertuples()}
+    top[0].selectbox("Past conversations", list(labels), index=None, key="chat_past",
+                     format_func=lambda cid: labels.get(cid, cid),
+                     placeholder="Reopen a past conversation", on_change=_open, args=(history,))
+messages = state.chat_messages
+has_answer = bool(messages) and messages[-1]["role"] == "assistant"
+top[1].button("Regenerate", key="chat_regenerate", icon=":material/autorenew:", on_click=_redo,
+              disabled=not has_answer, width="stretch")
+top[2].button("Clear", key="chat_clear", icon=":material/delete:", on_click=_clear, disabled=not messages,
+              width="stretch")
+title = messages[0]["text"][:60] if messages else "Conversation"
+top[3].download_button("Markdown", to_markdown(title, settings.model_id, settings.system, messages),
+                       file_name="conversation.md", mime="text/markdown", disabled=not messages, width="stretch",
+                       icon=":material/download:")
+top[4].download_button("JSON", to_json(title, settings.model_id, settings.system, messages),
+                       file_name="conversation.json", mime="application/json", disabled=not messages,
+                       width="stretch", icon=":material/data_object:")
+
+for i, entry in enumerate(messages):
+    _render(entry, i, last=i == len(messages) - 1)
+
+prompt = st.chat_input(f"Message {settings.model.name}", key="chat_input", submit_mode="stop")
+if prompt is not None and str(prompt).strip():
+    text = str(prompt)
+    messages.append({"role": "user", "text": text, "status": "ok", "run_id": None, "record": None, "error": None})
+    if history is not None:
+        try:
+            if state.chat_conversation_id is None:
+                state.chat_conversation_id = history.create_conversation(text[:60], settings.model_id,
+                                                                         settings.system)
+            history.add_message(state.chat_conversation_id, "user", text)
+        except HistoryUnavailable as problem:
+            st.toast(problem.message)
+    with st.chat_message("user"):
+        st.markdown(text)
+    _answer(settings, history)
+elif prompt is not None:
+    st.toast("The message is empty: type something to send.")
+elif state.chat_action == "answer":
+    state.chat_action = None
+    _answer(settings, history)

@@ -1,0 +1,107 @@
+"""The Chat page's logic through AppTest: send, answer, errors in place, retry, regenerate, clear, reopen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.client import emulator_faults
+from core.emulator.faults import Fault
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
+
+
+@pytest.fixture()
+def app() -> Any:
+    emulator_faults().clear()
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    yield at
+    emulator_faults().clear()
+
+
+def send(at: AppTest, text: str) -> AppTest:
+    return at.chat_input(key="chat_input").set_value(text).run()
+
+
+def transcript(at: AppTest) -> list[tuple[str, str]]:
+    return [(m.name, m.markdown[0].value if m.markdown else "") for m in at.chat_message]
+
+
+def test_a_message_gets_an_answer_with_its_metrics(app: AppTest) -> None:
+    send(app, "How do caches work?")
+    assert not app.exception
+    (user, question), (assistant, answer) = transcript(app)
+    assert (user, question) == ("user", "How do caches work?")
+    assert assistant == "assistant" and answer.startswith("[Emulated answer from Claude 3.5 Haiku")
+    metrics = app.chat_message[1].caption[0].value
+    assert "TTFT" in metrics and "tok/s" in metrics and "(reported)" in metrics and "estimate" in metrics
+    assert any(e.label == "View API request" for e in app.chat_message[1].expander)
+
+
+def test_a_second_turn_carries_the_conversation(app: AppTest) -> None:
+    send(app, "Tell me about caching.")
+    send(app, "And invalidation strategies?")
+    answers = [text for role, text in transcript(app) if role == "assistant"]
+    assert len(answers) == 2 and "turn 2" in answers[1]
+
+
+def test_an_error_appears_where_the_answer_would_be_and_retry_recovers(app: AppTest) -> None:
+    emulator_faults().add(Fault("throttling", model_id=HAIKU, count=5))
+    send(app, "Hello, are you there?")
+    error = app.chat_message[1].error[0].value
+    assert "throttling" in error and "Wait a few seconds" in error
+    assert transcript(app)[0] == ("user", "Hello, are you there?")  # the user's message is kept
+    assert "ThrottlingException" in app.chat_message[1].expander[0].code[0].value
+    emulator_faults().clear()
+    app.button(key="chat_retry_1").click().run()
+    assert len(app.chat_message) == 2 and not app.chat_message[1].error
+    assert transcript(app)[1][1].startswith("[Emulated answer")
+
+
+def test_a_mid_stream_fault_keeps_the_partial_text(app: AppTest) -> None:
+    emulator_faults().add(Fault("stream_error", model_id=HAIKU, after_tokens=12))
+    send(app, "Explain event streams please.")
+    answer = app.chat_message[1]
+    assert answer.markdown[0].value.startswith("[Emulated answer") and answer.error
+    assert "stopped part-way" in answer.error[0].value
+
+
+def test_regenerate_and_clear(app: AppTest) -> None:
+    send(app, "What is a queue?")
+    first_caption = app.chat_message[1].caption[0].value
+    app.button(key="chat_regenerate").click().run()
+    assert len(app.chat_message) == 2 and app.chat_message[1].caption[0].value != "" and first_caption
+    app.button(key="chat_clear").click().run()
+    assert len(app.chat_message) == 0
+
+
+def test_a_past_conversation_reopens_after_a_reload(app: AppTest) -> None:
+    send(app, "Remember the word lighthouse.")
+    reloaded = AppTest.from_file(APP, default_timeout=30).run()  # a new browser session
+    assert len(reloaded.chat_message) == 0
+    picker = reloaded.selectbox(key="chat_past")
+    index = next(i for i, label in enumerate(picker.options) if label.startswith("Remember the word lighthouse"))
+    picker.select_index(index).run()
+    assert transcript(reloaded)[0] == ("user", "Remember the word lighthouse.")
+    assert reloaded.chat_message[1].caption  # metrics came back from the history too
+
+
+def test_an_empty_message_is_not_sent(app: AppTest) -> None:
+    send(app, "   ")
+    assert len(app.chat_message) == 0 and not app.exception
+
+
+def test_the_system_prompt_is_disabled_for_a_model_that_takes_none() -> None:
+    # AppTest keeps the sidebar of the first run only when st.navigation is used, so the choice is
+    # made through session state before that run.
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["lab_model_id"] = "amazon.titan-text-express-v1"
+    at.run()
+    system = at.sidebar.text_area(key="lab_system")
+    assert system.disabled and "no system prompt" in (system.help or "")
+    send(at, "Hello Titan")
+    assert transcript(at)[1][1].startswith("[Emulated answer from Titan Text G1 - Express")
