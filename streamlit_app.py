@@ -88,11 +88,9 @@ with st.sidebar:
     settings: LabSettings | None = None
     if models:
         by_id = {m.model_id: m for m in models}
-        if state.get("lab_model_id") not in by_id:
-            state["lab_model_id"] = next((m.model_id for m in models if "claude-3-5-haiku" in m.model_id),
-                                         models[0].model_id)
+        preferred = next((i for i, m in enumerate(models) if "claude-3-5-haiku" in m.model_id), 0)
         model_id = st.selectbox(
-            "Model", list(by_id), key="lab_model_id",
+            "Model", list(by_id), index=preferred, key="lab_model_id",
             format_func=lambda m: f"{by_id[m].provider} · {by_id[m].name}"
                                   + ("" if by_id[m].streaming else " (no streaming)"),
             help="Type to search. Models that cannot stream run in sync mode.")

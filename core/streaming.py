@@ -204,6 +204,15 @@ class Run:
     def close(self) -> None:
         """Stop the run: the stream is closed and the record says `cancelled` (if it had not ended)."""
         self._driver.close()
+        if self._record is None:  # never iterated: nothing was sent, but it still has a record
+            record = self._new_record()
+            record.status = "cancelled"
+            self._finish(record)
+
+    @property
+    def started(self) -> bool:
+        """True once iteration has begun (the request may be in flight)."""
+        return self._progress.t0 is not None or self._record is not None
 
     def result(self) -> RunRecord:
         """Run to the end and return the record (a failed run raises its LabError)."""

@@ -65,6 +65,16 @@ def _settle_pending(history: History | None) -> None:
         _keep(run, history)
 
 
+@st.fragment(run_every=0.5)
+def _watch_for_stop() -> None:
+    """Stop ends the script without a rerun; this timer notices a stream left pending and reruns the app,
+    so the partial answer is kept, marked as stopped, with its metrics. (A fragment's timer runs only
+    when no full run is in progress, so it never interrupts a stream.)"""
+    pending = state.get("chat_pending")
+    if pending is not None and pending["run"].started:  # the first, inline call comes before the stream
+        st.rerun(scope="app")
+
+
 def _show_live(slot: Any, run: Run, settings: LabSettings) -> None:
     live = run.live()
     rate = f"{live.tokens_per_s:,.0f} tok/s" if live.tokens_per_s else "…"
@@ -86,6 +96,7 @@ def _answer(settings: LabSettings, history: History | None) -> None:
                          session_id=state.lab_session_id, conversation_id=state.chat_conversation_id)
     run = start(request, on_finish=history.record_run if history else None)
     state.chat_pending = {"run": run}
+    _watch_for_stop()
     with st.chat_message("assistant"):
         if dropped:
             st.caption(f"The {dropped} oldest messages were left out to fit the model's context window; "
@@ -168,26 +179,24 @@ if settings is None:
     st.info("No model is available: check the backend in the sidebar.", icon=":material/info:")
     st.stop()
 
-top = st.columns([3, 1, 1, 1, 1], vertical_alignment="bottom")
 if history is not None:
     past = history.conversations()
     labels = {row.conversation_id: f"{row.title} · {row.message_count} messages" for row in past.itertuples()}
-    top[0].selectbox("Past conversations", list(labels), index=None, key="chat_past",
-                     format_func=lambda cid: labels.get(cid, cid),
-                     placeholder="Reopen a past conversation", on_change=_open, args=(history,))
+    st.selectbox("Past conversations", list(labels), index=None, key="chat_past",
+                 format_func=lambda cid: labels.get(cid, cid), placeholder="Reopen a past conversation",
+                 on_change=_open, args=(history,))
+top = st.container(horizontal=True)
 messages = state.chat_messages
 has_answer = bool(messages) and messages[-1]["role"] == "assistant"
-top[1].button("Regenerate", key="chat_regenerate", icon=":material/autorenew:", on_click=_redo,
-              disabled=not has_answer, width="stretch")
-top[2].button("Clear", key="chat_clear", icon=":material/delete:", on_click=_clear, disabled=not messages,
-              width="stretch")
+top.button("Regenerate", key="chat_regenerate", icon=":material/autorenew:", on_click=_redo, disabled=not has_answer)
+top.button("Clear", key="chat_clear", icon=":material/delete:", on_click=_clear, disabled=not messages)
 title = messages[0]["text"][:60] if messages else "Conversation"
-top[3].download_button("Markdown", to_markdown(title, settings.model_id, settings.system, messages),
-                       file_name="conversation.md", mime="text/markdown", disabled=not messages, width="stretch",
-                       icon=":material/download:")
-top[4].download_button("JSON", to_json(title, settings.model_id, settings.system, messages),
-                       file_name="conversation.json", mime="application/json", disabled=not messages,
-                       width="stretch", icon=":material/data_object:")
+top.download_button("Markdown", to_markdown(title, settings.model_id, settings.system, messages),
+                    file_name="conversation.md", mime="text/markdown", disabled=not messages,
+                    icon=":material/download:")
+top.download_button("JSON", to_json(title, settings.model_id, settings.system, messages),
+                    file_name="conversation.json", mime="application/json", disabled=not messages,
+                    icon=":material/data_object:")
 
 for i, entry in enumerate(messages):
     _render(entry, i, last=i == len(messages) - 1)

@@ -26,12 +26,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _serve_app(tmp_path_factory: pytest.TempPathFactory, time_scale: str) -> Iterator[str]:
     """The app started with the same `streamlit run` the README's run command uses, on the emulator."""
     port = _free_port()
-    log = (tmp_path_factory.mktemp("streamlit") / "streamlit.log").open("w")
-    env = {**os.environ, "BEDROCK_BACKEND": "emulator", "BEDROCK_EMULATOR_TIME_SCALE": "0"}
+    folder = tmp_path_factory.mktemp("streamlit")
+    log = (folder / "streamlit.log").open("w")
+    env = {**os.environ, "BEDROCK_BACKEND": "emulator", "BEDROCK_EMULATOR_TIME_SCALE": time_scale,
+           "BEDROCK_LAB_HISTORY": str(folder / "history.sqlite")}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -53,6 +54,18 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on an emulator without delays."""
+    yield from _serve_app(tmp_path_factory, "0")
+
+
+@pytest.fixture(scope="session")
+def live_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on an emulator that keeps the models' real latency profiles (time scale 1)."""
+    yield from _serve_app(tmp_path_factory, "1")
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,8 @@ pytestmark = pytest.mark.browser
 
 def test_the_app_opens_on_the_emulator_and_lists_models(app_url: str, page: Any, tmp_path: Path) -> None:
     page.goto(app_url)
+    expect(page.get_by_role("heading", name="Chat")).to_be_visible(timeout=30_000)  # the default page
+    page.get_by_test_id("stSidebarNav").get_by_text("Models").click()
     expect(page.get_by_role("heading", name="Models")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Emulator backend.")).to_be_visible()
     counts = page.get_by_text(re.compile(r"^\d+ of \d+ models"))

@@ -296,3 +296,12 @@ def test_attempts_count_botocore_retries_that_still_failed(emulator: Any, contro
     with pytest.raises(errors.ThrottledError):
         run.result()
     assert run.record.attempts == 3 and run.record.status == "error"
+
+
+def test_closing_a_run_that_never_started_still_records_it_as_cancelled(client: Any, control: Any) -> None:
+    before = control.request("GET", "/_emulator/health")[1]["requests"]
+    run = ask(CLAUDE, client)
+    assert not run.started
+    run.close()
+    assert run.record.status == "cancelled" and run.record.text == "" and run.record.e2e_ms is None
+    assert control.request("GET", "/_emulator/health")[1]["requests"] == before

@@ -1,0 +1,72 @@
+"""Coalescing, trimming, turn building and exports for the chat page and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+from core.conversation import coalesce, to_json, to_markdown, to_messages, trim
+from core.types import Message
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_first_delta_passes_at_once_and_the_rest_are_joined_per_interval() -> None:
+    clock = FakeClock()
+    updates: list[int] = []
+
+    def deltas():  # type: ignore[no-untyped-def]
+        for i in range(10):
+            clock.now = i * 0.01  # a delta every 10 ms
+            yield f"t{i} "
+
+    out = list(coalesce(deltas(), interval_s=0.05, clock=clock, on_update=lambda: updates.append(1)))
+    assert out[0] == "t0 "  # no added delay before the first words
+    assert "".join(out) == "".join(f"t{i} " for i in range(10))  # nothing lost, order kept
+    assert len(out) == 3 and len(updates) == 3  # 10 deltas, 3 page updates
+
+
+def test_coalescing_passes_a_slow_stream_through_unchanged() -> None:
+    clock = FakeClock()
+
+    def slow():  # type: ignore[no-untyped-def]
+        for i in range(4):
+            clock.now = i * 1.0
+            yield str(i)
+
+    assert list(coalesce(slow(), interval_s=0.05, clock=clock)) == ["0", "1", "2", "3"]
+
+
+def test_turns_skip_empty_answers_and_merge_neighbours_so_roles_alternate() -> None:
+    entries = [{"role": "user", "text": "first"}, {"role": "assistant", "text": ""},
+               {"role": "user", "text": "second"}, {"role": "assistant", "text": "answer"},
+               {"role": "user", "text": "third"}]
+    assert to_messages(entries) == [Message("user", "first\n\nsecond"), Message("assistant", "answer"),
+                                    Message("user", "third")]
+
+
+def test_trim_drops_the_oldest_turns_to_fit_and_starts_with_the_user() -> None:
+    long = "word " * 5000  # about 6,250 estimated tokens each
+    messages = [Message("user", long), Message("assistant", long), Message("user", long),
+                Message("assistant", long), Message("user", "short question")]
+    kept, dropped = trim(messages, system="Be brief.", model_id="meta.llama3-8b-instruct-v1:0", max_tokens=512,
+                         max_messages=50)  # an 8K context window
+    assert dropped == 4 and kept == [Message("user", "short question")]
+    kept, dropped = trim(messages, system="", model_id="anthropic.claude-3-haiku-20240307-v1:0", max_tokens=512,
+                         max_messages=3)
+    assert dropped == 2 and kept[0].role == "user" and len(kept) == 3
+
+
+def test_exports_carry_the_whole_conversation() -> None:
+    messages = [{"role": "user", "text": "Hi", "status": "ok"},
+                {"role": "assistant", "text": "Partial", "status": "cancelled", "record": {"ttft_ms": 12.5}}]
+    markdown = to_markdown("Hi", "amazon.nova-micro-v1:0", "Be brief.", messages)
+    assert "## You\n\nHi" in markdown and "## Assistant (cancelled)\n\nPartial" in markdown
+    assert "Be brief." in markdown and "`amazon.nova-micro-v1:0`" in markdown
+    data = json.loads(to_json("Hi", "amazon.nova-micro-v1:0", "Be brief.", messages))
+    assert data["messages"][1]["record"]["ttft_ms"] == 12.5 and data["system"] == "Be brief."
