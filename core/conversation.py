@@ -11,7 +11,8 @@ from typing import Any
 from . import catalog, metrics
 from .types import Message
 
-UPDATE_INTERVAL_S = 0.05  # at most 20 updates a second: smooth to the eye, linear in answer length
+UPDATE_INTERVAL_S = 0.05  # at most 20 updates a second while the answer is short
+MARKDOWN_BYTES_PER_S = 60_000  # then fewer, so a long answer's re-sent markdown stays under ~60 KB/s
 
 
 def trim(messages: list[Message], *, system: str, model_id: str, max_tokens: int,
@@ -36,21 +37,24 @@ def trim(messages: list[Message], *, system: str, model_id: str, max_tokens: int
 
 
 def coalesce(deltas: Iterable[str], *, interval_s: float = UPDATE_INTERVAL_S,
-             on_update: Callable[[], None] | None = None,
+             bytes_per_s: float = MARKDOWN_BYTES_PER_S, on_update: Callable[[], None] | None = None,
              clock: Callable[[], float] = time.perf_counter) -> Iterator[str]:
     """Join text deltas so the page updates at most once per `interval_s`.
 
     Streamlit re-sends the whole accumulated markdown on every chunk, so one update per token makes a
     long answer quadratic in traffic. The first delta passes at once (coalescing must not delay the
-    first words); the rest are gathered until the interval has passed; the remainder comes at the end.
+    first words); the rest are gathered until the interval has passed, an interval that grows with the
+    answer so that the markdown re-sent stays under `bytes_per_s`; the remainder comes at the end.
     `on_update` runs after each yield (the live token counter uses it).
     """
     pending: list[str] = []
     last_yield: float | None = None
+    shown = 0  # characters already on the page
     for delta in deltas:
         pending.append(delta)
+        shown += len(delta)
         now = clock()
-        if last_yield is None or now - last_yield >= interval_s:
+        if last_yield is None or now - last_yield >= max(interval_s, shown / bytes_per_s):
             yield "".join(pending)
             pending.clear()
             last_yield = now

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any
 
 import streamlit as st
@@ -17,6 +18,8 @@ from core.streaming import Run, RunRequest, start
 from core.types import ChatRequest, RunRecord
 
 MAX_MESSAGES = 60
+# The benchmark's baseline: plain st.write_stream fed one delta per chunk, no coalescing, no live counter.
+PLAIN_STREAM = os.environ.get("BEDROCK_LAB_PLAIN_STREAM") == "1"
 state = st.session_state
 state.setdefault("chat_messages", [])
 state.setdefault("chat_conversation_id", None)
@@ -104,7 +107,9 @@ def _answer(settings: LabSettings, history: History | None) -> None:
         slot = st.empty()
         try:
             if settings.streaming:
-                st.write_stream(coalesce(run.text(), on_update=lambda: _show_live(slot, run, settings)), cursor="▌")
+                deltas = run.text() if PLAIN_STREAM else coalesce(
+                    run.text(), on_update=lambda: _show_live(slot, run, settings))
+                st.write_stream(deltas, cursor="▌")
             else:
                 with st.spinner("Waiting for the complete answer…"):
                     run.result()

@@ -5,7 +5,7 @@ Routes (paths are split raw, then each segment is unquoted, because model ARNs c
     POST /model/{modelId}/invoke | invoke-with-response-stream | converse | converse-stream | count-tokens
     GET  /foundation-models[/{id}]        GET /inference-profiles[/{id}]       (control plane)
     GET|POST|DELETE /_emulator/faults     GET|POST /_emulator/config           POST|DELETE /_emulator/profiles
-    GET  /_emulator/health
+    GET  /_emulator/health                GET /_emulator/streams (when recent streams sent their tokens)
 
 Every stream is a coroutine on one event loop (no thread per stream); frames are sent at absolute
 deadlines, so a slow loop delays a frame but never shifts the ones after it.
@@ -22,7 +22,7 @@ import logging
 import random
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -76,6 +76,8 @@ class EmulatorState:
     seen: Counter[str] = field(default_factory=Counter)
     active_streams: int = 0
     requests: int = 0
+    # When recent streams put their first and last token on the wire (epoch ms), for UI benchmarks.
+    sent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
 
     def model(self, base: models.EmulatedModel) -> models.EmulatedModel:
         override = self.overrides.get(base.model_id)
@@ -271,6 +273,8 @@ class Emulator:
                                          "time_scale": state.time_scale, "seed": state.seed,
                                          "active_streams": state.active_streams, "requests": state.requests},
                                    request_id)
+            if what == "streams":
+                return _json_reply(200, {"streams": list(state.sent)}, request_id)
             if what == "faults":
                 if method == "POST":
                     fault = state.faults.add(Fault(**payload))
@@ -348,6 +352,7 @@ class _Run:
         self.model, self.api, self.prompt, self.input_tokens = model, api, prompt, input_tokens
         self.started, self.request_id, self.fault = started, request_id, fault
         self.time_scale = state.time_scale
+        self.state_sent = state.sent
         digest = hashlib.blake2b(body, digest_size=8).hexdigest()
         key = f"{model.model_id}:{api}:{digest}"
         if len(state.seen) >= _SEEN_LIMIT:
@@ -494,12 +499,18 @@ class _Run:
         shift_s = 0.0  # a stall pushes every later frame back, as a real stall would
         malformed_next = False
 
+        timeline: dict[str, Any] = {"request_id": self.request_id, "model_id": self.model.model_id,
+                                    "first_token_sent_ms": None, "last_sent_ms": None}
+
         async def flush(more: bool = True) -> None:
             nonlocal size
             if pending or not more:
                 await send({"type": "http.response.body", "body": b"".join(pending), "more_body": more})
                 pending.clear()
                 size = 0
+                if sent_tokens and timeline["first_token_sent_ms"] is None:
+                    timeline["first_token_sent_ms"] = time.time() * 1000
+                timeline["last_sent_ms"] = time.time() * 1000
 
         for i, frame in enumerate(frames):
             if fault is not None and sent_tokens >= fault.after_tokens and (frame.tokens or i == len(frames) - 1):
@@ -525,6 +536,7 @@ class _Run:
             if size >= _FLUSH_BYTES:
                 await flush()
         await flush(more=False)
+        self.state_sent.append(timeline)
 
 
 async def _sleep_unless(event: asyncio.Event, seconds: float) -> None:

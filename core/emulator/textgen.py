@@ -162,7 +162,8 @@ def compose_answer(model_name: str, user_text: str, system: str, turn: int, targ
     topic = words[0] if words else "your message"
     slots = {"topic": topic, "k1": k[0], "k2": k[1], "k3": k[2], "K2": k[1][:1].upper() + k[1][1:],
              "model": model_name}
-    parts = [f"[Emulated answer from {model_name}; no model was called.]"]
+    # Parentheses, not brackets: "[" opens a markdown link, which a streaming renderer may hold back.
+    parts = [f"(Emulated answer from {model_name}; no model was called.)"]
     lead = []
     if system.strip():
         lead.append(f'Following the system prompt ("{_excerpt(system, 60)}"),')

@@ -35,7 +35,7 @@ def answer(page: Any) -> Any:
 
 def test_the_answer_appears_incrementally_then_shows_its_metrics(live_app_url: str, page: Any) -> None:
     send(page, live_app_url, LONG_PROMPT)
-    expect(answer(page)).to_contain_text("[Emulated answer", timeout=15_000)
+    expect(answer(page)).to_contain_text("(Emulated answer", timeout=15_000)
     seen: list[str] = []
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -53,12 +53,12 @@ def test_the_answer_appears_incrementally_then_shows_its_metrics(live_app_url: s
 
 def test_stop_keeps_the_partial_answer(live_app_url: str, page: Any) -> None:
     send(page, live_app_url, LONG_PROMPT + " (stop me)")
-    expect(answer(page)).to_contain_text("[Emulated answer", timeout=15_000)
+    expect(answer(page)).to_contain_text("(Emulated answer", timeout=15_000)
     time.sleep(0.5)
     page.get_by_test_id("stChatInputStopButton").click()
     expect(answer(page)).to_contain_text("Stopped: the partial answer is kept", timeout=15_000)
     text = answer(page).inner_text()
-    assert "[Emulated answer" in text and "streaming latency" in text
+    assert "(Emulated answer" in text and "streaming latency" in text
 
 
 def test_a_fault_mid_stream_shows_the_error_in_place_and_keeps_the_partial_text(
@@ -73,5 +73,5 @@ def test_a_fault_mid_stream_shows_the_error_in_place_and_keeps_the_partial_text(
     box.fill(LONG_PROMPT + " (break me)")
     box.press("Enter")
     expect(answer(page)).to_contain_text("The answer stopped part-way", timeout=20_000)
-    assert "[Emulated answer" in answer(page).inner_text()
+    assert "(Emulated answer" in answer(page).inner_text()
     expect(answer(page).get_by_role("button", name="Retry")).to_be_visible()

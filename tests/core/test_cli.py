@@ -29,7 +29,7 @@ def test_ask_streams_the_answer_and_prints_a_summary(tmp_path: Path) -> None:
     result = cli("ask", "--model", CLAUDE, "--max-tokens", "60", "What is a vector database?",
                  history=tmp_path / "h.sqlite")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("[Emulated answer from Claude 3 Haiku") and "vector database" in result.stdout
+    assert result.stdout.startswith("(Emulated answer from Claude 3 Haiku") and "vector database" in result.stdout
     summary = result.stderr.strip().splitlines()[-1]
     assert CLAUDE in summary and "TTFT" in summary and "tok/s" in summary and "(reported)" in summary
     assert "estimate" in summary
@@ -68,7 +68,7 @@ def test_a_fault_mid_stream_keeps_the_partial_text(emulator: Any, control: Any, 
     assert result.returncode == 1 and "Traceback" not in result.stderr
     record = json.loads(result.stdout)
     assert record["status"] == "error" and record["error_code"] == "modelStreamErrorException"
-    assert record["text"].startswith("[Emulated answer") and "answer stopped part-way" in result.stderr
+    assert record["text"].startswith("(Emulated answer") and "answer stopped part-way" in result.stderr
     with sqlite3.connect(tmp_path / "h.sqlite") as db:
         stored = db.execute("SELECT status, error_code, text FROM runs").fetchall()
     assert stored == [("error", "modelStreamErrorException", record["text"])]

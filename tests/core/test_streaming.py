@@ -58,7 +58,7 @@ def test_every_family_api_and_mode_gives_text_reported_usage_and_consistent_timi
     pieces = list(run)
     record = run.record
     assert record.status == "ok", record.error_message
-    assert "".join(pieces) == record.text and record.text.startswith("[Emulated answer from")
+    assert "".join(pieces) == record.text and record.text.startswith("(Emulated answer from")
     assert "latency" in record.text  # it answered this question
     assert record.tokens_source == "reported"
     assert record.output_tokens == count_tokens(record.text)
@@ -139,7 +139,7 @@ def test_faults_mid_stream_keep_the_partial_text(client: Any, control: Any, faul
     assert caught.value.code == code
     record = run.record
     assert record.status == "error" and record.error_code == code
-    assert record.text == "".join(seen) and record.text.startswith("[Emulated")
+    assert record.text == "".join(seen) and record.text.startswith("(Emulated")
     assert record.ttft_ms is not None and record.e2e_ms is not None
 
 
@@ -276,7 +276,7 @@ def test_on_finish_receives_the_record_once(client: Any) -> None:
 
 def test_thinking_never_mixes_into_the_answer(client: Any) -> None:
     record = ask("us.anthropic.claude-sonnet-4-20250514-v1:0", client, max_tokens=100).result()
-    assert record.reasoning_text == "" and record.text.startswith("[Emulated")
+    assert record.reasoning_text == "" and record.text.startswith("(Emulated")
 
 
 def test_timings_follow_the_emulators_profile_at_time_scale_1(client: Any, control: Any) -> None:

@@ -30,7 +30,7 @@ def stream(runtime: Any, case: Case, body: dict[str, Any]) -> list[dict[str, Any
 def test_sync_invoke_answers_the_prompt_and_reports_matching_token_counts(runtime: Any, case: Case) -> None:
     body, headers = invoke(runtime, case, case.build([("user", QUESTION)], "", 300))
     text = case.sync_text(body)
-    assert text.startswith("[Emulated answer from"), text[:80]
+    assert text.startswith("(Emulated answer from"), text[:80]
     assert "streaming" in text and "batch" in text  # it answers this prompt, not a canned one
     emitted = count_tokens(text)
     assert int(headers["x-amzn-bedrock-output-token-count"]) == emitted
@@ -130,7 +130,7 @@ def test_thinking_blocks_stream_apart_from_the_answer(runtime: Any) -> None:
     deltas = [c["delta"] for c in chunks if c["type"] == "content_block_delta"]
     thinking = "".join(d["thinking"] for d in deltas if d["type"] == "thinking_delta")
     answer = "".join(d["text"] for d in deltas if d["type"] == "text_delta")
-    assert thinking and answer.startswith("[Emulated answer")
+    assert thinking and answer.startswith("(Emulated answer")
     assert any(d["type"] == "signature_delta" for d in deltas)
     starts = [c["content_block"]["type"] for c in chunks if c["type"] == "content_block_start"]
     assert starts == ["thinking", "text"]
@@ -142,7 +142,7 @@ def test_thinking_blocks_stream_apart_from_the_answer(runtime: Any) -> None:
                                 inferenceConfig={"maxTokens": 3000},
                                 additionalModelRequestFields={"thinking": {"type": "enabled", "budget_tokens": 1024}})
     blocks = converse["output"]["message"]["content"]
-    assert "reasoningContent" in blocks[0] and blocks[1]["text"].startswith("[Emulated answer")
+    assert "reasoningContent" in blocks[0] and blocks[1]["text"].startswith("(Emulated answer")
 
 
 def test_titan_streams_few_large_chunks_and_claude_many_small_ones(runtime: Any) -> None:

@@ -65,7 +65,7 @@ def test_exception_events_mid_stream_raise_event_stream_error_after_k_tokens(
     assert caught.value.response["Error"]["Code"] == exception  # lowerCamel, as botocore reports it
     assert not isinstance(caught.value, runtime.exceptions.ModelStreamErrorException)
     partial = text_of(received)
-    assert partial.startswith("[Emulated answer")
+    assert partial.startswith("(Emulated answer")
     from core.emulator.textgen import count_tokens
     assert 20 <= count_tokens(partial) <= 22
 
@@ -86,7 +86,7 @@ def test_a_cut_connection_raises_urllib3_protocol_error_with_partial_text(runtim
     received: list[dict[str, Any]] = []
     with pytest.raises(urllib3.exceptions.ProtocolError):
         read_all(stream_claude(runtime)["body"], received)
-    assert text_of(received).startswith("[Emulated")
+    assert text_of(received).startswith("(Emulated")
 
 
 def test_a_stall_longer_than_the_read_timeout_raises_read_timeout_mid_stream(emulator: Any, control: Any) -> None:

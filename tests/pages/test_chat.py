@@ -36,7 +36,7 @@ def test_a_message_gets_an_answer_with_its_metrics(app: AppTest) -> None:
     assert not app.exception
     (user, question), (assistant, answer) = transcript(app)
     assert (user, question) == ("user", "How do caches work?")
-    assert assistant == "assistant" and answer.startswith("[Emulated answer from Claude 3.5 Haiku")
+    assert assistant == "assistant" and answer.startswith("(Emulated answer from Claude 3.5 Haiku")
     metrics = app.chat_message[1].caption[0].value
     assert "TTFT" in metrics and "tok/s" in metrics and "(reported)" in metrics and "estimate" in metrics
     assert any(e.label == "View API request" for e in app.chat_message[1].expander)
@@ -59,14 +59,14 @@ def test_an_error_appears_where_the_answer_would_be_and_retry_recovers(app: AppT
     emulator_faults().clear()
     app.button(key="chat_retry_1").click().run()
     assert len(app.chat_message) == 2 and not app.chat_message[1].error
-    assert transcript(app)[1][1].startswith("[Emulated answer")
+    assert transcript(app)[1][1].startswith("(Emulated answer")
 
 
 def test_a_mid_stream_fault_keeps_the_partial_text(app: AppTest) -> None:
     emulator_faults().add(Fault("stream_error", model_id=HAIKU, after_tokens=12))
     send(app, "Explain event streams please.")
     answer = app.chat_message[1]
-    assert answer.markdown[0].value.startswith("[Emulated answer") and answer.error
+    assert answer.markdown[0].value.startswith("(Emulated answer") and answer.error
     assert "stopped part-way" in answer.error[0].value
 
 
@@ -104,4 +104,4 @@ def test_the_system_prompt_is_disabled_for_a_model_that_takes_none() -> None:
     system = at.sidebar.text_area(key="lab_system")
     assert system.disabled and "no system prompt" in (system.help or "")
     send(at, "Hello Titan")
-    assert transcript(at)[1][1].startswith("[Emulated answer from Titan Text G1 - Express")
+    assert transcript(at)[1][1].startswith("(Emulated answer from Titan Text G1 - Express")

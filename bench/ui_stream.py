@@ -1,0 +1,172 @@
+"""What does the browser add? The chat page in Chromium against the app's own emulator.
+
+    .venv/bin/python bench/ui_stream.py [--runs 20]
+
+Targets (issue 4), all within one run of this script:
+- UI-added time to first token: first answer text visible in the DOM minus the moment the emulator
+  sent the first text chunk (both read from this machine's clock); p50 over at least 20 runs <= 50 ms.
+- Update traffic for a 4,000-token answer in one-token chunks: websocket bytes with coalescing at most
+  5% of a plain st.write_stream fed one token per chunk.
+- At 1,000 tokens/s, the final text is visible at most 150 ms after the last chunk was sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from _emulator import ROOT, control, percentile
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
+# Records, in the page, when the answer's text changes (Date.now(), the same clock as time.time()).
+OBSERVER = """
+() => {
+  window.__marks = [];
+  const observer = new MutationObserver(() => {
+    const messages = document.querySelectorAll('[data-testid="stChatMessage"]');
+    if (messages.length < 2) return;
+    const bodies = messages[messages.length - 1].querySelectorAll('[data-testid="stMarkdownContainer"]');
+    const body = Array.from(bodies).find(b => b.innerText.includes('(Emulated'));  // the answer, not the counter
+    const text = body ? body.innerText.replace('▌', '') : '';
+    const last = window.__marks[window.__marks.length - 1];
+    if (!last || last[1] !== text.length) window.__marks.push([Date.now(), text.length]);
+  });
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+}
+"""
+
+
+@contextmanager
+def app(plain: bool) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = tempfile.mkdtemp(prefix="ui-bench-")
+    env = {**os.environ, "BEDROCK_BACKEND": "emulator", "BEDROCK_EMULATOR_TIME_SCALE": "1",
+           "BEDROCK_LAB_HISTORY": os.path.join(folder, "history.sqlite"),
+           "BEDROCK_LAB_PLAIN_STREAM": "1" if plain else "0"}
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
+                                str(port), "--server.headless", "true"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def open_page(browser: Any, url: str) -> tuple[Any, str, list[int]]:
+    """A fresh session on the Chat page, the URL of its emulator, and a websocket byte counter."""
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    received: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.append(
+        len(frame) if isinstance(frame, (bytes, str)) else 0)))
+    page.goto(url)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=60_000)
+    emulator = re.search(r"http://127\.0\.0\.1:\d+", page.get_by_test_id("stSidebar").inner_text()).group(0)  # type: ignore[union-attr]
+    return page, emulator, received
+
+
+def ask(page: Any, text: str) -> None:
+    page.evaluate(OBSERVER)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(text)
+    box.press("Enter")
+    page.get_by_text("View API request").last.wait_for(timeout=120_000)  # the run is over and recorded
+
+
+def set_max_tokens(page: Any, value: int) -> None:
+    page.get_by_test_id("stSidebar").get_by_text("Parameters").click()
+    field = page.get_by_test_id("stSidebar").get_by_label("Max tokens")
+    field.fill(str(value))
+    field.press("Enter")
+    time.sleep(1.0)
+
+
+def ui_ttft(browser: Any, url: str, runs: int) -> list[float]:
+    page, emulator, _ = open_page(browser, url)
+    added = []
+    for i in range(runs):
+        ask(page, f"Write 20 tokens about latency number {i}.")
+        marks = page.evaluate("window.__marks")
+        first_visible = next(t for t, length in marks if length > 0)
+        sent = control(emulator, "GET", "/_emulator/streams")["streams"][-1]
+        added.append(first_visible - sent["first_token_sent_ms"])
+        page.get_by_role("button", name="Clear").click()
+        time.sleep(0.3)
+    page.close()
+    return added
+
+
+def long_answer(browser: Any, url: str) -> tuple[int, float]:
+    """(websocket bytes received during a 4,000-token answer at 1,000 tok/s, final-visible lag ms)."""
+    page, emulator, received = open_page(browser, url)
+    control(emulator, "POST", "/_emulator/profiles",
+            {"model_id": HAIKU, "chunk_tokens": [1, 1], "tokens_per_s": 1000, "ttft_ms": 300})
+    set_max_tokens(page, 4000)
+    before = sum(received)
+    ask(page, "Write 4000 tokens about streaming.")
+    traffic = sum(received) - before
+    marks = page.evaluate("window.__marks")
+    final_length = max(length for _, length in marks)
+    final_visible = next(t for t, length in marks if length >= final_length)
+    sent = control(emulator, "GET", "/_emulator/streams")["streams"][-1]
+    page.close()
+    return traffic, final_visible - sent["last_sent_ms"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        print("Chromium is needed (apt-get install chromium)")
+        return 2
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
+        with app(plain=False) as url:
+            added = ui_ttft(browser, url, args.runs)
+            coalesced_bytes, lag_ms = long_answer(browser, url)
+        with app(plain=True) as url:
+            plain_bytes, plain_lag_ms = long_answer(browser, url)
+        browser.close()
+    p50 = statistics.median(added)
+    ratio = coalesced_bytes / plain_bytes
+    print(f"UI-added time to first token over {len(added)} runs (Claude 3.5 Haiku profile, time scale 1):")
+    print(f"  p50 {p50:.1f} ms, p90 {percentile(added, 0.9):.1f} ms, max {max(added):.1f} ms (target p50 <= 50 ms)")
+    print("A 4,000-token answer in one-token chunks at 1,000 tok/s:")
+    print(f"  websocket bytes: coalesced {coalesced_bytes:,}, plain st.write_stream {plain_bytes:,}, "
+          f"ratio {ratio:.3%} (target <= 5%)")
+    print(f"  final text visible {lag_ms:.0f} ms after the emulator sent the last chunk (target <= 150 ms; "
+          f"plain st.write_stream: {plain_lag_ms:.0f} ms)")
+    ok = p50 <= 50 and ratio <= 0.05 and lag_ms <= 150
+    print(f"\nui stream: {'PASS' if ok else 'FAIL'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
