@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.client import emulator_faults
@@ -105,3 +106,26 @@ def test_the_system_prompt_is_disabled_for_a_model_that_takes_none() -> None:
     assert system.disabled and "no system prompt" in (system.help or "")
     send(at, "Hello Titan")
     assert transcript(at)[1][1].startswith("(Emulated answer from Titan Text G1 - Express")
+
+
+def test_the_aws_backend_shows_the_caller_identity() -> None:
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["lab_backend"] = "AWS"
+    at.run()
+    assert not at.exception
+    assert any("Signed in as" in s.value and "123456789012" in s.value for s in at.sidebar.success)
+
+
+def test_missing_credentials_are_explained_and_the_emulator_keeps_working(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    st.cache_data.clear()  # the identity of an earlier test must not be reused
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["lab_backend"] = "AWS"
+    at.run()
+    warning = at.sidebar.warning[0].value
+    assert "No usable AWS credentials" in warning and "aws sso login" in warning and "emulator" in warning
+    assert "Emulator backend" in at.sidebar.info[0].value
+    send(at, "Still there?")
+    assert transcript(at)[1][1].startswith("(Emulated answer")
