@@ -82,6 +82,12 @@ class LiveProgress:
     tokens_per_s: float | None
 
 
+def slower_than_usual(live: LiveProgress, typical_tokens_per_s: float | None) -> bool:
+    """True once a stream has decoded for a second at under half the model's usual rate."""
+    return bool(typical_tokens_per_s and live.tokens_per_s and live.ttft_ms is not None
+                and live.elapsed_ms - live.ttft_ms > 1000 and live.tokens_per_s < 0.5 * typical_tokens_per_s)
+
+
 @dataclass(frozen=True)
 class Recovery:
     """A new attempt after a stream broke: `continue` from the text so far, or `restart` from scratch."""

@@ -14,7 +14,7 @@ from core.conversation import coalesce, to_json, to_markdown, to_messages, trim
 from core.history import History, HistoryUnavailable
 from core.metrics import caption
 from core.settings import LabSettings
-from core.streaming import Run, RunRequest, start
+from core.streaming import Run, RunRequest, slower_than_usual, start
 from core.types import ChatRequest, RunRecord
 
 MAX_MESSAGES = 60
@@ -83,8 +83,7 @@ def _show_live(slot: Any, run: Run, settings: LabSettings) -> None:
     rate = f"{live.tokens_per_s:,.0f} tok/s" if live.tokens_per_s else "…"
     text = f"{live.output_tokens:,} tokens (est.) · {rate} · {live.elapsed_ms / 1000:.1f} s"
     typical = typical_tokens_per_s(settings.model_id)
-    if typical and live.tokens_per_s and live.elapsed_ms - (live.ttft_ms or 0) > 1000 \
-            and live.tokens_per_s < 0.5 * typical:
+    if slower_than_usual(live, typical):
         text += f" · slower than this model's usual ~{typical:.0f} tok/s"
     slot.progress(min(1.0, live.output_tokens / settings.max_tokens), text=text)
 

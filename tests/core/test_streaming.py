@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 from typing import Any
 
 import pytest
@@ -305,3 +306,21 @@ def test_closing_a_run_that_never_started_still_records_it_as_cancelled(client: 
     run.close()
     assert run.record.status == "cancelled" and run.record.text == "" and run.record.e2e_ms is None
     assert control.request("GET", "/_emulator/health")[1]["requests"] == before
+
+
+def test_live_progress_flags_a_stream_slower_than_the_models_usual_rate(client: Any, control: Any) -> None:
+    from core.catalog import typical_tokens_per_s
+    from core.streaming import slower_than_usual
+
+    control.request("POST", "/_emulator/config", {"time_scale": 1})
+    control.request("POST", "/_emulator/profiles", {"model_id": CLAUDE, "ttft_ms": 50, "tokens_per_s": 20})
+    run = ask(CLAUDE, client, text="Write 100 tokens about queues.", max_tokens=100)
+    texts = run.text()
+    start_s = time.monotonic()
+    while time.monotonic() - start_s < 1.6:
+        next(texts)
+    live = run.live()
+    run.close()
+    assert live.output_tokens > 0 and live.tokens_per_s is not None and live.tokens_per_s < 50
+    assert slower_than_usual(live, typical_tokens_per_s(CLAUDE))  # Claude 3 Haiku usually writes ~110 tok/s
+    assert not slower_than_usual(live, 30)
