@@ -37,6 +37,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 import pandas as pd
 import platformdirs
 
+from .errors import LabError
 from .types import Role, RunRecord, Status
 
 APP_NAME = "bedrock-streaming-lab"
@@ -45,15 +46,14 @@ ENV_VAR = "BEDROCK_LAB_HISTORY"
 BUSY_TIMEOUT_S = 10.0
 
 
-class HistoryUnavailable(Exception):
+class HistoryUnavailable(LabError):
     """The history file cannot be used; the message is displayed to the user, who can keep working without it."""
 
     def __init__(self, path: Path, title: str, action: str, detail: str = "") -> None:
         self.path = path
-        self.title = title
+        self.title = title  # per instance here, per class in the other LabErrors
         self.action = action
-        self.detail = detail
-        super().__init__(self.message)
+        super().__init__(detail, code="HistoryUnavailable")
 
     @property
     def message(self) -> str:
