@@ -7,9 +7,10 @@ Prices are public on-demand list prices in US dollars per 1,000 tokens (us-east-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 PRICE_TABLE_DATE = "2025-06-01"
 
@@ -157,6 +158,8 @@ def list_text_models(control_client: Any) -> list[ModelInfo]:
 
 def models_frame(models: list[ModelInfo]) -> pd.DataFrame:
     """One row per model, with the columns the Models page shows."""
+    import pandas as pd  # here, not at import: the emulator and the CLI load this module without pandas
+
     return pd.DataFrame(
         [{"Provider": m.provider, "Model": m.name, "Model ID": m.model_id, "Streaming": m.streaming,
           "Invocation": "inference profile" if m.needs_inference_profile else "on demand",
