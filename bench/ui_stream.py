@@ -33,17 +33,20 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
 # Records, in the page, when the answer's text changes (Date.now(), the same clock as time.time()).
-OBSERVER = """
+OBSERVER = r"""
 () => {
   window.__marks = [];
   const observer = new MutationObserver(() => {
     const messages = document.querySelectorAll('[data-testid="stChatMessage"]');
     if (messages.length < 2) return;
-    const bodies = messages[messages.length - 1].querySelectorAll('[data-testid="stMarkdownContainer"]');
-    const body = Array.from(bodies).find(b => b.innerText.includes('(Emulated'));  // the answer, not the counter
-    const text = body ? body.innerText.replace('▌', '') : '';
+    // The answer may be split over several markdown blocks; the live counter (in stProgress) is not part of it.
+    const bodies = Array.from(messages[messages.length - 1].querySelectorAll('[data-testid="stMarkdownContainer"]'))
+      .filter(b => !b.closest('[data-testid="stProgress"]') && !b.closest('[data-testid="stCaptionContainer"]')
+                   && !b.closest('[data-testid="stExpander"]'));
+    if (!bodies.some(b => b.innerText.includes('(Emulated'))) return;
+    const text = bodies.map(b => b.innerText.replace('▌', '')).join(' ').replace(/\s+/g, ' ').trim();
     const last = window.__marks[window.__marks.length - 1];
-    if (!last || last[1] !== text.length) window.__marks.push([Date.now(), text.length]);
+    if (!last || last[1] !== text.length) window.__marks.push([Date.now(), text.length, text.slice(-60)]);
   });
   observer.observe(document.body, {subtree: true, childList: true, characterData: true});
 }
@@ -110,7 +113,7 @@ def ui_ttft(browser: Any, url: str, runs: int) -> list[float]:
     for i in range(runs):
         ask(page, f"Write 20 tokens about latency number {i}.")
         marks = page.evaluate("window.__marks")
-        first_visible = next(t for t, length in marks if length > 0)
+        first_visible = next(t for t, length, _ in marks if length > 0)
         sent = control(emulator, "GET", "/_emulator/streams")["streams"][-1]
         added.append(first_visible - sent["first_token_sent_ms"])
         page.get_by_role("button", name="Clear").click()
@@ -129,8 +132,8 @@ def long_answer(browser: Any, url: str) -> tuple[int, float]:
     ask(page, "Write 4000 tokens about streaming.")
     traffic = sum(received) - before
     marks = page.evaluate("window.__marks")
-    final_length = max(length for _, length in marks)
-    final_visible = next(t for t, length in marks if length >= final_length)
+    ending = marks[-1][2][-30:]  # the answer's last words, as the finished page shows them
+    final_visible = next(t for t, _, tail in marks if tail.endswith(ending))
     sent = control(emulator, "GET", "/_emulator/streams")["streams"][-1]
     page.close()
     return traffic, final_visible - sent["last_sent_ms"]

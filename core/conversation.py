@@ -97,3 +97,57 @@ def to_messages(entries: list[dict[str, Any]]) -> list[Message]:
         else:
             turns.append(Message(entry["role"], entry["text"]))
     return turns
+
+
+def _blocks_end(text: str, in_fence: bool) -> tuple[int | None, bool]:
+    """Where the first markdown block of `text` ends (just after a blank line outside a code fence),
+    and whether a code fence is open at the end of what was scanned."""
+    at = 0
+    while True:
+        fence = text.find("```", at)
+        blank = text.find("\n\n", at)
+        if blank >= 0 and not in_fence and (fence < 0 or blank < fence):
+            return blank + 2, in_fence
+        if fence < 0:
+            return None, in_fence
+        in_fence, at = not in_fence, fence + 3
+
+
+def split_blocks(deltas: Iterable[str]) -> Iterator[Iterator[str]]:
+    """The deltas of an answer as one iterator per markdown block (paragraph, list, code block).
+
+    Each block can go to its own `st.write_stream`: a finished block is then sent once and left alone,
+    and every update re-sends only the block being written, not the whole answer. Blocks end at a
+    blank line outside a code fence. Consume each block before asking for the next.
+    """
+    source = iter(deltas)
+    state = {"pending": "", "fence": False, "done": False}
+
+    def block() -> Iterator[str]:
+        while True:
+            pending = str(state["pending"])
+            cut, _ = _blocks_end(pending, bool(state["fence"]))
+            if cut is not None:
+                head = pending[:cut]
+                state["fence"] = _blocks_end(head, bool(state["fence"]))[1]
+                state["pending"] = pending[cut:].lstrip("\n")
+                if head.strip():
+                    yield head.rstrip("\n")
+                return
+            hold = 1 if pending.endswith("\n") else 0  # it may be half of a blank line
+            out = pending[: len(pending) - hold]
+            if out:
+                yield out
+                state["fence"] = _blocks_end(out, bool(state["fence"]))[1]
+                state["pending"] = pending[len(out):]
+            nxt = next(source, None)
+            if nxt is None:
+                rest = str(state["pending"])
+                if rest.strip():
+                    yield rest
+                state["pending"], state["done"] = "", True
+                return
+            state["pending"] = str(state["pending"]) + nxt
+
+    while not state["done"]:
+        yield block()

@@ -70,3 +70,25 @@ def test_exports_carry_the_whole_conversation() -> None:
     assert "Be brief." in markdown and "`amazon.nova-micro-v1:0`" in markdown
     data = json.loads(to_json("Hi", "amazon.nova-micro-v1:0", "Be brief.", messages))
     assert data["messages"][1]["record"]["ttft_ms"] == 12.5 and data["system"] == "Be brief."
+
+
+def blocks_of(deltas: list[str]) -> list[str]:
+    from core.conversation import split_blocks
+
+    return ["".join(block) for block in split_blocks(deltas)]
+
+
+def test_an_answer_splits_into_markdown_blocks_at_blank_lines() -> None:
+    deltas = ["Hel", "lo\n", "\nWorld", " and\n\n", "- a\n- b\n\n", "End"]
+    assert blocks_of(deltas) == ["Hello", "World and", "- a\n- b", "End"]
+
+
+def test_blank_lines_inside_a_code_fence_do_not_split_it() -> None:
+    assert blocks_of(["Code:\n\n```py\nx = 1\n\ny = 2\n```\n\nDone."]) == [
+        "Code:", "```py\nx = 1\n\ny = 2\n```", "Done."]
+
+
+def test_every_character_of_a_token_by_token_stream_arrives_in_order() -> None:
+    text = "First paragraph here.\n\nSecond, with a list:\n- one\n- two\n\n```\ncode\n\nmore\n```\n\nLast."
+    blocks = blocks_of(list(text))
+    assert "\n\n".join(blocks) == text
