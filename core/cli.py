@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from . import catalog, metrics
-from .client import BACKENDS, DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S
+from .client import BACKENDS, DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, default_backend
 from .conversation import trim
 from .errors import LabError
 from .streaming import RunRequest, start
@@ -60,19 +60,17 @@ def check_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
 
 
 def _backend(args: argparse.Namespace) -> str:
-    from .client import default_backend
-
     return args.backend or default_backend()
 
 
 def _recorder(args: argparse.Namespace, err: TextIO) -> Callable[[RunRecord], None] | None:
     if args.no_history:
         return None
-    try:
-        from .history import History, HistoryUnavailable
+    from .history import History, HistoryUnavailable  # here: pandas stays out of `python -m core emulator`
 
+    try:
         history = History()
-    except Exception as problem:  # noqa: BLE001 - history is optional; say so and go on
+    except HistoryUnavailable as problem:  # history is optional: say so and go on
         print(f"note: the run will not be recorded in the history: {problem}", file=err)
         return None
 

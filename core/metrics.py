@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 from .types import RunRecord
 
-PERCENTILES = (0.5, 0.9, 0.99)
-
 
 def tokens_per_s(output_tokens: int | None, e2e_ms: float | None, ttft_ms: float | None) -> float | None:
     """Decode rate, as AWS defines output tokens per second: output_tokens / (E2E - TTFT)."""

@@ -227,19 +227,11 @@ class Run:
         return self.record
 
     @property
-    def done(self) -> bool:
-        return self._record is not None
-
-    @property
     def record(self) -> RunRecord:
         """The finished record. Read before the run ends it would be wrong, so it refuses."""
         if self._record is None:
             raise RuntimeError("the run has not finished: iterate it to the end, or close() it, first")
         return self._record
-
-    @property
-    def partial_text(self) -> str:
-        return "".join(self._progress.text)
 
     def live(self) -> LiveProgress:
         """Where the run stands now (cheap enough to call on every UI update)."""
@@ -412,8 +404,8 @@ class Run:
         record.reasoning_text = "".join(progress.reasoning)
         record.first_event_ms = _ms(progress.t0, progress.first_event_at)
         record.ttft_ms = _ms(progress.t0, progress.ttft_at)
-        record.e2e_ms = _ms(progress.t0, progress.last_event_at) if record.status == "ok" else \
-            _ms(progress.t0, progress.last_event_at or (time.perf_counter() if progress.t0 else None))
+        # A run that failed or stopped before any event ends when it ended; an unsent one has no E2E.
+        record.e2e_ms = _ms(progress.t0, progress.last_event_at or time.perf_counter())
         record.stop_reason = progress.stop_reason
         record.server_first_byte_ms = progress.server_first_byte_ms
         record.server_latency_ms = progress.server_latency_ms

@@ -148,5 +148,4 @@ CASES = [
          system=False, streams=False),
 ]
 
-BY_FAMILY = {c.family: c for c in CASES}
 STREAMING = [c for c in CASES if c.streams]
