@@ -124,12 +124,18 @@ def sse_event(event_id: int, name: str, data: dict[str, Any]) -> bytes:
 
 def _produce(run: Run, deliver: Callable[[tuple[str, Any]], None]) -> None:
     """Drive the run in this thread and hand its coalesced text, then how it ended, to the event loop."""
+    sent: list[str] = []
     try:
         for text in coalesce(run.text()):
+            sent.append(text)
             deliver(("text", text))
-    except errors.LabError as failure:
-        deliver(("error", failure))
     except Exception as problem:  # noqa: BLE001 - reaches the client as an error event, never a hang
+        # Coalescing may have held text back when the run broke: the client gets every word that arrived.
+        shown = "".join(sent)
+        with contextlib.suppress(RuntimeError):  # (a run that failed always has its record)
+            arrived = run.record.text
+            if arrived.startswith(shown) and len(arrived) > len(shown):
+                deliver(("text", arrived[len(shown):]))
         deliver(("error", errors.classify(problem)))
     else:
         deliver(("end", None))
