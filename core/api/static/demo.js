@@ -126,7 +126,7 @@ async function send(event) {
         setStatus("Done.");
         finished = true;
       } else if (message.event === "error") {
-        showError("The answer stopped part-way.", `${message.data.error} [${message.data.code}]`);
+        showError("Interrupted after some text:", `${message.data.error} [${message.data.code}]`);
         metricsLine.textContent = describe(message.data.metrics);
         setStatus(`The stream broke after some text (${message.data.code}); the text so far is kept.`, true);
         finished = true;
