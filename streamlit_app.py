@@ -151,4 +151,4 @@ if __name__ == "__main__":  # a script run for one browser session (or AppTest)
     ])
     page.run()
 else:  # imported by `streamlit run`, once per process: the UI and the API on one server
-    app = st.App("streamlit_app.py", routes=api_routes(ApiSettings(backend=default_backend())))
+    app = st.App("streamlit_app.py", routes=api_routes(ApiSettings.from_environment()))

@@ -67,3 +67,13 @@ def test_the_demo_page_and_its_script_are_served_with_a_strict_policy(api: Serve
     assert '<script src="demo.js"' in page.body
     script = post(api, None, method="GET", path="/demo.js")
     assert script.status == 200 and "innerHTML" not in script.body and "textContent" in script.body
+
+
+def test_the_api_runs_on_the_process_backend_and_region(monkeypatch: Any) -> None:
+    from core.api import ApiSettings
+
+    monkeypatch.setenv("BEDROCK_BACKEND", "aws")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    assert ApiSettings.from_environment() == ApiSettings(backend="aws", region="eu-west-1")
+    monkeypatch.setenv("BEDROCK_BACKEND", "emulator")
+    assert ApiSettings.from_environment() == ApiSettings(backend="emulator", region=None)
