@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from .params import BadRequest, Generate, from_query, parse_generate
 PREFIX = "/api"
 SESSION_ID = "api"  # the history's session_id for runs made through the API
 MODELS_TTL_S = 300.0
+SHUTDOWN_POLL_S = 0.25
 STATIC = Path(__file__).parent / "static"
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 # A browser page on this machine (a team's dev server on any port) may call the API; the app itself
@@ -178,7 +180,15 @@ class EventStream:
                 pass
             queue.put_nowait(("gone", None))
 
-        watcher = asyncio.ensure_future(watch())
+        async def watch_shutdown(server: Any) -> None:
+            while not server.should_exit:
+                await asyncio.sleep(SHUTDOWN_POLL_S)
+            queue.put_nowait(("shutdown", None))
+
+        watchers = [asyncio.ensure_future(watch())]
+        server = _serving_server()
+        if server is not None:
+            watchers.append(asyncio.ensure_future(watch_shutdown(server)))
         threading.Thread(target=_produce, args=(self.run, deliver), name="api-run", daemon=True).start()
         over = False
         try:
@@ -186,7 +196,8 @@ class EventStream:
         except OSError:
             pass  # the client went away while we were writing to it
         finally:
-            watcher.cancel()
+            for watcher in watchers:
+                watcher.cancel()
             if not over:
                 self.run.cancel()
 
@@ -196,6 +207,17 @@ class EventStream:
         while True:
             kind, value = await queue.get()
             if kind == "gone":
+                return False
+            if kind == "shutdown":  # the app is stopping: end the stream rather than hold the exit up
+                message = "The app is shutting down; the run was cancelled. Retry once it is back."
+                if not started:
+                    response = JSONResponse(error_body(message, None, "ServerShutdown"), status_code=503)
+                    await send({"type": "http.response.start", "status": 503, "headers": response.raw_headers})
+                    await send({"type": "http.response.body", "body": response.body})
+                else:
+                    data = {"error": message, "code": "ServerShutdown", "partial": True, "status": 503}
+                    await send({"type": "http.response.body", "body": sse_event(event_id + 1, "error", data),
+                                "more_body": False})
                 return False
             if kind == "error" and not started:
                 response = _upstream(value, self.input_field)
@@ -222,6 +244,16 @@ class EventStream:
                 frame = sse_event(event_id, "done", {"done": True, "metrics": metrics_of(record)})
             await send({"type": "http.response.body", "body": frame, "more_body": False})
             return True
+
+
+def _serving_server() -> Any:
+    """The uvicorn server running this process, found through the signal handler it installs, or None.
+
+    uvicorn tells an app nothing when it starts to shut down: it waits for open responses to end. A
+    stream must notice by itself, or one open stream would hold up the app's exit until it ends.
+    """
+    owner = getattr(signal.getsignal(signal.SIGINT), "__self__", None)
+    return owner if isinstance(getattr(owner, "should_exit", None), bool) else None
 
 
 async def _in_thread(function: Callable[[], T]) -> T:

@@ -78,7 +78,8 @@ _SSE = (
     "- `event: error` `data: {\"error\": \"...\", \"code\": \"...\", \"partial\": true, \"status\": 502, "
     "\"metrics\": {...}}`: the stream broke after some text (last event; the text so far is all there is).\n\n"
     "A failure before any text is an HTTP error instead (429, 403, 400, 502, 504). Closing the connection "
-    "cancels the run (recorded as cancelled). Streams are not resumed: a request carrying `Last-Event-ID` "
+    "cancels the run (recorded as cancelled); so does stopping the app, which ends open streams with an `error` "
+    "event (`ServerShutdown`, 503). Streams are not resumed: a request carrying `Last-Event-ID` "
     "(EventSource reconnecting) gets 204, which tells EventSource to stop."
 )
 
@@ -86,7 +87,8 @@ _SSE = (
 def _errors(*codes: int) -> dict[str, Any]:
     words = {400: "Bad input (with the field), or Bedrock refused the request as sent",
              403: "No access to the model, or no usable AWS credentials", 429: "Bedrock is throttling",
-             502: "Bedrock, the model or the connection to it failed", 504: "The model took too long"}
+             502: "Bedrock, the model or the connection to it failed", 503: "The app is shutting down",
+             504: "The model took too long"}
     return {str(code): {"description": words[code],
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             for code in codes}
@@ -103,7 +105,7 @@ def openapi_schema(server_url: str) -> dict[str, Any]:
                 "content": {"text/event-stream": {"schema": {"type": "string"}},
                             "application/json": {"schema": answer}}},
         "204": {"description": "The request carried Last-Event-ID: streams are not resumed."},
-        **_errors(400, 403, 429, 502, 504),
+        **_errors(400, 403, 429, 502, 503, 504),
     }
     query = [{"name": name, "in": "query", "required": name in ("model_id", "prompt"),
               "schema": _GENERATE["properties"][name]}  # type: ignore[index]

@@ -50,7 +50,7 @@ def test_openapi_describes_every_endpoint_and_its_references_resolve(api: Served
     assert set(schema["paths"]) == {"/generate", "/models", "/health", "/openapi.json", "/demo"}
     generate = schema["paths"]["/generate"]
     assert set(generate) == {"post", "get"}
-    assert set(generate["post"]["responses"]) == {"200", "204", "400", "403", "429", "502", "504"}
+    assert set(generate["post"]["responses"]) == {"200", "204", "400", "403", "429", "502", "503", "504"}
     fields = generate["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]
     assert set(fields) >= {"prompt", "messages", "model_id", "system", "temperature", "max_tokens", "stream", "api"}
     for ref in _refs(schema):
