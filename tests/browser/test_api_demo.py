@@ -152,3 +152,18 @@ def test_eventsource_reads_the_stream_and_does_not_run_it_twice(live_app_url: st
     assert result["text"].startswith("(Emulated") and result["ids"][:2] == ["1", "2"]
     assert result["done"]["metrics"]["output_tokens"] == 40 and result["closedAfterDone"]
     assert len(History(served["history"]).runs(session_id="api")) == before + 1  # the reconnect ran nothing
+
+
+def test_connection_problems_show_on_the_status_line(live_app_url: str, served: dict[str, Any], page: Any) -> None:
+    page.route("**/api/models", lambda route: route.abort("connectionrefused"))
+    page.goto(f"{live_app_url}/api/demo")
+    expect(page.locator("#status")).to_contain_text("Could not load the models")
+    expect(page.locator("#status")).to_have_class("problem")
+    page.unroute("**/api/models")
+    open_demo(page, live_app_url, "Hello", 50)
+    page.route("**/api/generate", lambda route: route.abort("connectionreset"))
+    page.click("#send")
+    expect(page.locator("#status")).to_contain_text("Connection problem")
+    expect(page.locator("#status")).to_contain_text("Is the app still running?")
+    expect(page.locator("#send")).to_be_enabled()
+    expect(page.locator("#cursor")).to_be_hidden()
