@@ -1,4 +1,9 @@
-"""Bedrock Streaming Lab: the entry point. Runs before every page: config, shared state, sidebar."""
+"""Bedrock Streaming Lab: the entry point. Runs before every page: config, shared state, sidebar.
+
+`streamlit run streamlit_app.py` first imports this file to find `app` (an `st.App`), which serves the
+UI and, beside it on the same port, the HTTP streaming API under /api (core.api). Each browser session
+then runs this file as a script (`__main__`), as AppTest does too.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,21 @@ import uuid
 import streamlit as st
 
 from core import errors
+from core.api import ApiSettings, api_base_url, api_routes
 from core.catalog import ModelInfo, list_text_models
 from core.client import caller_identity, default_backend, emulator_faults, make_client, shared_emulator
 from core.emulator.faults import BEFORE, DURING, STREAM_EXCEPTIONS, Fault
-from core.settings import LabSettings, parse_stop_sequences, system_prompt_support
-
-st.set_page_config(page_title="Bedrock Streaming Lab", page_icon=":material/stream:", layout="wide")
+from core.settings import (
+    DEFAULT_MAX_TOKENS,
+    TEMPERATURE_RANGE,
+    TOP_P_RANGE,
+    LabSettings,
+    output_limit,
+    parse_stop_sequences,
+    system_prompt_support,
+)
 
 state = st.session_state
-state.setdefault("lab_session_id", uuid.uuid4().hex)
-state.setdefault("lab_backend", "AWS" if default_backend() == "aws" else "Emulator")
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -68,59 +78,77 @@ def _fault_controls() -> None:
             st.caption(f"{fault['kind']} · {fault['model_id'] or 'any model'} · {fault['count'] or '∞'} left")
 
 
-with st.sidebar:
-    st.markdown("### Bedrock Streaming Lab")
-    choice = st.segmented_control("Backend", ["Emulator", "AWS"], key="lab_backend", width="stretch")
-    backend, region, profile = "emulator", None, None
-    if choice == "AWS":
-        backend, region, profile = _aws_sidebar()
-    if backend == "emulator":
-        st.info("**Emulator backend.** Answers and latencies are emulated locally; no AWS account is used.",
-                icon=":material/science:")
-        st.caption(f"Emulator: `{shared_emulator().url}`")
+def _api_caption() -> None:
+    api = api_base_url(st.context.url, st.get_option("server.port"))
+    st.caption(f"HTTP streaming API ({default_backend()} backend): `{api}` · [demo]({api}/demo) · "
+               f"[OpenAPI]({api}/openapi.json)")
 
-    try:
-        models = _models(backend, region, profile)
-    except Exception as problem:  # noqa: BLE001 - shown to the user; the app keeps running
-        failure = errors.classify(problem)
-        st.error(f"Could not list the models. {failure.message}", icon=":material/error:")
-        models = []
-    settings: LabSettings | None = None
-    if models:
-        by_id = {m.model_id: m for m in models}
-        preferred = next((i for i, m in enumerate(models) if "claude-3-5-haiku" in m.model_id), 0)
-        model_id = st.selectbox(
-            "Model", list(by_id), index=preferred, key="lab_model_id",
-            format_func=lambda m: f"{by_id[m].provider} · {by_id[m].name}"
-                                  + ("" if by_id[m].streaming else " (no streaming)"),
-            help="Type to search. Models that cannot stream run in sync mode.")
-        model = by_id[model_id]
-        api = st.segmented_control("API", ["converse", "invoke"], key="lab_api", default="converse",
-                                   format_func=lambda a: {"converse": "Converse", "invoke": "InvokeModel"}[a],
-                                   width="stretch") or "converse"
-        stream = st.toggle("Streaming", value=True, key="lab_stream", disabled=not model.streaming,
-                           help=None if model.streaming else "This model does not stream; it answers in one piece.")
-        with st.expander("Parameters", icon=":material/tune:", expanded=False):
-            limit = model.max_output_tokens or 4096
-            max_tokens = st.number_input("Max tokens", 1, limit, min(1024, limit), key=f"lab_max_tokens_{limit}")
-            temperature = st.slider("Temperature", 0.0, 1.0, 0.7, 0.05, key="lab_temperature")
-            top_p = st.slider("Top P", 0.0, 1.0, 0.9, 0.05, key="lab_top_p")
-            stops = st.text_area("Stop sequences (one per line)", key="lab_stop", height=68)
-        reason = system_prompt_support(model_id, api)  # type: ignore[arg-type]
-        system = st.text_area("System prompt", key="lab_system", height=100, disabled=reason is not None,
-                              help=reason, placeholder="You are a concise assistant.")
-        if reason:
-            st.caption(reason)
-        settings = LabSettings(backend, region, profile, model, api, bool(stream),  # type: ignore[arg-type]
-                               "" if reason else system, int(max_tokens), float(temperature), float(top_p),
-                               parse_stop_sequences(stops))
-    if backend == "emulator":
-        _fault_controls()
 
-state["lab_settings"] = settings
+def _sidebar() -> LabSettings | None:
+    """The shared sidebar; returns the settings the pages use (None when no model is available)."""
+    with st.sidebar:
+        st.markdown("### Bedrock Streaming Lab")
+        choice = st.segmented_control("Backend", ["Emulator", "AWS"], key="lab_backend", width="stretch")
+        backend, region, profile = "emulator", None, None
+        if choice == "AWS":
+            backend, region, profile = _aws_sidebar()
+        if backend == "emulator":
+            st.info("**Emulator backend.** Answers and latencies are emulated locally; no AWS account is used.",
+                    icon=":material/science:")
+            st.caption(f"Emulator: `{shared_emulator().url}`")
 
-page = st.navigation([
-    st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
-    st.Page("pages/models.py", title="Models", icon=":material/list:"),
-])
-page.run()
+        try:
+            models = _models(backend, region, profile)
+        except Exception as problem:  # noqa: BLE001 - shown to the user; the app keeps running
+            failure = errors.classify(problem)
+            st.error(f"Could not list the models. {failure.message}", icon=":material/error:")
+            models = []
+        settings: LabSettings | None = None
+        if models:
+            by_id = {m.model_id: m for m in models}
+            preferred = next((i for i, m in enumerate(models) if "claude-3-5-haiku" in m.model_id), 0)
+            model_id = st.selectbox(
+                "Model", list(by_id), index=preferred, key="lab_model_id",
+                format_func=lambda m: f"{by_id[m].provider} · {by_id[m].name}"
+                                      + ("" if by_id[m].streaming else " (no streaming)"),
+                help="Type to search. Models that cannot stream run in sync mode.")
+            model = by_id[model_id]
+            api = st.segmented_control("API", ["converse", "invoke"], key="lab_api", default="converse",
+                                       format_func=lambda a: {"converse": "Converse", "invoke": "InvokeModel"}[a],
+                                       width="stretch") or "converse"
+            stream = st.toggle("Streaming", value=True, key="lab_stream", disabled=not model.streaming,
+                               help=None if model.streaming else "This model does not stream; it answers in one piece.")
+            with st.expander("Parameters", icon=":material/tune:", expanded=False):
+                limit = output_limit(model)
+                max_tokens = st.number_input("Max tokens", 1, limit, min(DEFAULT_MAX_TOKENS, limit),
+                                             key=f"lab_max_tokens_{limit}")
+                temperature = st.slider("Temperature", *TEMPERATURE_RANGE, 0.7, 0.05, key="lab_temperature")
+                top_p = st.slider("Top P", *TOP_P_RANGE, 0.9, 0.05, key="lab_top_p")
+                stops = st.text_area("Stop sequences (one per line)", key="lab_stop", height=68)
+            reason = system_prompt_support(model_id, api)  # type: ignore[arg-type]
+            system = st.text_area("System prompt", key="lab_system", height=100, disabled=reason is not None,
+                                  help=reason, placeholder="You are a concise assistant.")
+            if reason:
+                st.caption(reason)
+            settings = LabSettings(backend, region, profile, model, api, bool(stream),  # type: ignore[arg-type]
+                                   "" if reason else system, int(max_tokens), float(temperature), float(top_p),
+                                   parse_stop_sequences(stops))
+        if backend == "emulator":
+            _fault_controls()
+        _api_caption()
+    return settings
+
+
+if __name__ == "__main__":  # a script run for one browser session (or AppTest)
+    st.set_page_config(page_title="Bedrock Streaming Lab", page_icon=":material/stream:", layout="wide")
+    state.setdefault("lab_session_id", uuid.uuid4().hex)
+    state.setdefault("lab_backend", "AWS" if default_backend() == "aws" else "Emulator")
+    state["lab_settings"] = _sidebar()
+
+    page = st.navigation([
+        st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
+        st.Page("pages/models.py", title="Models", icon=":material/list:"),
+    ])
+    page.run()
+else:  # imported by `streamlit run`, once per process: the UI and the API on one server
+    app = st.App("streamlit_app.py", routes=api_routes(ApiSettings.from_environment()))

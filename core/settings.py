@@ -8,6 +8,17 @@ from . import converse, providers
 from .catalog import ModelInfo, invocation_id
 from .types import Api
 
+# The parameter ranges the sidebar offers and the HTTP API accepts (one source for both).
+TEMPERATURE_RANGE = (0.0, 1.0)
+TOP_P_RANGE = (0.0, 1.0)
+DEFAULT_MAX_TOKENS = 1024
+FALLBACK_OUTPUT_LIMIT = 4096  # max tokens for a model whose output limit the catalog does not know
+
+
+def output_limit(model: ModelInfo) -> int:
+    """The most output tokens a request to this model may ask for."""
+    return model.max_output_tokens or FALLBACK_OUTPUT_LIMIT
+
 
 @dataclass(frozen=True)
 class LabSettings:

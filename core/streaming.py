@@ -9,12 +9,17 @@
 non-empty answer-text delta is read, end-to-end when the last event has been processed. The
 botocore stream is closed in a `finally`, so a consumer that stops early (Streamlit's Stop button
 abandons the generator) releases the connection and gets a record with status `cancelled` and the
-text that had arrived. Re-iterating a finished run replays its text without a new request.
+text that had arrived. Another thread can stop a run with `cancel()` (an HTTP client hung up): the
+connection is shut at once, even while the run waits for a byte, and the run's text simply ends.
+Re-iterating a finished run replays its text without a new request.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Generator, Iterator
@@ -98,6 +103,10 @@ class Recovery:
 
 
 RunEvent = TextDelta | ReasoningDelta | Recovery
+
+
+class _Cancelled(Exception):
+    """The run was cancelled from another thread (`Run.cancel`)."""
 
 
 @dataclass
@@ -184,6 +193,8 @@ class Run:
         self._progress = _Progress()
         self._recoveries = 0
         self.failure: LabError | None = None  # why the run failed, once it has
+        self._cancelled = threading.Event()
+        self._open_stream: Any = None  # the botocore event stream being read, for cancel()
         self._driver = self._drive()
 
     # -- views ---------------------------------------------------------------------------
@@ -214,6 +225,17 @@ class Run:
             record = self._new_record()
             record.status = "cancelled"
             self._finish(record)
+
+    def cancel(self) -> None:
+        """Stop the run from any thread: the Bedrock connection is shut now (a blocked read wakes), and the
+        thread iterating the run sees its text end, with the record's status `cancelled`."""
+        self._cancelled.set()
+        _hang_up(self._open_stream)
+
+    @property
+    def cancelled(self) -> bool:
+        """True once `cancel()` was called."""
+        return self._cancelled.is_set()
 
     @property
     def started(self) -> bool:
@@ -273,7 +295,11 @@ class Run:
                             self._callback(event.text, False)
                         yield event
                     break
+                except _Cancelled:
+                    raise
                 except Exception as problem:  # noqa: BLE001 - classified, then recovered from or raised
+                    if self._cancelled.is_set():  # the read failed because cancel() shut the connection
+                        raise _Cancelled from problem
                     progress.sdk_retries += _retries_of(problem)
                     error = classify(problem)
                     mode = self._recovery_mode(error, provider)
@@ -289,6 +315,8 @@ class Run:
         except GeneratorExit:
             record.status = "cancelled"
             raise
+        except _Cancelled:
+            record.status = "cancelled"  # the text ends here; the consumer's loop finishes normally
         except Exception as problem:  # noqa: BLE001 - everything reaches the user as a LabError
             failure = classify(problem)
             self.failure = failure
@@ -330,6 +358,8 @@ class Run:
             notes, request_json = built.notes, json.dumps(built.body)
         record.notes.extend(n for n in notes if n not in record.notes)
         record.request_json = record.request_json or request_json
+        if self._cancelled.is_set():
+            raise _Cancelled
         if progress.t0 is None:
             progress.t0 = time.perf_counter()
         if not req.stream:
@@ -343,8 +373,13 @@ class Run:
                 modelId=req.model_id, body=request_json, contentType="application/json", accept="application/json")
             stream, key = response["body"], "chunk"
         progress.sdk_retries += response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+        self._open_stream = stream
         try:
+            if self._cancelled.is_set():  # cancel() came while the request was in flight
+                raise _Cancelled
             for raw in stream:
+                if self._cancelled.is_set():
+                    raise _Cancelled
                 now = time.perf_counter()
                 if progress.first_event_at is None:
                     progress.first_event_at = now
@@ -362,6 +397,7 @@ class Run:
             if not progress.ended:
                 raise StreamInterruptedError("the stream ended before its final event", code="IncompleteStream")
         finally:
+            self._open_stream = None
             stream.close()
 
     def _sync(self, client: Any, provider: Any, request: Any) -> Iterator[RunEvent]:
@@ -439,6 +475,15 @@ def _retries_of(problem: Exception) -> int:
     """Attempts botocore made before giving up with this error (0 when it says nothing)."""
     response = getattr(problem, "response", None)
     return int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) if isinstance(response, dict) else 0
+
+
+def _hang_up(stream: Any) -> None:
+    """Shut the socket under a botocore event stream, so a thread blocked reading it wakes at once."""
+    connection = getattr(getattr(stream, "_raw_stream", None), "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _decode_chunk(data: bytes) -> dict[str, Any]:

@@ -324,3 +324,33 @@ def test_live_progress_flags_a_stream_slower_than_the_models_usual_rate(client: 
     assert live.output_tokens > 0 and live.tokens_per_s is not None and live.tokens_per_s < 50
     assert slower_than_usual(live, typical_tokens_per_s(CLAUDE))  # Claude 3 Haiku usually writes ~110 tok/s
     assert not slower_than_usual(live, 30)
+
+
+@pytest.mark.parametrize("api", ["invoke", "converse"])
+def test_cancel_from_another_thread_shuts_a_waiting_stream_at_once(client: Any, control: Any, api: str) -> None:
+    """An HTTP client that hangs up: the run is waiting 5 s for its first token when another thread cancels it."""
+    import threading
+
+    control.request("POST", "/_emulator/config", {"time_scale": 1})
+    control.request("POST", "/_emulator/profiles", {"model_id": CLAUDE, "ttft_ms": 5000})
+    run = ask(CLAUDE, client, api=api)
+    threading.Timer(0.3, run.cancel).start()
+    started = time.monotonic()
+    assert list(run) == []  # the text just ends: a cancelled run raises nothing
+    assert time.monotonic() - started < 2
+    assert run.cancelled and run.record.status == "cancelled" and run.record.error_code is None
+    time.sleep(0.1)
+    assert control.request("GET", "/_emulator/health")[1]["active_streams"] == 0  # the emulator saw the hang-up
+
+
+def test_cancel_mid_stream_keeps_the_text_so_far(client: Any, control: Any) -> None:
+    control.request("POST", "/_emulator/config", {"time_scale": 1})
+    control.request("POST", "/_emulator/profiles", {"model_id": CLAUDE, "ttft_ms": 50, "tokens_per_s": 40})
+    run = ask(CLAUDE, client, text="Write 200 tokens about queues.", max_tokens=200, recover=True)
+    pieces = []
+    for piece in run:
+        pieces.append(piece)
+        if len(pieces) == 3:
+            run.cancel()
+    assert len(pieces) == 3 and run.record.status == "cancelled" and run.record.text == "".join(pieces)
+    assert run.record.attempts == 1  # a cancelled stream is never "recovered"

@@ -1,0 +1,433 @@
+"""The API's Starlette app: routes, Server-Sent Events framing, error mapping and cancellation.
+
+Every request runs on `core.streaming.Run` (which owns the timing and writes the history record) in a
+thread of its own, because boto3 blocks and the event loop is shared with the Streamlit UI. Text
+reaches the client through `core.conversation.coalesce`, as it reaches the chat page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import boto3
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import Receive, Scope, Send
+
+from .. import catalog, errors, providers
+from ..catalog import PRICE_TABLE_DATE, ModelInfo
+from ..client import DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, default_backend, make_client, shared_emulator
+from ..conversation import coalesce
+from ..history import History, HistoryUnavailable
+from ..streaming import Run, RunRequest, start
+from ..types import RunRecord
+from .openapi import openapi_schema
+from .params import BadRequest, Generate, from_query, parse_generate
+
+PREFIX = "/api"
+SESSION_ID = "api"  # the history's session_id for runs made through the API
+MODELS_TTL_S = 300.0
+SHUTDOWN_POLL_S = 0.25
+STATIC = Path(__file__).parent / "static"
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+# A browser page on this machine (a team's dev server on any port) may call the API; the app itself
+# listens on loopback unless told otherwise.
+LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
+DEMO_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
+            "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+# Fields of the RunRecord a client gets as "metrics" (the text it has already; the rest is request echo).
+METRIC_FIELDS = ("run_id", "started_utc", "model_id", "provider", "api", "mode", "backend", "region", "status",
+                 "ttft_ms", "first_event_ms", "e2e_ms", "tokens_per_s", "tpot_ms", "gap_count", "gap_p50_ms",
+                 "gap_p90_ms", "gap_max_ms", "input_tokens", "output_tokens", "tokens_source",
+                 "server_first_byte_ms", "server_latency_ms", "stop_reason", "attempts", "error_code", "cost_usd",
+                 "notes")
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class ApiSettings:
+    """Where the API's runs go: the process's backend (not a browser session's sidebar choice)."""
+
+    backend: str = "emulator"
+    region: str | None = None
+    profile: str | None = None
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
+
+    @classmethod
+    def from_environment(cls) -> ApiSettings:
+        """`BEDROCK_BACKEND`, and for AWS the region the standard configuration resolves to."""
+        backend = default_backend()
+        region = None
+        if backend == "aws":
+            with contextlib.suppress(Exception):  # a broken profile: boto3 reports it on the first call
+                region = boto3.Session().region_name
+        return cls(backend=backend, region=region)
+
+
+# -- errors ----------------------------------------------------------------------------------------
+
+
+def status_for(error: errors.LabError) -> int:
+    """The HTTP status for an upstream failure: 429 throttled, 403 no access, 504 too slow, 400 refused
+    as asked, 502 anything else Bedrock or the connection to it did wrong."""
+    if isinstance(error, (errors.ThrottledError, errors.ModelNotReadyError)):
+        return 429
+    if isinstance(error, (errors.AccessDeniedError, errors.CredentialsError)):
+        return 403
+    if isinstance(error, errors.ModelTimeoutError):
+        return 504
+    if isinstance(error, (errors.ValidationError, errors.ModelNotFoundError)):
+        return 400
+    return 502
+
+
+def _field_for(error: errors.LabError, input_field: str | None) -> str | None:
+    if isinstance(error, errors.ModelNotFoundError):
+        return "model_id"
+    if isinstance(error, errors.ContextWindowError):
+        return input_field
+    return None
+
+
+def error_body(message: str, field: str | None, code: str) -> dict[str, Any]:
+    return {"error": message, "field": field, "code": code}
+
+
+def _bad_request(problem: BadRequest) -> JSONResponse:
+    return JSONResponse(error_body(problem.message, problem.field, "BadRequest"), status_code=400)
+
+
+def _upstream(error: errors.LabError, input_field: str | None = None) -> JSONResponse:
+    return JSONResponse(error_body(error.message, _field_for(error, input_field), error.code),
+                        status_code=status_for(error))
+
+
+def metrics_of(record: RunRecord) -> dict[str, Any]:
+    """What the record measured, for a client: timings, tokens, status, cost (an estimate, dated)."""
+    metrics = {name: getattr(record, name) for name in METRIC_FIELDS}
+    metrics["cost_estimate_date"] = PRICE_TABLE_DATE
+    return metrics
+
+
+# -- Server-Sent Events ----------------------------------------------------------------------------
+
+
+def sse_event(event_id: int, name: str, data: dict[str, Any]) -> bytes:
+    """One event as the SSE specification frames it (JSON on one data line, so no line can break it)."""
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"id: {event_id}\nevent: {name}\ndata: {payload}\n\n".encode()
+
+
+def _produce(run: Run, deliver: Callable[[tuple[str, Any]], None]) -> None:
+    """Drive the run in this thread and hand its coalesced text, then how it ended, to the event loop."""
+    sent: list[str] = []
+    try:
+        for text in coalesce(run.text()):
+            sent.append(text)
+            deliver(("text", text))
+    except Exception as problem:  # noqa: BLE001 - reaches the client as an error event, never a hang
+        # Coalescing may have held text back when the run broke: the client gets every word that arrived.
+        shown = "".join(sent)
+        with contextlib.suppress(RuntimeError):  # (a run that failed always has its record)
+            arrived = run.record.text
+            if arrived.startswith(shown) and len(arrived) > len(shown):
+                deliver(("text", arrived[len(shown):]))
+        deliver(("error", errors.classify(problem)))
+    else:
+        deliver(("end", None))
+
+
+class EventStream:
+    """The ASGI response for a streamed run.
+
+    The status line waits for the run's first outcome, so a failure before any text (throttling, no
+    access) is an ordinary HTTP error with a JSON body; from the first text on it is a 200
+    `text/event-stream` of `text` events, ended by one `done` or one `error` event. A client that hangs
+    up cancels the run at once: the Bedrock stream is shut and the record says `cancelled`.
+    """
+
+    def __init__(self, run: Run, input_field: str) -> None:
+        self.run = run
+        self.input_field = input_field
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+        def deliver(item: tuple[str, Any]) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop is gone: the server is shutting down
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            queue.put_nowait(("gone", None))
+
+        async def watch_shutdown(server: Any) -> None:
+            while not server.should_exit:
+                await asyncio.sleep(SHUTDOWN_POLL_S)
+            queue.put_nowait(("shutdown", None))
+
+        watchers = [asyncio.ensure_future(watch())]
+        server = _serving_server()
+        if server is not None:
+            watchers.append(asyncio.ensure_future(watch_shutdown(server)))
+        threading.Thread(target=_produce, args=(self.run, deliver), name="api-run", daemon=True).start()
+        over = False
+        try:
+            over = await self._relay(queue, send)
+        except OSError:
+            pass  # the client went away while we were writing to it
+        finally:
+            for watcher in watchers:
+                watcher.cancel()
+            if not over:
+                self.run.cancel()
+
+    async def _relay(self, queue: asyncio.Queue[tuple[str, Any]], send: Send) -> bool:
+        """Send what the run produces; True once the run's end was sent, False if the client left first."""
+        started, event_id = False, 0
+        while True:
+            kind, value = await queue.get()
+            if kind == "gone":
+                return False
+            if kind == "shutdown":  # the app is stopping: end the stream rather than hold the exit up
+                message = "The app is shutting down; the run was cancelled. Retry once it is back."
+                if not started:
+                    response = JSONResponse(error_body(message, None, "ServerShutdown"), status_code=503)
+                    await send({"type": "http.response.start", "status": 503, "headers": response.raw_headers})
+                    await send({"type": "http.response.body", "body": response.body})
+                else:
+                    data = {"error": message, "code": "ServerShutdown", "partial": True, "status": 503}
+                    await send({"type": "http.response.body", "body": sse_event(event_id + 1, "error", data),
+                                "more_body": False})
+                return False
+            if kind == "error" and not started:
+                response = _upstream(value, self.input_field)
+                await send({"type": "http.response.start", "status": response.status_code,
+                            "headers": response.raw_headers})
+                await send({"type": "http.response.body", "body": response.body})
+                return True
+            if not started:
+                headers = [(b"content-type", b"text/event-stream; charset=utf-8")]
+                headers += [(k.lower().encode(), v.encode()) for k, v in SSE_HEADERS.items()]
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                started = True
+            event_id += 1
+            if kind == "text":
+                await send({"type": "http.response.body", "body": sse_event(event_id, "text", {"text": value}),
+                            "more_body": True})
+                continue
+            record = self.run.record
+            if kind == "error":
+                data = {"error": value.message, "code": value.code, "partial": True, "status": status_for(value),
+                        "metrics": metrics_of(record)}
+                frame = sse_event(event_id, "error", data)
+            else:
+                frame = sse_event(event_id, "done", {"done": True, "metrics": metrics_of(record)})
+            await send({"type": "http.response.body", "body": frame, "more_body": False})
+            return True
+
+
+def _serving_server() -> Any:
+    """The uvicorn server running this process, found through the signal handler it installs, or None.
+
+    uvicorn tells an app nothing when it starts to shut down: it waits for open responses to end. A
+    stream must notice by itself, or one open stream would hold up the app's exit until it ends.
+    """
+    owner = getattr(signal.getsignal(signal.SIGINT), "__self__", None)
+    return owner if isinstance(getattr(owner, "should_exit", None), bool) else None
+
+
+async def _in_thread(function: Callable[[], T]) -> T:
+    """Run blocking work (boto3, SQLite) in a thread of its own, so the shared event loop never waits
+    and long runs do not take the small thread pool Streamlit keeps for its static files."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(outcome: Callable[[], None]) -> None:
+        if not future.done():
+            outcome()
+
+    def work() -> None:
+        try:
+            result = function()
+        except BaseException as problem:  # noqa: BLE001 - handed to the awaiting coroutine
+            failure = problem  # `problem` is unbound when the except block ends
+            loop.call_soon_threadsafe(settle, lambda: future.set_exception(failure))
+        else:
+            loop.call_soon_threadsafe(settle, lambda: future.set_result(result))
+
+    threading.Thread(target=work, name="api-call", daemon=True).start()
+    return await future
+
+
+# -- the app ---------------------------------------------------------------------------------------
+
+
+class ModelBook:
+    """The backend's text models this lab can run, listed once every few minutes (thread-safe)."""
+
+    def __init__(self, settings: ApiSettings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._models: dict[str, ModelInfo] | None = None
+        self._listed_at = 0.0
+
+    def get(self) -> dict[str, ModelInfo]:
+        """Foundation model id -> ModelInfo; raises a LabError when the backend cannot list them."""
+        with self._lock:
+            if self._models is None or time.monotonic() - self._listed_at > MODELS_TTL_S:
+                try:
+                    client = make_client("bedrock", self.settings.backend, region=self.settings.region,
+                                         profile=self.settings.profile)
+                    listed = catalog.list_text_models(client)
+                except Exception as problem:  # noqa: BLE001 - typed for the caller
+                    raise errors.classify(problem) from problem
+                self._models = {m.model_id: m for m in listed if _speaks(m.model_id)}
+                self._listed_at = time.monotonic()
+            return self._models
+
+
+def _speaks(model_id: str) -> bool:
+    try:
+        providers.family_of(model_id)
+    except providers.UnknownModelError:
+        return False
+    return True
+
+
+def _model_json(model: ModelInfo, region: str | None) -> dict[str, Any]:
+    return {
+        "model_id": catalog.invocation_id(model, region), "foundation_model_id": model.model_id,
+        "name": model.name, "provider": model.provider, "streaming": model.streaming,
+        "needs_inference_profile": model.needs_inference_profile, "context_tokens": model.context_tokens,
+        "max_output_tokens": model.max_output_tokens,
+        "price": {"input_per_1k_usd": model.input_per_1k_usd, "output_per_1k_usd": model.output_per_1k_usd,
+                  "as_of": PRICE_TABLE_DATE, "estimate": True},
+    }
+
+
+def create_api(settings: ApiSettings | None = None, history: History | None = None) -> Starlette:
+    """The API as a Starlette app, to mount at `/api` (see `api_routes`) or serve on its own.
+
+    `history` records every run (None: runs are not recorded). The routes, relative to the mount:
+    `POST|GET /generate`, `GET /models`, `GET /health`, `GET /openapi.json`, `GET /demo` (+ `/demo.js`).
+    """
+    settings = settings or ApiSettings()
+    book = ModelBook(settings)
+
+    async def generate(request: Request) -> Response:
+        if request.headers.get("last-event-id") is not None:
+            # EventSource reconnects after a stream ends; a run is never resumed, and 204 tells it to stop.
+            return Response(status_code=204)
+        try:
+            if request.method == "GET":
+                payload: object = from_query(request.query_params)
+            else:
+                raw = await request.body()
+                try:
+                    payload = json.loads(raw) if raw.strip() else None
+                except ValueError as problem:
+                    raise BadRequest(f"the body is not valid JSON ({problem})", "body") from None
+                if payload is None:
+                    raise BadRequest("the body must be a JSON object with model_id and prompt or messages", "body")
+            try:
+                models: dict[str, ModelInfo] | None = await _in_thread(book.get)
+            except errors.LabError as problem:
+                log.warning("Could not list the models to check model_id (%s); Bedrock will check it", problem.code)
+                models = None
+            checked = parse_generate(payload, models, settings.region)
+        except BadRequest as problem:
+            return _bad_request(problem)
+        run = start(_run_request(checked, settings), on_finish=history.record_run if history else None)
+        if checked.stream:
+            return EventStream(run, checked.input_field)  # type: ignore[return-value]  # an ASGI response
+        try:
+            record = await _in_thread(run.result)
+        except errors.LabError as failure:
+            return _upstream(failure, checked.input_field)
+        return JSONResponse({"text": record.text, "model_id": record.model_id, "metrics": metrics_of(record)})
+
+    async def models(request: Request) -> Response:
+        try:
+            listed = await _in_thread(book.get)
+        except errors.LabError as failure:
+            return _upstream(failure)
+        return JSONResponse({"backend": settings.backend, "price_table_date": PRICE_TABLE_DATE,
+                             "models": [_model_json(m, settings.region) for m in listed.values()]})
+
+    async def health(request: Request) -> Response:
+        body: dict[str, Any] = {"status": "ok", "backend": settings.backend, "region": settings.region,
+                                "history": str(history.path) if history else None}
+        if settings.backend == "emulator":
+            body["emulator_url"] = (await _in_thread(shared_emulator)).url
+        return JSONResponse(body)
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(openapi_schema(str(request.base_url).rstrip("/") + PREFIX))
+
+    async def demo(request: Request) -> Response:
+        return FileResponse(STATIC / "demo.html", media_type="text/html; charset=utf-8",
+                            headers={"Content-Security-Policy": DEMO_CSP, "Cache-Control": "no-cache"})
+
+    async def demo_js(request: Request) -> Response:
+        return FileResponse(STATIC / "demo.js", media_type="text/javascript; charset=utf-8",
+                            headers={"Cache-Control": "no-cache"})
+
+    routes = [
+        Route("/generate", generate, methods=["GET", "POST"]),
+        Route("/models", models, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/demo", demo, methods=["GET"]),
+        Route("/demo.js", demo_js, methods=["GET"]),
+    ]
+    cors = Middleware(CORSMiddleware, allow_origin_regex=LOCAL_ORIGINS, allow_methods=["GET", "POST"],
+                      allow_headers=["content-type", "last-event-id"])
+    return Starlette(routes=routes, middleware=[cors])
+
+
+def _run_request(checked: Generate, settings: ApiSettings) -> RunRequest:
+    return RunRequest(checked.model_id, checked.chat, api=checked.api, stream=checked.upstream_stream,
+                      backend=settings.backend, region=settings.region, profile=settings.profile,
+                      max_attempts=settings.max_attempts, read_timeout_s=settings.read_timeout_s,
+                      session_id=SESSION_ID)
+
+
+def api_routes(settings: ApiSettings | None = None) -> list[BaseRoute]:
+    """The API mounted at `/api`, recording into the default history (or nowhere, if it is unusable)."""
+    try:
+        history: History | None = History()
+    except HistoryUnavailable as problem:
+        log.warning("The HTTP API runs without history: %s", problem.message)
+        history = None
+    return [Mount(PREFIX, app=create_api(settings, history))]
+
+
+def api_base_url(page_url: str | None, port: object) -> str:
+    """Where the API is, for a page at `page_url` (the browser's view), or on loopback at `port`."""
+    from urllib.parse import urlsplit
+
+    if page_url:
+        parts = urlsplit(page_url)
+        if parts.scheme and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}{PREFIX}"
+    return f"http://localhost:{port}{PREFIX}"
