@@ -121,6 +121,7 @@ state["lab_settings"] = settings
 
 page = st.navigation([
     st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
+    st.Page("pages/monitor.py", title="Monitor", icon=":material/monitoring:"),
     st.Page("pages/models.py", title="Models", icon=":material/list:"),
 ])
 page.run()

@@ -314,14 +314,18 @@ class History:
              backends: Sequence[str] | None = None, apis: Sequence[str] | None = None,
              modes: Sequence[str] | None = None, statuses: Sequence[str] | None = None,
              session_id: str | None = None, conversation_id: str | None = None,
-             compare_group: str | None = None, benchmark_id: str | None = None) -> pd.DataFrame:
+             compare_group: str | None = None, benchmark_id: str | None = None,
+             columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Runs matching every filter given, oldest first, one row each, columns named like RunRecord fields.
 
         Time bounds are half-open (since_utc <= started < until_utc) and compare instants, so any ISO 8601
         offset works; a bound without an offset is UTC. A list filter of None means any value, and an empty
         list matches nothing. `notes` and `stop_sequences` are lists, `started_utc` and `recorded_utc` are
         UTC datetimes, integer fields nullable Int64, the other numbers float64 and text str (NaN when unknown).
+        `columns` reads only those columns, in that order (every RunRecord field and recorded_utc when None):
+        the text and request columns are most of the file, and charts over many runs do not need them.
         """
+        chosen_columns = _run_columns(columns)
         clauses: list[str] = []
         params: list[object] = []
         if since_utc is not None:
@@ -345,11 +349,11 @@ class History:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        sql = (f"SELECT {', '.join(RUN_FIELDS)}, recorded_utc FROM runs {where} "
+        sql = (f"SELECT {', '.join(chosen_columns)} FROM runs {where} "
                "ORDER BY julianday(started_utc), started_utc, run_id")
         with self._connect("reading runs") as db:
             rows = db.execute(sql, params).fetchall()
-        return _typed_runs(pd.DataFrame.from_records(rows, columns=[*RUN_FIELDS, "recorded_utc"]))
+        return _typed_runs(pd.DataFrame.from_records(rows, columns=chosen_columns))
 
     def get_run(self, run_id: str) -> RunRecord | None:
         """The run with this id as it was recorded, or None."""
@@ -492,9 +496,33 @@ def _parse_utc(column: pd.Series) -> pd.Series:
     return pd.to_datetime(column, utc=True, format="ISO8601", errors="coerce").dt.as_unit("us")
 
 
+def records_frame(records: Sequence[RunRecord]) -> pd.DataFrame:
+    """Run records as a DataFrame with the same columns and types `History.runs()` gives (no recorded_utc)."""
+    rows = [tuple(json.dumps(value) if _KINDS[name] == "json" else value
+                  for name, value in zip(RUN_FIELDS, dataclasses.astuple(record), strict=True))
+            for record in records]
+    return _typed_runs(pd.DataFrame.from_records(rows, columns=list(RUN_FIELDS)))
+
+
+def _run_columns(columns: Sequence[str] | None) -> list[str]:
+    """The columns to read: all of them for None, else the ones asked for (ValueError for unknown ones)."""
+    every = [*RUN_FIELDS, "recorded_utc"]
+    if columns is None:
+        return every
+    if isinstance(columns, str):
+        raise TypeError(f"columns takes a list of column names, not the string {columns!r}")
+    chosen = list(dict.fromkeys(columns))
+    unknown = [name for name in chosen if name not in every]
+    if unknown:
+        raise ValueError(f"no such run column: {', '.join(unknown)}")
+    return chosen
+
+
 def _typed_runs(frame: pd.DataFrame) -> pd.DataFrame:
     """Decode JSON lists and give columns their types (also when there are no rows)."""
     for name, kind in _KINDS.items():
+        if name not in frame.columns:
+            continue
         if kind == "json":
             frame[name] = frame[name].map(json.loads).astype(object)
         elif kind == "int":
@@ -504,5 +532,6 @@ def _typed_runs(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             frame[name] = frame[name].astype("str")  # missing values are NaN, whether or not any row has one
     for name in ("started_utc", "recorded_utc"):
-        frame[name] = _parse_utc(frame[name])
+        if name in frame.columns:
+            frame[name] = _parse_utc(frame[name])
     return frame
