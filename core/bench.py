@@ -373,8 +373,9 @@ QUICK_MODELS = ("anthropic.claude-3-5-haiku-20241022-v1:0", "amazon.nova-micro-v
 
 
 def quick_spec(current_model_id: str | None, available: Sequence[str], *, backend: str, region: str | None = None,
-               profile: str | None = None, api: Api = "converse", session_id: str | None = None) -> BenchmarkSpec:
-    """A benchmark that fills the Monitor in seconds: short prompts, 10 runs per model, streamed and sync.
+               profile: str | None = None, api: Api = "invoke", session_id: str | None = None) -> BenchmarkSpec:
+    """A benchmark that fills the Monitor in seconds: short prompts, 10 runs per model, streamed and sync,
+    through InvokeModel (its streams report the server's first byte, which one chart compares with TTFT).
 
     On the emulator it takes the current model and two of QUICK_MODELS from other providers; on AWS
     only the current model (every request is billed, and access is granted model by model).

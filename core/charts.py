@@ -50,7 +50,7 @@ def model_colors(model_ids: Sequence[str]) -> dict[str, str]:
 
 def _layout(figure: go.Figure, *, x_title: str, y_title: str, **extra: Any) -> go.Figure:
     figure.update_layout(height=HEIGHT_PX, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                         legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+                         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
                          xaxis_title=x_title, yaxis_title=y_title, **extra)
     return figure
 
@@ -248,9 +248,12 @@ def error_rates(table: pd.DataFrame, colors: dict[str, str]) -> Chart:
                 marker_color=colors[str(model_id)],
                 customdata=[[row["throttled"], row["finished"], row["retried"]],
                             [row["other_errors"], row["finished"], row["retried"]]],
+                texttemplate="%{y:.0f}%", textposition="outside",
                 hovertemplate=(f"{model_id}<br>%{{x}}: %{{y:.1f}}% (%{{customdata[0]}} of %{{customdata[1]}} "
                                "runs)<br>%{customdata[2]} runs needed SDK retries<extra></extra>")))
+        highest = float(100 * finished[["throttle_rate", "other_error_rate"]].max().max())
         _layout(figure, x_title="", y_title="% of finished runs", barmode="group")
+        figure.update_yaxes(range=[0, max(5.0, highest * 1.15)])
     return Chart("errors", "Error and throttling rate per model",
                  "Share of finished runs (stopped ones left out) that failed: throttled by Bedrock, or any other "
                  "error. Lower is better; hover for counts and retries.", figure)

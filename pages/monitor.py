@@ -54,8 +54,7 @@ def _start(spec: bench.BenchmarkSpec, history: History) -> None:
 
 def _quick_benchmark(settings: LabSettings, history: History) -> None:
     spec = bench.quick_spec(settings.model_id, list(_model_choices(settings)), backend=settings.backend,
-                            region=settings.region, profile=settings.profile, api=settings.api,
-                            session_id=state.get("lab_session_id"))
+                            region=settings.region, profile=settings.profile, session_id=state.get("lab_session_id"))
     _start(spec, history)
 
 
@@ -204,7 +203,8 @@ def _empty_state(settings: LabSettings | None, history: History, scope_label: st
             "- every answer on the **Chat** page,\n"
             "- `python -m core ask`, `chat` and `bench` in a terminal,\n"
             "- benchmarks started here (**Run a benchmark** above).\n\n"
-            "A quick benchmark fills it in seconds: short prompts, 10 runs per model, streamed and sync"
+            "A quick benchmark fills it in seconds: short prompts, 10 runs per model, streamed and sync "
+            "through InvokeModel"
             + (", the model in the sidebar and two others on the emulator." if settings is None
                or settings.backend == "emulator" else ", the model in the sidebar only (each request is billed)."))
         job: bench.BenchmarkJob | None = state.monitor_job
@@ -220,9 +220,9 @@ def _totals(frame: Any) -> None:
     cells = st.columns(5)
     cells[0].metric("Runs", f"{totals.runs:,}")
     cells[1].metric("Models", totals.models)
-    cells[2].metric("Failed", f"{totals.errors:,}", help="Runs that ended in an error (stopped runs are not counted).",
-                    delta=None if totals.error_rate is None else f"{totals.error_rate:.1%} of finished runs",
-                    delta_color="off")
+    rate = "" if totals.error_rate is None else f" ({totals.error_rate:.1%})"
+    cells[2].metric("Failed", f"{totals.errors:,}{rate}",
+                    help="Runs that ended in an error, and their share of the finished runs (stopped ones left out).")
     cells[3].metric("TTFT p50", "—" if totals.ttft_p50_ms is None else f"{totals.ttft_p50_ms:,.0f} ms",
                     help="Median time to first token over streams that finished ok.")
     cells[4].metric("Cost (estimate)", "—" if totals.cost_usd is None else f"${totals.cost_usd:,.4f}")
@@ -275,7 +275,8 @@ if charts.points_capped(frame):
 
 st.subheader("Percentiles per model")
 table = analytics.percentile_table(frame)
-st.dataframe(analytics.format_percentile_table(table), hide_index=True, width="stretch", key="monitor_percentiles")
+st.dataframe(analytics.format_percentile_table(table), hide_index=True, width="stretch", key="monitor_percentiles",
+             height=min(36 * (len(table) + 1) + 3, 720))
 st.caption("A percentile p is shown only with at least 1/(1-p) runs: p50 needs 2, p90 needs 10, p99 needs 100 (— "
            "means too few). TTFT, decode rate and TPOT come from streams that finished ok; E2E from every run that "
            "finished ok.")
