@@ -37,8 +37,9 @@ class Chart:
 
 def model_label(model_id: str) -> str:
     """A model id without its vendor prefix ("us.claude-3-5-haiku-20241022-v1:0"): short for legends."""
-    base = providers.base_model_id(model_id)
-    geography = model_id[: len(model_id) - len(base)] if model_id.endswith(base) else ""
+    ref = model_id.rsplit("/", 1)[-1] if model_id.startswith("arn:") else model_id
+    base = providers.base_model_id(ref)
+    geography = ref[: len(ref) - len(base)] if ref.endswith(base) else ""
     short = base.split(".", 1)[1] if "." in base else base
     return f"{geography}{short}"
 

@@ -199,7 +199,7 @@ def _bench_spec(args: argparse.Namespace, parser: argparse.ArgumentParser) -> An
         parser.error(f"--max-attempts must be at least 1 (got {args.max_attempts})")
     if args.read_timeout <= 0:
         parser.error("--read-timeout must be a positive number of seconds")
-    prompts = list(args.prompt)
+    prompts = [p for p in args.prompt if p.strip()]
     if args.prompt_file is not None:
         try:
             text = sys.stdin.read() if args.prompt_file == "-" else Path(args.prompt_file).read_text(encoding="utf-8")
