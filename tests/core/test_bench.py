@@ -126,8 +126,8 @@ def test_cancel_keeps_what_finished_and_stops_the_rest(emulator: Any, control: A
     assert elapsed < 5  # the slow streams were closed, not waited for (each would take about 6 s)
 
 
-def test_a_background_job_reports_progress_and_can_be_cancelled(emulator: Any, control: Any,
-                                                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_background_job_reports_progress_and_can_be_cancelled(
+        emulator: Any, control: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     history = History(tmp_path / "history.sqlite")
     job = bench.BenchmarkJob(spec(backend="aws", region="us-east-1"), on_record=history.record_run)
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.url)  # the aws backend, pointed at the emulator
