@@ -26,10 +26,8 @@ if TYPE_CHECKING:
 
 # What the charts and tables read: every metric and grouping field, none of the long text columns.
 MONITOR_COLUMNS = (
-    "run_id", "started_utc", "model_id", "provider", "api", "mode", "backend", "region", "status",
-    "ttft_ms", "first_event_ms", "e2e_ms", "tokens_per_s", "tpot_ms", "input_tokens", "output_tokens",
-    "tokens_source", "server_first_byte_ms", "server_latency_ms", "stop_reason", "attempts", "error_code",
-    "cost_usd", "max_tokens", "session_id", "conversation_id", "compare_group", "benchmark_id",
+    "run_id", "started_utc", "model_id", "provider", "api", "mode", "backend", "status", "ttft_ms", "e2e_ms",
+    "tokens_per_s", "tpot_ms", "output_tokens", "server_first_byte_ms", "attempts", "error_code", "cost_usd",
 )
 PERCENTILES = (0.5, 0.9, 0.99)
 # The table's metrics with their labels. TTFT, decode rate and TPOT describe streams; E2E any finished run.

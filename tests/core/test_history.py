@@ -224,6 +224,17 @@ def test_chosen_columns_are_read_alone_with_the_same_types(history: History) -> 
     assert list(history.runs(columns=["run_id"], statuses=["cancelled"])["run_id"]) == ["run-full"]
 
 
+def test_reading_in_slices_gives_the_same_frame(history: History, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(10):  # recorded out of time order: the frame still comes oldest first
+        history.record_run(make_run(f"r{i}", started_utc=f"2025-03-01T12:00:{(i * 7) % 10:02d}+00:00",
+                                    ttft_ms=None if i % 3 else float(i), notes=[f"n{i}"]))
+    whole = history.runs()
+    monkeypatch.setattr("core.history._SLICE_ROWS", 3)
+    sliced = history.runs()
+    pd.testing.assert_frame_equal(sliced, whole)
+    assert list(sliced["started_utc"]) == sorted(sliced["started_utc"])
+
+
 def test_unknown_columns_are_refused(history: History) -> None:
     with pytest.raises(ValueError, match="no such run column: secret"):
         history.runs(columns=["run_id", "secret"])
