@@ -236,7 +236,9 @@ if history is None:
     st.stop()
 settings: LabSettings | None = state.get("lab_settings")
 
-_job_panel()
+job_now: bench.BenchmarkJob | None = state.monitor_job
+if job_now is not None and (job_now.running or not state.monitor_job_seen):
+    _job_panel()  # its timer runs only while a benchmark needs watching
 _job_outcome()
 _runner(settings, history)
 
