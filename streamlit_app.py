@@ -147,6 +147,7 @@ if __name__ == "__main__":  # a script run for one browser session (or AppTest)
 
     page = st.navigation([
         st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
+        st.Page("pages/monitor.py", title="Monitor", icon=":material/monitoring:"),
         st.Page("pages/models.py", title="Models", icon=":material/list:"),
     ])
     page.run()

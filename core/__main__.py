@@ -1,4 +1,4 @@
-"""Command line: `python -m core ask | chat | emulator`."""
+"""Command line: `python -m core ask | chat | bench | emulator`."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def _announce(url: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command in ("ask", "chat"):
+    if args.command in ("ask", "chat", "bench"):
         try:
             return int(args.handler(args, args.command_parser))
         except KeyboardInterrupt:

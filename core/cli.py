@@ -1,8 +1,12 @@
-"""`python -m core ask` and `python -m core chat`: the contract scripts rely on.
+"""`python -m core ask`, `chat` and `bench`: the contract scripts rely on.
 
 ask: the answer streams to stdout, a one-line summary to stderr; `--json` prints exactly one JSON
 object on one line at the end instead. Exit codes: 0 the run succeeded, 1 it failed (the JSON is still
 printed, with the partial text), 2 a usage error. No traceback reaches the user for an expected failure.
+
+bench: progress on stderr, the per-model summary (outcomes, then n and percentiles) on stdout, every
+run in the CSV given by `--out`. Exit codes: 0 every run succeeded, 1 some failed or Ctrl-C stopped the
+benchmark (what finished is still summarised, recorded and written), 2 a usage error.
 """
 
 from __future__ import annotations
@@ -10,8 +14,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TextIO
 
 from . import catalog, metrics
@@ -184,8 +191,97 @@ def chat(args: argparse.Namespace, parser: argparse.ArgumentParser, inp: TextIO 
     return 0 if failures == 0 else 1
 
 
+def _bench_spec(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Any:
+    """The benchmark the options describe; usage errors exit with 2 before anything is sent."""
+    from . import bench
+
+    if args.max_attempts < 1:
+        parser.error(f"--max-attempts must be at least 1 (got {args.max_attempts})")
+    if args.read_timeout <= 0:
+        parser.error("--read-timeout must be a positive number of seconds")
+    prompts = [p for p in args.prompt if p.strip()]
+    if args.prompt_file is not None:
+        try:
+            text = sys.stdin.read() if args.prompt_file == "-" else Path(args.prompt_file).read_text(encoding="utf-8")
+        except OSError as problem:
+            parser.error(f"cannot read --prompt-file {args.prompt_file}: {problem.strerror}")
+        prompts += [line for line in text.splitlines() if line.strip()]
+    if (args.prompt or args.prompt_file is not None) and not prompts:
+        parser.error("the custom prompts are all empty")
+    prompt_set = bench.PROMPT_SETS[args.prompt_set]
+    max_tokens = args.max_tokens or (512 if prompts else prompt_set.max_tokens)
+    if args.out is not None and not Path(args.out).expanduser().resolve().parent.is_dir():
+        parser.error(f"--out: the folder of {args.out} does not exist")
+    modes: tuple[bench.Mode, ...] = (("sync",) if args.no_stream else ("stream", "sync") if args.also_sync
+                                     else ("stream",))
+    spec = bench.BenchmarkSpec(tuple(args.model), tuple(prompts or prompt_set.prompts), max_tokens,
+                               runs_per_model=args.runs, concurrency=args.concurrency, modes=modes,
+                               api=args.api, backend=_backend(args), region=args.region, profile=args.profile,
+                               max_attempts=args.max_attempts, read_timeout_s=args.read_timeout)
+    try:
+        bench.check(spec)
+    except bench.InvalidBenchmark as problem:
+        parser.error(str(problem))
+    return spec
+
+
+def run_bench(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO = sys.stdout,
+              err: TextIO = sys.stderr) -> int:
+    """`python -m core bench`: run, print the summary, write the CSV; Ctrl-C once stops and keeps what finished."""
+    from . import analytics, bench
+    from .history import records_frame
+
+    spec = _bench_spec(args, parser)
+    requests = bench.plan(spec)
+    label = "custom prompts" if args.prompt or args.prompt_file else f"{args.prompt_set} prompts"
+    print(f"benchmark {spec.benchmark_id}: {len(requests)} runs ({len(spec.model_ids)} models x {spec.runs_per_model} "
+          f"runs x {'/'.join(spec.modes)}), {label}, max {spec.max_tokens} tokens, concurrency {spec.concurrency}, "
+          f"{spec.api}, {spec.backend}", file=err)
+    for note in bench.notes(spec):
+        print(f"note: {note}", file=err)
+    live = err.isatty()
+
+    def show(progress: bench.Progress) -> None:
+        if live:
+            print(f"\r{progress.describe():<70}", end="", file=err, flush=True)
+
+    cancel = threading.Event()
+
+    def stop(*_: object) -> None:
+        cancel.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C quits at once
+        print("\nstopping: runs in flight are closed, finished runs are kept (Ctrl-C again to quit now)",
+              file=err, flush=True)
+
+    previous = signal.signal(signal.SIGINT, stop) if threading.current_thread() is threading.main_thread() else None
+    try:
+        result = bench.run_benchmark(spec, on_progress=show, cancel=cancel, on_record=_recorder(args, err))
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if live:
+        print(file=err)
+    frame = records_frame(result.records).sort_values(["started_utc", "run_id"], ignore_index=True)
+    status = (f"stopped after {len(result.records)} of {result.total} runs" if result.cancelled
+              else f"{result.total} runs")
+    print(f"benchmark {result.benchmark_id}: {status} in {result.elapsed_s:.1f} s, {result.errors} failed", file=err)
+    for code, count in frame.loc[frame["status"] == "error", "error_code"].value_counts().items():
+        print(f"  {count} x {code}", file=err)
+    out.write(bench.format_summary(frame) + "\n")
+    out.flush()
+    failed = result.cancelled or result.errors > 0
+    if args.out is not None:
+        try:
+            Path(args.out).expanduser().write_bytes(analytics.to_csv(frame))
+        except OSError as problem:
+            print(f"error: could not write {args.out}: {problem.strerror}", file=err)
+            return 1
+        print(f"wrote {len(frame)} runs to {args.out}", file=err)
+    return 1 if failed else 0
+
+
 def add_commands(commands: Any) -> None:
-    """Register `ask` and `chat` on the top-level subparsers."""
+    """Register `ask`, `chat` and `bench` on the top-level subparsers."""
     ask_parser = commands.add_parser("ask", help="ask one question; the answer streams to stdout")
     add_run_options(ask_parser)
     ask_parser.add_argument("prompt", nargs="?", help="the question ('-' or nothing: read standard input)")
@@ -195,3 +291,38 @@ def add_commands(commands: Any) -> None:
     chat_parser.add_argument("--max-messages", type=int, default=DEFAULT_MAX_MESSAGES,
                              help="most messages kept in the conversation")
     chat_parser.set_defaults(handler=chat, command_parser=chat_parser)
+    _add_bench(commands)
+
+
+def _add_bench(commands: Any) -> None:
+    from .bench import MAX_CONCURRENCY, PROMPT_SETS
+
+    parser = commands.add_parser(
+        "bench", help="benchmark models: TTFT, E2E, decode rate and TPOT percentiles per model",
+        description="Run the same prompts against several models, record every run in the history with a "
+                    "benchmark id (the Monitor page charts them), and print n and percentiles per model.",
+        epilog="Prompt sets: " + "; ".join(f"{s.name}: {s.description}" for s in PROMPT_SETS.values()) + ".")
+    parser.add_argument("--model", action="append", required=True, metavar="ID",
+                        help="model id, inference profile id or ARN (repeat for several models)")
+    parser.add_argument("--runs", type=int, default=10, metavar="N", help="runs per model and mode (default 10)")
+    parser.add_argument("--concurrency", type=int, default=4, metavar="C",
+                        help=f"runs in flight at once, 1 to {MAX_CONCURRENCY} (default 4)")
+    parser.add_argument("--prompt-set", choices=list(PROMPT_SETS), default="short", help="built-in prompts")
+    parser.add_argument("--prompt", action="append", default=[], metavar="TEXT",
+                        help="your own prompt instead of a set (repeatable; runs cycle through them)")
+    parser.add_argument("--prompt-file", metavar="PATH", help="your own prompts, one per line ('-': standard input)")
+    parser.add_argument("--max-tokens", type=int, default=None,
+                        help="output limit (default: the prompt set's, 512 for your own prompts)")
+    parser.add_argument("--no-stream", action="store_true", help="sync calls (whole answer at once)")
+    parser.add_argument("--also-sync", action="store_true",
+                        help="run every request both streamed and sync (compares the perceived wait)")
+    parser.add_argument("--api", choices=("invoke", "converse"), default="invoke")
+    parser.add_argument("--backend", choices=BACKENDS, default=None, help="default: $BEDROCK_BACKEND or emulator")
+    parser.add_argument("--region")
+    parser.add_argument("--profile")
+    parser.add_argument("--read-timeout", type=float, default=DEFAULT_READ_TIMEOUT_S, metavar="S")
+    parser.add_argument("--max-attempts", type=int, default=DEFAULT_MAX_ATTEMPTS, metavar="N",
+                        help="total attempts per run, counting the first (botocore standard retries)")
+    parser.add_argument("--no-history", action="store_true", help="do not record the runs in the history")
+    parser.add_argument("--out", metavar="PATH", help="write every run to this CSV file")
+    parser.set_defaults(handler=run_bench, command_parser=parser)

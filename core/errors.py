@@ -143,6 +143,9 @@ _IN_STREAM: dict[str, type[LabError]] = {
     "modelTimeoutException": ModelTimeoutError,
     "validationException": ValidationError,
 }
+# The codes a run records when Bedrock throttled it (before or during the stream), for throttling rates.
+THROTTLING_CODES = frozenset(code for table in (_BY_CODE, _IN_STREAM) for code, kind in table.items()
+                             if kind is ThrottledError)
 
 
 def _from_client_error(error: botocore_errors.ClientError) -> LabError:

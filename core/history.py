@@ -44,6 +44,7 @@ APP_NAME = "bedrock-streaming-lab"
 FILE_NAME = "history.sqlite"
 ENV_VAR = "BEDROCK_LAB_HISTORY"
 BUSY_TIMEOUT_S = 10.0
+_SLICE_ROWS = 10_000
 
 
 class HistoryUnavailable(LabError):
@@ -314,14 +315,18 @@ class History:
              backends: Sequence[str] | None = None, apis: Sequence[str] | None = None,
              modes: Sequence[str] | None = None, statuses: Sequence[str] | None = None,
              session_id: str | None = None, conversation_id: str | None = None,
-             compare_group: str | None = None, benchmark_id: str | None = None) -> pd.DataFrame:
+             compare_group: str | None = None, benchmark_id: str | None = None,
+             columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Runs matching every filter given, oldest first, one row each, columns named like RunRecord fields.
 
         Time bounds are half-open (since_utc <= started < until_utc) and compare instants, so any ISO 8601
         offset works; a bound without an offset is UTC. A list filter of None means any value, and an empty
         list matches nothing. `notes` and `stop_sequences` are lists, `started_utc` and `recorded_utc` are
         UTC datetimes, integer fields nullable Int64, the other numbers float64 and text str (NaN when unknown).
+        `columns` reads only those columns, in that order (every RunRecord field and recorded_utc when None):
+        the text and request columns are most of the file, and charts over many runs do not need them.
         """
+        chosen_columns = _run_columns(columns)
         clauses: list[str] = []
         params: list[object] = []
         if since_utc is not None:
@@ -345,11 +350,21 @@ class History:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        sql = (f"SELECT {', '.join(RUN_FIELDS)}, recorded_utc FROM runs {where} "
-               "ORDER BY julianday(started_utc), started_utc, run_id")
+        # Sorted here rather than in SQL: ORDER BY julianday() walks its index into the table in time order,
+        # a random read per row, which costs more than the whole query on a large file.
+        fetched = [*chosen_columns, *(name for name in ("started_utc", "run_id") if name not in chosen_columns)]
+        sql = f"SELECT {', '.join(fetched)} FROM runs {where}"
+        parts = []
         with self._connect("reading runs") as db:
-            rows = db.execute(sql, params).fetchall()
-        return _typed_runs(pd.DataFrame.from_records(rows, columns=[*RUN_FIELDS, "recorded_utc"]))
+            cursor = db.execute(sql, params)
+            # In slices, so that the rows as Python objects (several times the frame's size) never all exist at once.
+            while rows := cursor.fetchmany(_SLICE_ROWS):
+                parts.append(_typed_runs(pd.DataFrame.from_records(rows, columns=fetched)))
+        if not parts:
+            parts.append(_typed_runs(pd.DataFrame.from_records([], columns=fetched)))
+        frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        frame = frame.sort_values(["started_utc", "run_id"], na_position="first", kind="stable", ignore_index=True)
+        return frame[chosen_columns] if len(fetched) > len(chosen_columns) else frame
 
     def get_run(self, run_id: str) -> RunRecord | None:
         """The run with this id as it was recorded, or None."""
@@ -492,9 +507,33 @@ def _parse_utc(column: pd.Series) -> pd.Series:
     return pd.to_datetime(column, utc=True, format="ISO8601", errors="coerce").dt.as_unit("us")
 
 
+def records_frame(records: Sequence[RunRecord]) -> pd.DataFrame:
+    """Run records as a DataFrame with the same columns and types `History.runs()` gives (no recorded_utc)."""
+    rows = [tuple(json.dumps(value) if _KINDS[name] == "json" else value
+                  for name, value in zip(RUN_FIELDS, dataclasses.astuple(record), strict=True))
+            for record in records]
+    return _typed_runs(pd.DataFrame.from_records(rows, columns=list(RUN_FIELDS)))
+
+
+def _run_columns(columns: Sequence[str] | None) -> list[str]:
+    """The columns to read: all of them for None, else the ones asked for (ValueError for unknown ones)."""
+    every = [*RUN_FIELDS, "recorded_utc"]
+    if columns is None:
+        return every
+    if isinstance(columns, str):
+        raise TypeError(f"columns takes a list of column names, not the string {columns!r}")
+    chosen = list(dict.fromkeys(columns))
+    unknown = [name for name in chosen if name not in every]
+    if unknown:
+        raise ValueError(f"no such run column: {', '.join(unknown)}")
+    return chosen
+
+
 def _typed_runs(frame: pd.DataFrame) -> pd.DataFrame:
     """Decode JSON lists and give columns their types (also when there are no rows)."""
     for name, kind in _KINDS.items():
+        if name not in frame.columns:
+            continue
         if kind == "json":
             frame[name] = frame[name].map(json.loads).astype(object)
         elif kind == "int":
@@ -504,5 +543,6 @@ def _typed_runs(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             frame[name] = frame[name].astype("str")  # missing values are NaN, whether or not any row has one
     for name in ("started_utc", "recorded_utc"):
-        frame[name] = _parse_utc(frame[name])
+        if name in frame.columns:
+            frame[name] = _parse_utc(frame[name])
     return frame

@@ -14,7 +14,7 @@ import pandas as pd
 import platformdirs
 import pytest
 
-from core.history import MIGRATIONS, History, HistoryUnavailable, RunAlreadyRecorded, default_path
+from core.history import MIGRATIONS, History, HistoryUnavailable, RunAlreadyRecorded, default_path, records_frame
 from core.types import RunRecord
 
 RUN_COLUMNS = [  # (name, declared type, not null, primary key), as PRAGMA table_info reports them
@@ -211,6 +211,45 @@ def test_dataframe_types_are_the_same_with_or_without_rows(history: History) -> 
     row = sparse.iloc[0]
     assert pd.isna(row["output_tokens"]) and pd.isna(row["ttft_ms"]) and pd.isna(row["region"])
     assert row["notes"] == [] and row["gap_count"] == 0 and row["attempts"] == 1
+
+
+def test_chosen_columns_are_read_alone_with_the_same_types(history: History) -> None:
+    history.record_run(full_run())
+    history.record_run(make_run("sparse", started_utc="2025-03-02T00:00:00+00:00"))
+    every = history.runs()
+    some = history.runs(columns=["ttft_ms", "run_id", "started_utc", "notes", "output_tokens", "recorded_utc"])
+    assert list(some.columns) == ["ttft_ms", "run_id", "started_utc", "notes", "output_tokens", "recorded_utc"]
+    assert dict(some.dtypes) == {name: every[name].dtype for name in some.columns}
+    pd.testing.assert_frame_equal(some, every[list(some.columns)])
+    assert list(history.runs(columns=["run_id"], statuses=["cancelled"])["run_id"]) == ["run-full"]
+
+
+def test_reading_in_slices_gives_the_same_frame(history: History, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(10):  # recorded out of time order: the frame still comes oldest first
+        history.record_run(make_run(f"r{i}", started_utc=f"2025-03-01T12:00:{(i * 7) % 10:02d}+00:00",
+                                    ttft_ms=None if i % 3 else float(i), notes=[f"n{i}"]))
+    whole = history.runs()
+    monkeypatch.setattr("core.history._SLICE_ROWS", 3)
+    sliced = history.runs()
+    pd.testing.assert_frame_equal(sliced, whole)
+    assert list(sliced["started_utc"]) == sorted(sliced["started_utc"])
+
+
+def test_unknown_columns_are_refused(history: History) -> None:
+    with pytest.raises(ValueError, match="no such run column: secret"):
+        history.runs(columns=["run_id", "secret"])
+    with pytest.raises(TypeError, match="list"):
+        history.runs(columns="run_id")
+
+
+def test_records_frame_matches_what_the_history_returns(history: History) -> None:
+    records = [full_run(), make_run("sparse", started_utc="2025-03-02T00:00:00+00:00")]
+    for record in records:
+        history.record_run(record)
+    stored = history.runs().drop(columns=["recorded_utc"])
+    pd.testing.assert_frame_equal(records_frame(records), stored)
+    assert list(records_frame([]).columns) == list(stored.columns)
+    assert dict(records_frame([]).dtypes) == dict(stored.dtypes)
 
 
 def test_a_run_is_written_once(history: History) -> None:

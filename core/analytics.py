@@ -1,0 +1,284 @@
+"""Aggregation over the run history: what the Monitor page, `python -m core bench` and bench/ show.
+
+Every function takes the DataFrame `History.runs()` returns (or the part of it in `MONITOR_COLUMNS`)
+and works column-wise in pandas (groupby, quantile, vectorised arithmetic), never in a Python loop
+over rows. Percentiles follow `core.metrics`: linear interpolation between the closest ranks, and a
+percentile p only when there are n >= 1/(1-p) values (p50 needs 2, p90 10, p99 100), else a dash.
+
+    frame = load_runs(History(), RunFilter(since_utc=yesterday))
+    table = percentile_table(filter_runs(frame, RunFilter(model_ids=("amazon.nova-micro-v1:0",))))
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .errors import THROTTLING_CODES
+from .metrics import min_runs_for
+
+if TYPE_CHECKING:
+    from .history import History
+
+# What the charts and tables read: every metric and grouping field, none of the long text columns.
+MONITOR_COLUMNS = (
+    "run_id", "started_utc", "model_id", "provider", "api", "mode", "backend", "status", "ttft_ms", "e2e_ms",
+    "tokens_per_s", "tpot_ms", "output_tokens", "server_first_byte_ms", "attempts", "error_code", "cost_usd",
+)
+PERCENTILES = (0.5, 0.9, 0.99)
+# The table's metrics with their labels. TTFT, decode rate and TPOT describe streams; E2E any finished run.
+PERCENTILE_METRICS = {"ttft_ms": "TTFT (ms)", "e2e_ms": "E2E (ms)", "tokens_per_s": "Decode (tok/s)",
+                      "tpot_ms": "TPOT (ms)"}
+STREAM_ONLY = ("ttft_ms", "tokens_per_s", "tpot_ms")
+DASH = "—"
+
+
+def _label(p: float) -> str:
+    return f"p{p * 100:g}"
+
+
+# -- choosing runs ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """The Monitor's filters. An empty tuple means any value; the time bounds are half-open."""
+
+    session_id: str | None = None
+    since_utc: datetime | None = None
+    until_utc: datetime | None = None
+    providers: tuple[str, ...] = ()
+    model_ids: tuple[str, ...] = ()
+    backends: tuple[str, ...] = ()
+    apis: tuple[str, ...] = ()
+    modes: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+    def scope(self) -> dict[str, Any]:
+        """The session and time bounds, as `History.runs` keyword arguments."""
+        return {"session_id": self.session_id, "since_utc": self.since_utc, "until_utc": self.until_utc}
+
+    def history_filters(self) -> dict[str, Any]:
+        """Every filter, as `History.runs` keyword arguments (the same runs `filter_runs` keeps)."""
+        chosen = {name: list(getattr(self, name)) for name in _LIST_FILTERS if getattr(self, name)}
+        return {**self.scope(), **chosen}
+
+
+_LIST_FILTERS = {"providers": "provider", "model_ids": "model_id", "backends": "backend", "apis": "api",
+                 "modes": "mode", "statuses": "status"}
+assert set(_LIST_FILTERS) | {"session_id", "since_utc", "until_utc"} == {f.name for f in fields(RunFilter)}
+
+
+def load_runs(history: History, run_filter: RunFilter | None = None) -> pd.DataFrame:
+    """The runs in the filter's session and time range, with `MONITOR_COLUMNS` and the derived columns."""
+    scope = (run_filter or RunFilter()).scope()
+    return with_derived(history.runs(columns=MONITOR_COLUMNS, **scope))
+
+
+def with_derived(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add perceived_wait_ms (stream: TTFT, sync: E2E), client_overhead_ms (TTFT - server first byte),
+    throttled (the run failed on throttling) and retried (botocore made more than one attempt)."""
+    stream = frame["mode"] == "stream"
+    return frame.assign(
+        perceived_wait_ms=frame["ttft_ms"].where(stream, frame["e2e_ms"]),
+        client_overhead_ms=frame["ttft_ms"] - frame["server_first_byte_ms"],
+        throttled=frame["error_code"].isin(THROTTLING_CODES),
+        retried=frame["attempts"].fillna(1).astype("int64") > 1,
+    )
+
+
+def filter_runs(frame: pd.DataFrame, run_filter: RunFilter) -> pd.DataFrame:
+    """The rows that match every list filter (the session and time range were applied when loading)."""
+    keep = pd.Series(True, index=frame.index)
+    for name, column in _LIST_FILTERS.items():
+        chosen = getattr(run_filter, name)
+        if chosen:
+            keep &= frame[column].isin(chosen)
+    return frame[keep]
+
+
+def filter_options(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """The values each list filter can take in these runs, sorted."""
+    return {name: sorted(frame[column].dropna().unique().tolist()) for name, column in _LIST_FILTERS.items()}
+
+
+# -- aggregation -------------------------------------------------------------------------------------
+
+
+def finished_ok(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The runs a latency metric describes: finished ok, and streams for the stream-only metrics."""
+    rows = frame[frame["status"] == "ok"]
+    return rows[rows["mode"] == "stream"] if metric in STREAM_ONLY else rows
+
+
+def percentiles_by(rows: pd.DataFrame, keys: str | list[str], metric: str,
+                   percentiles: tuple[float, ...] = PERCENTILES) -> pd.DataFrame:
+    """n and the percentiles of `metric` per group, each percentile NaN where n is too small for it."""
+    columns = ["n", *(_label(p) for p in percentiles)]
+    values = rows[[*([keys] if isinstance(keys, str) else keys), metric]].dropna(subset=[metric])
+    if values.empty:
+        return pd.DataFrame(columns=columns, index=pd.Index([], name=keys) if isinstance(keys, str) else None)
+    grouped = values.groupby(keys, sort=True, observed=True)[metric]
+    n = grouped.count()
+    table = grouped.quantile(list(percentiles), interpolation="linear").unstack()
+    table.columns = [_label(p) for p in table.columns]
+    for p in percentiles:
+        table[_label(p)] = table[_label(p)].where(n >= min_runs_for(p))
+    table.insert(0, "n", n.astype("int64"))
+    return table
+
+
+def percentile_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per model and metric with n, p50, p90 and p99: TTFT, decode rate and TPOT over streams
+    that finished ok, E2E over every run that finished ok. A model without any value for a metric has
+    no row for it."""
+    parts = []
+    for metric, label in PERCENTILE_METRICS.items():  # four metrics: each aggregation is one groupby
+        table = percentiles_by(finished_ok(frame, metric), "model_id", metric)
+        if not table.empty:
+            parts.append(table.reset_index().assign(metric=label))
+    columns = ["model_id", "metric", "n", *(_label(p) for p in PERCENTILES)]
+    if not parts:
+        return pd.DataFrame({name: pd.Series(dtype="float64" if name.startswith("p") else "object")
+                             for name in columns})
+    table = pd.concat(parts, ignore_index=True)[columns]
+    table["metric"] = pd.Categorical(table["metric"], categories=list(PERCENTILE_METRICS.values()), ordered=True)
+    return table.sort_values(["model_id", "metric"], ignore_index=True).astype({"metric": "object"})
+
+
+def format_number(values: pd.Series, decimals: int = 1) -> pd.Series:
+    """Numbers as text with thousands separators; a dash where a value is missing."""
+    return values.map(lambda v: DASH if pd.isna(v) else f"{v:,.{decimals}f}")
+
+
+def format_percentile_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The percentile table for display: numbers rounded, a dash where a percentile needs more runs."""
+    shown = table.rename(columns={"model_id": "Model", "metric": "Metric"}).copy()
+    for p in PERCENTILES:
+        shown[_label(p)] = format_number(table[_label(p)])
+    return shown
+
+
+def error_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per model: finished runs (ok or error; a cancelled run was stopped by the user, not failed), errors,
+    throttled (failed on throttling), other errors, cancelled, retried (ok or not, botocore retried), and
+    error_rate, throttle_rate, other_error_rate as fractions of the finished runs."""
+    marks = pd.DataFrame({
+        "model_id": frame["model_id"],
+        "finished": frame["status"].isin(["ok", "error"]),
+        "errors": frame["status"] == "error",
+        "throttled": (frame["status"] == "error") & frame["error_code"].isin(THROTTLING_CODES),
+        "cancelled": frame["status"] == "cancelled",
+        "retried": frame["attempts"].fillna(1).astype("int64") > 1,
+    })
+    table = marks.groupby("model_id", sort=True).sum().astype("int64")
+    table["other_errors"] = table["errors"] - table["throttled"]
+    finished = table["finished"].where(table["finished"] > 0)
+    table["error_rate"] = table["errors"] / finished
+    table["throttle_rate"] = table["throttled"] / finished
+    table["other_error_rate"] = table["other_errors"] / finished
+    return table
+
+
+def cost_by_model(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per model: estimated total_usd, runs, priced_runs (a price and token counts were known), mean_usd per
+    priced run and per_1k_output_usd (total over the priced runs' output tokens)."""
+    priced = frame["cost_usd"].notna()
+    parts = pd.DataFrame({
+        "model_id": frame["model_id"],
+        "cost_usd": frame["cost_usd"],
+        "priced": priced,
+        "priced_output_tokens": frame["output_tokens"].astype("float64").where(priced),
+    })
+    grouped = parts.groupby("model_id", sort=True)
+    table = pd.DataFrame({
+        "total_usd": grouped["cost_usd"].sum(min_count=1),
+        "runs": grouped.size(),
+        "priced_runs": grouped["priced"].sum().astype("int64"),
+        "output_tokens": grouped["priced_output_tokens"].sum(min_count=1),
+    })
+    table["mean_usd"] = table["total_usd"] / table["priced_runs"].where(table["priced_runs"] > 0)
+    table["per_1k_output_usd"] = table["total_usd"] / table["output_tokens"].where(table["output_tokens"] > 0) * 1000
+    return table
+
+
+def e2e_fits(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per model, the least-squares line E2E = intercept_ms + ms_per_token x output tokens over runs that
+    finished ok, with n and the token range it was fitted on. The slope is NaN with fewer than two runs
+    or a single output length."""
+    rows = frame.loc[(frame["status"] == "ok") & frame["e2e_ms"].notna() & frame["output_tokens"].notna(),
+                     ["model_id", "output_tokens", "e2e_ms"]]
+    columns = ["n", "intercept_ms", "ms_per_token", "tokens_min", "tokens_max"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="model_id"))
+    x = rows["output_tokens"].astype("float64")
+    y = rows["e2e_ms"]
+    by_model = rows["model_id"]
+    dx = x - x.groupby(by_model).transform("mean")  # centred sums: exact whatever the token counts
+    dy = y - y.groupby(by_model).transform("mean")
+    parts = pd.DataFrame({"model_id": by_model, "x": x, "y": y, "sxy": dx * dy, "sxx": dx * dx})
+    table = parts.groupby("model_id", sort=True).agg(
+        n=("x", "size"), x_mean=("x", "mean"), y_mean=("y", "mean"), tokens_min=("x", "min"),
+        tokens_max=("x", "max"), sxy=("sxy", "sum"), sxx=("sxx", "sum"))
+    table["n"] = table["n"].astype("int64")
+    table["ms_per_token"] = (table["sxy"] / table["sxx"].where(table["sxx"] > 0)).where(table["n"] >= 2)
+    table["intercept_ms"] = table["y_mean"] - table["ms_per_token"] * table["x_mean"]
+    return table[columns]
+
+
+def perceived_wait(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per model and mode, over runs that finished ok: n, p50 and p90 of the wait before the user sees
+    the answer begin (stream: TTFT; sync: E2E). The gap between the two is what streaming buys."""
+    rows = frame[frame["status"] == "ok"]
+    if "perceived_wait_ms" not in rows.columns:
+        rows = with_derived(rows)
+    return percentiles_by(rows, ["model_id", "mode"], "perceived_wait_ms", (0.5, 0.9))
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The headline numbers above the charts."""
+
+    runs: int
+    models: int
+    errors: int
+    error_rate: float | None
+    cost_usd: float | None
+    ttft_p50_ms: float | None
+
+
+def totals(frame: pd.DataFrame) -> Totals:
+    finished = int(frame["status"].isin(["ok", "error"]).sum())
+    errors = int((frame["status"] == "error").sum())
+    cost = frame["cost_usd"].sum(min_count=1)
+    ttft = finished_ok(frame, "ttft_ms")["ttft_ms"].dropna()
+    ttft_p50 = float(ttft.quantile(0.5)) if len(ttft) >= min_runs_for(0.5) else None
+    return Totals(len(frame), int(frame["model_id"].nunique()), errors, errors / finished if finished else None,
+                  None if pd.isna(cost) else float(cost), ttft_p50)
+
+
+# -- export ------------------------------------------------------------------------------------------
+
+
+LIST_COLUMNS = ("notes", "stop_sequences")
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    """The runs as UTF-8 CSV, one row each (lists as JSON text, times in ISO 8601)."""
+    out = frame.copy()
+    for column in LIST_COLUMNS:
+        if column in out.columns:
+            out[column] = out[column].map(json.dumps)  # export only: one call per cell is fine here
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.DatetimeTZDtype):
+            out[column] = out[column].dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return str(out.to_csv(index=False)).encode("utf-8")
+
+
+def to_json(frame: pd.DataFrame) -> bytes:
+    """The runs as a JSON array of objects (null where a value is unknown, times in ISO 8601 UTC)."""
+    return str(frame.to_json(orient="records", date_format="iso", date_unit="us", force_ascii=False)).encode("utf-8")

@@ -1,0 +1,443 @@
+"""The benchmark runner: the same prompts, many times, against several models, recorded in the history.
+
+Each run goes through `core.streaming` like any chat answer, so it is timed the same way and lands
+in the history with the benchmark's id. Runs are interleaved across models (and modes) so that a
+slow minute on the network does not fall on one model only. Concurrency is a pool of threads, one
+request each; progress reaches the caller on its own thread, about four times a second, with an
+estimate of the time left; a cancel event stops the benchmark and keeps every run that finished.
+
+    spec = BenchmarkSpec(("amazon.nova-micro-v1:0", "anthropic.claude-3-haiku-20240307-v1:0"),
+                         PROMPT_SETS["short"].prompts, PROMPT_SETS["short"].max_tokens, runs_per_model=10)
+    result = run_benchmark(spec, on_record=History().record_run, on_progress=print)
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from botocore.config import Config
+
+from . import catalog, providers
+from .client import DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, botocore_config, make_client
+from .errors import LabError
+from .streaming import RunRequest, start
+from .types import Api, ChatRequest, Message, RunRecord
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Mode = Literal["stream", "sync"]
+MAX_CONCURRENCY = 50
+MAX_RUNS_PER_MODEL = 1000
+TICK_S = 0.25
+
+
+@dataclass(frozen=True)
+class PromptSet:
+    name: str
+    description: str
+    prompts: tuple[str, ...]
+    max_tokens: int
+
+
+_DESIGN_DOC = " ".join([
+    "The ingestion service accepts events from mobile and web clients over HTTPS and writes them to a",
+    "partitioned log. Each partition is replicated three times across availability zones, and a write is",
+    "acknowledged once two replicas have it. Consumers read in order within a partition and commit their",
+    "offsets every few seconds, so a consumer that restarts reprocesses at most a few seconds of events.",
+    "The team chose at-least-once delivery over exactly-once because the downstream aggregations are",
+    "idempotent, and because exactly-once would have doubled the write latency at the 99th percentile.",
+    "Schema changes are additive only: new optional fields may appear, old fields are never removed, and",
+    "every event carries the version of the schema it was written with. A registry validates events at",
+    "the edge and rejects those that do not match, returning an error the client can log and retry.",
+    "Storage is tiered: seven days on local disks for fast replay, then a year in object storage in a",
+    "columnar format, compacted nightly. Queries over the cold tier take minutes instead of seconds, which",
+    "the analytics team accepted in exchange for a tenth of the cost. Backpressure is explicit: when a",
+    "partition's consumers fall more than a minute behind, producers receive a slow-down signal and batch",
+    "more events per request, which keeps the service up during spikes at the price of freshness.",
+    "Operations run on dashboards of end-to-end lag, error rates by client version, and the age of the",
+    "oldest unprocessed event, with alerts on the last one because it is what users notice first.",
+    "Deployments roll out one availability zone at a time behind a feature flag, and a canary compares the",
+    "error rate and the lag of the new version with the old one for thirty minutes before going further.",
+    "Rollback is a flag flip and takes seconds, which is why the team ships small changes daily rather than",
+    "large ones monthly. Capacity is planned from the peak of the previous quarter plus forty percent, and",
+    "load tests replay a recorded hour of production traffic at three times its rate every week, so the",
+    "first sign of a regression is a test result rather than a page at night. Security reviews cover the",
+    "edge, where clients authenticate with short-lived tokens, and the storage tiers, where data is",
+    "encrypted at rest with keys rotated every ninety days. Personal data is tagged in the schema, and a",
+    "deletion request removes it from the hot tier within a day and from the cold tier at the next nightly",
+    "compaction, which the privacy team reviewed and signed off. Open questions remain: whether to add a",
+    "second region for disaster recovery, whether the nightly compaction should become continuous, and how",
+    "to give product teams self-service access to the cold tier without letting one query starve the rest.",
+])
+
+PROMPT_SETS: dict[str, PromptSet] = {s.name: s for s in (
+    PromptSet("short", "five short questions, about 40 words each (max 128 tokens)", (
+        "In about 40 words, what is a content delivery network?",
+        "In about 40 words, why do databases use indexes?",
+        "In about 40 words, what does a load balancer do?",
+        "In about 40 words, explain what an API rate limit is.",
+        "In about 40 words, what is the difference between a process and a thread?",
+    ), 128),
+    PromptSet("medium", "five explanations, about 250 words each (max 512 tokens)", (
+        "In about 250 words, explain how HTTP caching works, with the headers involved.",
+        "In about 250 words, explain the trade-offs between SQL and NoSQL databases.",
+        "In about 250 words, explain how a message queue decouples services.",
+        "In about 250 words, explain what eventual consistency means for an application developer.",
+        "In about 250 words, explain how TLS protects a connection.",
+    ), 512),
+    PromptSet("long", "a 470-word design document, three tasks, about 800 words back (max 1,200 tokens)", (
+        f"Here is a design document.\n\n{_DESIGN_DOC}\n\nIn about 800 words, review it: strengths, risks, "
+        "and what you would change.",
+        f"Here is a design document.\n\n{_DESIGN_DOC}\n\nIn about 800 words, write the runbook an on-call "
+        "engineer would need for this service.",
+        f"Here is a design document.\n\n{_DESIGN_DOC}\n\nIn about 800 words, explain it to a new team member "
+        "who knows little about distributed systems.",
+    ), 1200),
+)}
+
+
+class InvalidBenchmark(ValueError):
+    """The benchmark cannot run as asked; the message says what to change and is shown to the user."""
+
+
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    """What to run: every model, `runs_per_model` times in each mode, cycling through the prompts."""
+
+    model_ids: tuple[str, ...]
+    prompts: tuple[str, ...]
+    max_tokens: int
+    runs_per_model: int = 10
+    concurrency: int = 4
+    modes: tuple[Mode, ...] = ("stream",)
+    api: Api = "invoke"
+    backend: str = "emulator"
+    region: str | None = None
+    profile: str | None = None
+    session_id: str | None = None
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
+    benchmark_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+def check(spec: BenchmarkSpec) -> None:
+    """Raise InvalidBenchmark naming every problem, before anything is sent."""
+    problems = []
+    if not spec.model_ids:
+        problems.append("choose at least one model")
+    for model_id in spec.model_ids:
+        try:
+            providers.family_of(model_id)
+        except providers.UnknownModelError:
+            problems.append(f"unknown model {model_id!r} (use a Bedrock text model id, inference profile id or ARN)")
+            continue
+        entry = catalog.entry_for(model_id)
+        if entry is not None and spec.max_tokens > entry.max_output_tokens:
+            problems.append(f"max tokens is {spec.max_tokens}, but {model_id} writes at most {entry.max_output_tokens}")
+    if not any(p.strip() for p in spec.prompts):
+        problems.append("give at least one prompt that is not empty")
+    if not 1 <= spec.runs_per_model <= MAX_RUNS_PER_MODEL:
+        problems.append(f"runs per model must be between 1 and {MAX_RUNS_PER_MODEL} (got {spec.runs_per_model})")
+    if not 1 <= spec.concurrency <= MAX_CONCURRENCY:
+        problems.append(f"concurrency must be between 1 and {MAX_CONCURRENCY} (got {spec.concurrency})")
+    if spec.max_tokens < 1:
+        problems.append(f"max tokens must be at least 1 (got {spec.max_tokens})")
+    if not spec.modes or any(m not in ("stream", "sync") for m in spec.modes):
+        problems.append("modes must be stream, sync or both")
+    if spec.api not in ("invoke", "converse"):
+        problems.append(f"api must be invoke or converse, not {spec.api!r}")
+    if problems:
+        raise InvalidBenchmark("; ".join(problems) + ".")
+
+
+def _modes_of(spec: BenchmarkSpec, model_id: str) -> tuple[Mode, ...]:
+    """The modes a model runs in: a model that cannot stream runs its stream runs as sync ones."""
+    if providers.provider_for(model_id).streams:
+        return spec.modes
+    return ("sync",)
+
+
+def notes(spec: BenchmarkSpec) -> list[str]:
+    """What the plan changes from what was asked, in words for the user."""
+    return [f"{model_id} does not stream: its runs are sync calls." for model_id in spec.model_ids
+            if "stream" in spec.modes and _modes_of(spec, model_id) == ("sync",)]
+
+
+def plan(spec: BenchmarkSpec) -> list[RunRequest]:
+    """Every request of the benchmark, interleaved: round i asks each model, in each mode, prompt i."""
+    check(spec)
+    prompts = [p for p in spec.prompts if p.strip()]
+    requests = []
+    for i in range(spec.runs_per_model):
+        chat = ChatRequest((Message("user", prompts[i % len(prompts)]),), max_tokens=spec.max_tokens)
+        for mode in ("stream", "sync"):
+            for model_id in spec.model_ids:
+                if mode in _modes_of(spec, model_id):
+                    requests.append(RunRequest(
+                        model_id, chat, api=spec.api, stream=mode == "stream", backend=spec.backend,
+                        region=spec.region, profile=spec.profile, max_attempts=spec.max_attempts,
+                        read_timeout_s=spec.read_timeout_s, session_id=spec.session_id,
+                        benchmark_id=spec.benchmark_id))
+    return requests
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a benchmark stands: `remaining_s` is None until a run has finished to base it on."""
+
+    done: int
+    total: int
+    errors: int
+    elapsed_s: float
+    remaining_s: float | None
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+    def describe(self) -> str:
+        """One line for a progress bar: "12 of 60 runs · 1 error · about 8 s left"."""
+        parts = [f"{self.done} of {self.total} runs"]
+        if self.errors:
+            parts.append(f"{self.errors} error{'s' if self.errors != 1 else ''}")
+        if self.done == self.total:
+            parts.append(f"done in {_duration(self.elapsed_s)}")
+        elif self.remaining_s is None:
+            parts.append("estimating the time left…")
+        else:
+            parts.append(f"about {_duration(self.remaining_s)} left")
+        return " · ".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 1:
+        return "under 1 s"
+    if seconds < 60:
+        return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+@dataclass
+class BenchmarkResult:
+    """The runs that finished (ok, error, or stopped part-way by a cancel), in the order they ended."""
+
+    benchmark_id: str
+    records: list[RunRecord]
+    total: int
+    cancelled: bool
+    elapsed_s: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(r.status == "error" for r in self.records)
+
+
+@functools.lru_cache(maxsize=8)
+def _client(backend: str, region: str | None, profile: str | None, pool: int, max_attempts: int,
+            read_timeout_s: float) -> Any:
+    """A runtime client with a connection for every concurrent run (reused connections: no extra handshakes)."""
+    config = botocore_config(max_attempts=max_attempts, read_timeout_s=read_timeout_s).merge(
+        Config(max_pool_connections=pool))
+    return make_client("bedrock-runtime", backend, region=region, profile=profile, config=config)
+
+
+def _execute(request: RunRequest, client: Any, cancel: threading.Event,
+             on_record: Callable[[RunRecord], None] | None) -> RunRecord | None:
+    """One run on a worker thread; a cancel closes a stream at its next event (a sync call finishes)."""
+    if cancel.is_set():
+        return None
+    run = start(request, client=client, on_finish=on_record)
+    try:
+        for _ in run.events():
+            if cancel.is_set():
+                break
+    except LabError:
+        pass  # the record has the error
+    finally:
+        run.close()
+    return run.record
+
+
+def run_benchmark(spec: BenchmarkSpec, *, on_progress: Callable[[Progress], None] | None = None,
+                  cancel: threading.Event | None = None, on_record: Callable[[RunRecord], None] | None = None,
+                  client: Any = None, tick_s: float = TICK_S) -> BenchmarkResult:
+    """Run the benchmark; `on_progress` is called on this thread, at the start, every `tick_s` and at the end.
+
+    Setting `cancel` stops it: runs not started are dropped, streams in flight close at their next
+    event and are recorded as cancelled, finished runs are kept. An exception raised by `on_progress`
+    (a Streamlit rerun, Ctrl-C) cancels the same way and propagates. `on_record` receives each record
+    on the worker thread that ran it (History.record_run is safe to pass).
+    """
+    requests = plan(spec)
+    cancel = cancel or threading.Event()
+    client = client or _client(spec.backend, spec.region, spec.profile, max(10, spec.concurrency),
+                               spec.max_attempts, spec.read_timeout_s)
+    records: list[RunRecord] = []
+    started = time.perf_counter()
+
+    def report() -> None:
+        if on_progress is None:
+            return
+        elapsed = time.perf_counter() - started
+        done = len(records)
+        remaining = elapsed / done * (len(requests) - done) if done else None
+        on_progress(Progress(done, len(requests), sum(r.status == "error" for r in records), elapsed, remaining))
+
+    def collect(finished: set[Future[RunRecord | None]]) -> None:
+        for future in finished:
+            if not future.cancelled() and future.result() is not None:
+                records.append(future.result())  # type: ignore[arg-type]
+
+    pool = ThreadPoolExecutor(max_workers=spec.concurrency, thread_name_prefix="bench")
+    pending = {pool.submit(_execute, request, client, cancel, on_record) for request in requests}
+    interrupted = True
+    try:
+        report()
+        while pending and not cancel.is_set():
+            finished, pending = wait(pending, timeout=tick_s, return_when=FIRST_COMPLETED)
+            collect(finished)
+            report()
+        interrupted = False
+    finally:
+        if interrupted:  # an exception from on_progress: stop at once, the workers close their own streams
+            cancel.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+    cancelled = bool(pending)
+    pool.shutdown(wait=True, cancel_futures=True)  # a cancel: let the streams in flight close and be recorded
+    collect({f for f in pending if f.done()})
+    result = BenchmarkResult(spec.benchmark_id, records, len(requests), cancelled,
+                             time.perf_counter() - started, notes(spec))
+    report()
+    return result
+
+
+class BenchmarkJob:
+    """A benchmark on a background thread, for a page that polls it: `progress` is always the latest
+    figure, `result` is set once it ends (also after a cancel), `failure` if it could not run at all."""
+
+    def __init__(self, spec: BenchmarkSpec, *, on_record: Callable[[RunRecord], None] | None = None) -> None:
+        self.spec = spec
+        self.total = len(plan(spec))
+        self.notes = notes(spec)
+        self.progress = Progress(0, self.total, 0, 0.0, None)
+        self.result: BenchmarkResult | None = None
+        self.failure: str | None = None
+        self._on_record = on_record
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(target=self._work, name=f"benchmark-{spec.benchmark_id[:8]}", daemon=True)
+
+    def start(self) -> BenchmarkJob:
+        self._thread.start()
+        return self
+
+    def _work(self) -> None:
+        try:
+            self.result = run_benchmark(self.spec, on_progress=self._update, cancel=self._cancel,
+                                        on_record=self._on_record)
+        except Exception as problem:  # noqa: BLE001 - reported to the page, which keeps working
+            self.failure = str(problem)
+
+    def _update(self, progress: Progress) -> None:
+        self.progress = progress
+
+    def cancel(self) -> None:
+        """Stop: runs not started are dropped, streams in flight close, finished runs are kept."""
+        self._cancel.set()
+
+    @property
+    def cancelling(self) -> bool:
+        return self._cancel.is_set() and self.running
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Block until the benchmark ends (or the timeout passes); True if it has ended."""
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+
+QUICK_MODELS = ("anthropic.claude-3-5-haiku-20241022-v1:0", "amazon.nova-micro-v1:0",
+                "meta.llama3-1-8b-instruct-v1:0", "mistral.mistral-small-2402-v1:0")
+
+
+def quick_spec(current_model_id: str | None, available: Sequence[str], *, backend: str, region: str | None = None,
+               profile: str | None = None, api: Api = "invoke", session_id: str | None = None) -> BenchmarkSpec:
+    """A benchmark that fills the Monitor in seconds: short prompts, 10 runs per model, streamed and sync,
+    through InvokeModel (its streams report the server's first byte, which one chart compares with TTFT).
+
+    On the emulator it takes the current model and two of QUICK_MODELS from other providers; on AWS
+    only the current model (every request is billed, and access is granted model by model).
+    """
+    models = [current_model_id] if current_model_id else []
+    if backend == "emulator" or not models:
+        vendors = {providers.provider_name(m) for m in models}
+        for model_id in QUICK_MODELS:
+            if len(models) >= 3:
+                break
+            if model_id in available and providers.provider_name(model_id) not in vendors:
+                models.append(model_id)
+                vendors.add(providers.provider_name(model_id))
+    short = PROMPT_SETS["short"]
+    return BenchmarkSpec(tuple(models), short.prompts, short.max_tokens, runs_per_model=10, concurrency=4,
+                         modes=("stream", "sync"), api=api, backend=backend, region=region, profile=profile,
+                         session_id=session_id)
+
+
+def model_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per model: runs, ok, errors, throttled, cancelled and the estimated cost, for the summary table."""
+    from .analytics import cost_by_model, error_rates
+
+    rates = error_rates(frame)
+    costs = cost_by_model(frame)
+    table = rates[["errors", "throttled", "cancelled"]].assign(
+        runs=frame.groupby("model_id").size(), ok=frame[frame["status"] == "ok"].groupby("model_id").size())
+    table["ok"] = table["ok"].fillna(0).astype("int64")
+    table["cost_usd"] = costs["total_usd"]
+    return table[["runs", "ok", "errors", "throttled", "cancelled", "cost_usd"]]
+
+
+def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> str:
+    """Columns padded to their widest cell; the first `left` columns left-aligned, the rest right-aligned."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(str(c).ljust(w) if i < left else str(c).rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    return "\n".join([line(header), *(line(r) for r in rows)])
+
+
+def format_summary(frame: pd.DataFrame) -> str:
+    """The per-model summary `python -m core bench` prints: runs and outcomes, then n and percentiles."""
+    import pandas as pd
+
+    from .analytics import DASH, PERCENTILES, format_percentile_table, percentile_table
+
+    if frame.empty:
+        return "No run finished."
+    outcome = model_summary(frame)
+    outcome_rows = [[str(model_id), str(row.runs), str(row.ok), str(row.errors), str(row.throttled),
+                     str(row.cancelled), DASH if pd.isna(row.cost_usd) else f"${row.cost_usd:.6f}"]
+                    for model_id, row in zip(outcome.index, outcome.itertuples(index=False), strict=True)]
+    first = _text_table(["model", "runs", "ok", "errors", "throttled", "cancelled", "cost (estimate)"], outcome_rows)
+    table = format_percentile_table(percentile_table(frame))
+    labels = [f"p{p * 100:g}" for p in PERCENTILES]
+    percentile_rows = [[str(row["Model"]), str(row["Metric"]), str(row["n"]), *(str(row[p]) for p in labels)]
+                       for row in table.to_dict(orient="records")]
+    second = _text_table(["model", "metric", "n", *labels], percentile_rows, left=2) if percentile_rows else \
+        "No run finished ok: no percentiles."
+    return (f"{first}\n\nCosts are estimates from on-demand list prices of {catalog.PRICE_TABLE_DATE}.\n\n{second}\n"
+            f"A percentile p needs at least 1/(1-p) runs (p90: 10, p99: 100); {DASH} means too few. "
+            "TTFT, decode rate and TPOT: streams that finished ok; E2E: every run that finished ok.")

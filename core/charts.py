@@ -1,0 +1,295 @@
+"""The Monitor's charts as plotly figures, built from `core.analytics` tables and the runs frame.
+
+One trace (or one legend entry) per model in every chart, each model in the same colour everywhere.
+Distributions are drawn from statistics computed in pandas over every run (box plots take their
+quartiles precomputed), while the points drawn on top, which carry each run's details on hover, are
+the latest `points_per_model` runs of each model, so a history of 100,000 runs stays light in the
+browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from . import analytics, providers
+from .catalog import PRICE_TABLE_DATE
+
+MAX_POINTS = 3000  # points drawn per chart, shared between the models
+PALETTE = [*qualitative.Plotly, *qualitative.D3, *qualitative.Alphabet]
+HEIGHT_PX = 380
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure with its title and the one line that says how to read it."""
+
+    key: str
+    title: str
+    caption: str
+    figure: go.Figure
+
+
+def model_label(model_id: str) -> str:
+    """A model id without its vendor prefix ("us.claude-3-5-haiku-20241022-v1:0"): short for legends."""
+    ref = model_id.rsplit("/", 1)[-1] if model_id.startswith("arn:") else model_id
+    base = providers.base_model_id(ref)
+    geography = ref[: len(ref) - len(base)] if ref.endswith(base) else ""
+    short = base.split(".", 1)[1] if "." in base else base
+    return f"{geography}{short}"
+
+
+def model_colors(model_ids: Sequence[str]) -> dict[str, str]:
+    """A stable colour per model (by sorted id), so a model looks the same in every chart."""
+    return {model_id: PALETTE[i % len(PALETTE)] for i, model_id in enumerate(sorted(set(model_ids)))}
+
+
+def _layout(figure: go.Figure, *, x_title: str, y_title: str, **extra: Any) -> go.Figure:
+    figure.update_layout(height=HEIGHT_PX, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+                         xaxis_title=x_title, yaxis_title=y_title, **extra)
+    return figure
+
+
+def _empty(figure: go.Figure, message: str) -> go.Figure:
+    figure.add_annotation(text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return figure
+
+
+def points_per_model(models: int) -> int:
+    """How many of each model's latest runs a chart draws as points."""
+    return max(50, MAX_POINTS // max(1, models))
+
+
+def points_capped(frame: pd.DataFrame) -> bool:
+    """True when some model has more runs than its points show (the statistics still use them all)."""
+    counts = frame.groupby("model_id").size()
+    return bool(len(counts)) and int(counts.max()) > points_per_model(len(counts))
+
+
+def _latest(rows: pd.DataFrame, models: int) -> pd.DataFrame:
+    """The latest runs of each model (rows come oldest first)."""
+    return rows.groupby("model_id", sort=False).tail(points_per_model(models))
+
+
+def _num(values: pd.Series, unit: str, decimals: int = 0) -> pd.Series:
+    return values.map(lambda v: "—" if pd.isna(v) else f"{v:,.{decimals}f}{unit}")
+
+
+def run_details(rows: pd.DataFrame) -> pd.Series:
+    """The hover text of each run's point: when, how, and its numbers (built column-wise)."""
+    started = rows["started_utc"].dt.strftime("%Y-%m-%d %H:%M:%S UTC")
+    outcome = rows["status"].where(rows["status"] != "error", "error " + rows["error_code"].fillna(""))
+    return ("<b>" + rows["model_id"] + "</b><br>" + started + " · run " + rows["run_id"].str[:8]
+            + "<br>" + rows["mode"] + " · " + rows["api"] + " · " + rows["backend"] + " · " + outcome
+            + "<br>TTFT " + _num(rows["ttft_ms"], " ms") + " · E2E " + _num(rows["e2e_ms"], " ms")
+            + "<br>" + _num(rows["tokens_per_s"], " tok/s", 1) + " · out " + _num(rows["output_tokens"], " tokens")
+            + " · server first byte " + _num(rows["server_first_byte_ms"], " ms"))
+
+
+def _distribution(frame: pd.DataFrame, metric: str, unit: str, colors: dict[str, str], empty: str) -> go.Figure:
+    """Box per model from quartiles over every run, with the latest runs as points that show their details."""
+    rows = analytics.finished_ok(frame, metric).dropna(subset=[metric])
+    figure = go.Figure()
+    if rows.empty:
+        return _empty(figure, empty)
+    grouped = rows.groupby("model_id", sort=True)[metric]
+    stats = grouped.quantile([0.25, 0.5, 0.75]).unstack()
+    stats["low"], stats["high"], stats["n"] = grouped.min(), grouped.max(), grouped.count()
+    spread = 1.5 * (stats[0.75] - stats[0.25])
+    stats["lower_fence"] = stats["low"].where(stats["low"] >= stats[0.25] - spread, stats[0.25] - spread)
+    stats["upper_fence"] = stats["high"].where(stats["high"] <= stats[0.75] + spread, stats[0.75] + spread)
+    points = _latest(rows, len(stats))
+    details = run_details(points)
+    for model_id, row in stats.iterrows():  # one trace per model, not per run
+        label = model_label(str(model_id))
+        figure.add_trace(go.Box(
+            name=label, x=[label], q1=[row[0.25]], median=[row[0.5]], q3=[row[0.75]],
+            lowerfence=[row["lower_fence"]], upperfence=[row["upper_fence"]], marker_color=colors[str(model_id)],
+            legendgroup=label, boxpoints=False, hoverinfo="y",
+            hovertext=f"{model_id}: n = {int(row['n'])}"))
+        mine = points["model_id"] == model_id
+        figure.add_trace(go.Box(
+            name=label, x=[label] * int(mine.sum()), y=points.loc[mine, metric], boxpoints="all", jitter=0.6,
+            pointpos=0, fillcolor="rgba(0,0,0,0)", line={"color": "rgba(0,0,0,0)"}, legendgroup=label,
+            showlegend=False, marker={"color": colors[str(model_id)], "size": 4, "opacity": 0.55},
+            hoveron="points", text=details[mine], hovertemplate=f"%{{y:,.1f}} {unit}<br>%{{text}}<extra></extra>"))
+    return _layout(figure, x_title="", y_title=unit, boxmode="overlay", showlegend=False)
+
+
+def ttft_by_model(frame: pd.DataFrame, colors: dict[str, str]) -> Chart:
+    return Chart("ttft", "Time to first token per model",
+                 "Boxes span the middle half of each model's streams (line: median; whiskers: the usual range); "
+                 "lower is snappier. Hover a point for that run's details.",
+                 _distribution(frame, "ttft_ms", "ms", colors, "No stream finished ok yet."))
+
+
+def decode_rate_by_model(frame: pd.DataFrame, colors: dict[str, str]) -> Chart:
+    return Chart("decode", "Decode rate per model (tokens per second)",
+                 "Output tokens / (E2E - TTFT) for each stream: how fast text arrives once it starts; higher is "
+                 "faster, a tall box means an uneven rate.",
+                 _distribution(frame, "tokens_per_s", "tok/s", colors, "No stream with two or more tokens yet."))
+
+
+def e2e_vs_output_tokens(frame: pd.DataFrame, fits: pd.DataFrame, colors: dict[str, str]) -> Chart:
+    rows = frame[(frame["status"] == "ok")].dropna(subset=["e2e_ms", "output_tokens"])
+    figure = go.Figure()
+    if rows.empty:
+        _empty(figure, "No run finished ok yet.")
+    else:
+        points = _latest(rows, rows["model_id"].nunique())
+        details = run_details(points)
+        for model_id, fit in fits.iterrows():
+            label, color = model_label(str(model_id)), colors[str(model_id)]
+            mine = points["model_id"] == model_id
+            figure.add_trace(go.Scatter(
+                name=label, legendgroup=label, mode="markers", x=points.loc[mine, "output_tokens"],
+                y=points.loc[mine, "e2e_ms"], marker={"color": color, "size": 5, "opacity": 0.6}, text=details[mine],
+                hovertemplate="%{x} tokens · %{y:,.0f} ms<br>%{text}<extra></extra>"))
+            if pd.notna(fit["ms_per_token"]):
+                xs = [fit["tokens_min"], fit["tokens_max"]]
+                figure.add_trace(go.Scatter(
+                    name=label, legendgroup=label, showlegend=False, mode="lines", x=xs,
+                    y=[fit["intercept_ms"] + fit["ms_per_token"] * x for x in xs], line={"color": color},
+                    hovertemplate=(f"{model_id}<br>fit over {int(fit['n'])} runs: {fit['intercept_ms']:,.0f} ms + "
+                                   f"{fit['ms_per_token']:,.2f} ms per output token<extra></extra>")))
+        _layout(figure, x_title="output tokens", y_title="E2E (ms)")
+    return Chart("e2e", "End-to-end time against output tokens",
+                 "Each point is a run, each line a least-squares fit per model: the slope is the time per output "
+                 "token, where the line starts is the fixed cost before tokens flow.", figure)
+
+
+def ttft_over_time(frame: pd.DataFrame, colors: dict[str, str]) -> Chart:
+    rows = analytics.finished_ok(frame, "ttft_ms").dropna(subset=["ttft_ms"])
+    figure = go.Figure()
+    if rows.empty:
+        _empty(figure, "No stream finished ok yet.")
+    else:
+        points = _latest(rows, rows["model_id"].nunique())
+        details = run_details(points)
+        for model_id in sorted(points["model_id"].unique()):
+            label = model_label(str(model_id))
+            mine = points["model_id"] == model_id
+            figure.add_trace(go.Scatter(
+                name=label, mode="markers", x=points.loc[mine, "started_utc"], y=points.loc[mine, "ttft_ms"],
+                marker={"color": colors[str(model_id)], "size": 5, "opacity": 0.7}, text=details[mine],
+                hovertemplate="%{y:,.0f} ms<br>%{text}<extra></extra>"))
+        _layout(figure, x_title="started (UTC)", y_title="TTFT (ms)")
+    return Chart("ttft_time", "Time to first token over time",
+                 "Each point is a stream, placed at the moment it started: look for drift, spikes or a busy hour.",
+                 figure)
+
+
+def perceived_wait(table: pd.DataFrame, colors: dict[str, str]) -> Chart:
+    """`table` is analytics.perceived_wait(frame)."""
+    figure = go.Figure()
+    if table.empty:
+        _empty(figure, "No run finished ok yet.")
+    else:
+        waits = table.reset_index()
+        waits["where"] = waits["mode"].map({"stream": "stream (first token)", "sync": "sync (whole answer)"})
+        for model_id, rows in waits.groupby("model_id", sort=True):
+            label = model_label(str(model_id))
+            figure.add_trace(go.Bar(
+                name=label, x=rows["where"], y=rows["p50"], marker_color=colors[str(model_id)],
+                customdata=rows[["n", "p90"]].to_numpy(dtype=float),
+                hovertemplate=(f"{model_id}<br>%{{x}}: p50 %{{y:,.0f}} ms<br>p90 %{{customdata[1]:,.0f}} ms · "
+                               "n = %{customdata[0]}<extra></extra>")))
+        _layout(figure, x_title="", y_title="p50 wait before the answer begins (ms)", barmode="group")
+        figure.update_xaxes(categoryorder="array", categoryarray=["stream (first token)", "sync (whole answer)"])
+    return Chart("wait", "Stream vs sync: the wait the user perceives",
+                 "Median wait until the answer starts to show: first token when streamed, the whole answer when "
+                 "sync. The gap between a model's two bars is what streaming buys.", figure)
+
+
+def client_vs_server(frame: pd.DataFrame, colors: dict[str, str]) -> Chart:
+    rows = analytics.finished_ok(frame, "ttft_ms").dropna(subset=["ttft_ms", "server_first_byte_ms"])
+    figure = go.Figure()
+    if rows.empty:
+        _empty(figure, "No stream with a server first-byte time yet (InvokeModel streams report it).")
+    else:
+        points = _latest(rows, rows["model_id"].nunique())
+        details = run_details(points)
+        top = float(max(points["ttft_ms"].max(), points["server_first_byte_ms"].max()))
+        figure.add_shape(type="line", x0=0, y0=0, x1=top, y1=top, line={"dash": "dot", "color": "grey"})
+        for model_id in sorted(points["model_id"].unique()):
+            label = model_label(str(model_id))
+            mine = points["model_id"] == model_id
+            figure.add_trace(go.Scatter(
+                name=label, mode="markers", x=points.loc[mine, "server_first_byte_ms"],
+                y=points.loc[mine, "ttft_ms"], marker={"color": colors[str(model_id)], "size": 5, "opacity": 0.7},
+                customdata=points.loc[mine, ["client_overhead_ms"]].to_numpy(dtype=float), text=details[mine],
+                hovertemplate=("client %{y:,.0f} ms · server %{x:,.0f} ms · network and SDK "
+                               "%{customdata[0]:,.0f} ms<br>%{text}<extra></extra>")))
+        _layout(figure, x_title="server first byte (ms, Bedrock's firstByteLatency)", y_title="client TTFT (ms)")
+    return Chart("overhead", "Client time to first token against the server's first byte",
+                 "Points on the dotted line mean all the wait was the model's; the height above it is the network's "
+                 "and the SDK's share.", figure)
+
+
+def error_rates(table: pd.DataFrame, colors: dict[str, str]) -> Chart:
+    """`table` is analytics.error_rates(frame)."""
+    figure = go.Figure()
+    finished = table[table["finished"] > 0] if not table.empty else table
+    if finished.empty:
+        _empty(figure, "No run finished yet.")
+    else:
+        kinds = ["throttled", "other errors"]
+        for model_id, row in finished.iterrows():
+            label = model_label(str(model_id))
+            figure.add_trace(go.Bar(
+                name=label, x=kinds, y=[100 * row["throttle_rate"], 100 * row["other_error_rate"]],
+                marker_color=colors[str(model_id)],
+                customdata=[[row["throttled"], row["finished"], row["retried"]],
+                            [row["other_errors"], row["finished"], row["retried"]]],
+                texttemplate="%{y:.0f}%", textposition="outside",
+                hovertemplate=(f"{model_id}<br>%{{x}}: %{{y:.1f}}% (%{{customdata[0]}} of %{{customdata[1]}} "
+                               "runs)<br>%{customdata[2]} runs needed SDK retries<extra></extra>")))
+        highest = float(100 * finished[["throttle_rate", "other_error_rate"]].max().max())
+        _layout(figure, x_title="", y_title="% of finished runs", barmode="group")
+        figure.update_yaxes(range=[0, max(5.0, highest * 1.15)])
+    return Chart("errors", "Error and throttling rate per model",
+                 "Share of finished runs (stopped ones left out) that failed: throttled by Bedrock, or any other "
+                 "error. Lower is better; hover for counts and retries.", figure)
+
+
+def cost_by_model(table: pd.DataFrame, colors: dict[str, str]) -> Chart:
+    """`table` is analytics.cost_by_model(frame)."""
+    figure = go.Figure()
+    priced = table.dropna(subset=["total_usd"]) if not table.empty else table
+    if priced.empty:
+        _empty(figure, "No run with a known price yet.")
+    else:
+        for model_id, row in priced.iterrows():
+            label = model_label(str(model_id))
+            figure.add_trace(go.Bar(
+                name=label, x=[label], y=[row["total_usd"]], marker_color=colors[str(model_id)],
+                hovertemplate=(f"{model_id}<br>${row['total_usd']:.6f} over {int(row['priced_runs'])} runs · "
+                               f"${row['mean_usd']:.6f} a run · ${row['per_1k_output_usd']:.5f} per 1K output "
+                               "tokens<extra></extra>")))
+        _layout(figure, x_title="", y_title="estimated cost (USD)", showlegend=False)
+    return Chart("cost", "Estimated cost per model",
+                 f"Total estimated cost of these runs from on-demand list prices of {PRICE_TABLE_DATE} (an estimate: "
+                 "your prices may differ); hover for the cost per run and per 1,000 output tokens.", figure)
+
+
+def monitor_charts(frame: pd.DataFrame) -> list[Chart]:
+    """The eight Monitor charts for these runs (the frame from analytics.load_runs, filtered)."""
+    colors = model_colors(frame["model_id"].unique().tolist())
+    return [
+        ttft_by_model(frame, colors),
+        decode_rate_by_model(frame, colors),
+        e2e_vs_output_tokens(frame, analytics.e2e_fits(frame), colors),
+        ttft_over_time(frame, colors),
+        perceived_wait(analytics.perceived_wait(frame), colors),
+        client_vs_server(frame, colors),
+        error_rates(analytics.error_rates(frame), colors),
+        cost_by_model(analytics.cost_by_model(frame), colors),
+    ]

@@ -1,0 +1,294 @@
+"""Monitor: TTFT, decode rate, latency, errors and cost per model across the history, and a benchmark runner."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import streamlit as st
+
+from core import analytics, bench, charts
+from core.catalog import ModelInfo, invocation_id, list_text_models
+from core.client import make_client
+from core.history import History, HistoryUnavailable, default_path
+from core.settings import LabSettings
+
+state = st.session_state
+state.setdefault("monitor_job", None)  # the benchmark running or last run from this page
+state.setdefault("monitor_job_seen", True)  # whether the page has redrawn its charts since the job ended
+
+TIME_RANGES: dict[str, timedelta | None] = {
+    "Last hour": timedelta(hours=1), "Last 24 hours": timedelta(days=1), "Last 7 days": timedelta(days=7),
+    "Last 30 days": timedelta(days=30), "All time": None, "Custom range": None,
+}
+FILTERS = {"providers": "Provider", "model_ids": "Model", "backends": "Backend", "apis": "API", "modes": "Mode",
+           "statuses": "Status"}
+
+
+@st.cache_resource(show_spinner=False)
+def _history(path: str) -> tuple[History | None, str | None]:
+    try:
+        return History(path), None
+    except HistoryUnavailable as problem:
+        return None, problem.message
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _models(backend: str, region: str | None, profile: str | None) -> list[ModelInfo]:
+    return list_text_models(make_client("bedrock", backend, region=region, profile=profile))
+
+
+def _model_choices(settings: LabSettings) -> dict[str, str]:
+    """Invocation id -> "Provider · Name" for the models the backend lists (empty if it cannot list them)."""
+    try:
+        models = _models(settings.backend, settings.region, settings.profile)
+    except Exception:  # noqa: BLE001 - the sidebar already explains a backend that cannot list models
+        return {settings.model_id: settings.model.name}
+    return {invocation_id(m, settings.region): f"{m.provider} · {m.name}" for m in models}
+
+
+def _start(spec: bench.BenchmarkSpec, history: History) -> None:
+    state.monitor_job = bench.BenchmarkJob(spec, on_record=history.record_run).start()
+    state.monitor_job_seen = False
+
+
+def _quick_benchmark(settings: LabSettings, history: History) -> None:
+    spec = bench.quick_spec(settings.model_id, list(_model_choices(settings)), backend=settings.backend,
+                            region=settings.region, profile=settings.profile, session_id=state.get("lab_session_id"))
+    _start(spec, history)
+
+
+@st.fragment(run_every=0.5)
+def _job_panel() -> None:
+    """The running benchmark: progress with the time left, and Cancel. Redraws the page when it ends."""
+    job: bench.BenchmarkJob | None = state.monitor_job
+    if job is None:
+        return
+    if not job.running:
+        if not state.monitor_job_seen:
+            state.monitor_job_seen = True
+            st.rerun(scope="app")  # the charts below now include the new runs
+        return
+    with st.container(border=True):
+        models = ", ".join(charts.model_label(m) for m in job.spec.model_ids)
+        st.markdown(f"**Benchmark running** · {models} · {'/'.join(job.spec.modes)} · concurrency "
+                    f"{job.spec.concurrency}")
+        st.progress(job.progress.fraction, text=job.progress.describe())
+        if job.cancelling:
+            st.caption("Cancelling: streams in flight are closing; finished runs are kept.")
+        else:
+            st.button("Cancel", key="monitor_cancel", icon=":material/cancel:", on_click=job.cancel,
+                      help="Stop the benchmark. Finished runs stay in the history and on the charts.")
+
+
+def _job_outcome() -> None:
+    """What the last benchmark did, once it has ended."""
+    job: bench.BenchmarkJob | None = state.monitor_job
+    if job is None or job.running:
+        return
+    if job.failure:
+        st.error(f"The benchmark could not run: {job.failure}", icon=":material/error:")
+        return
+    result = job.result
+    if result is None:
+        return
+    ok = sum(r.status == "ok" for r in result.records)
+    summary = (f"{len(result.records)} of {result.total} runs finished ({ok} ok, {result.errors} failed) in "
+               f"{result.elapsed_s:.1f} s · benchmark `{result.benchmark_id[:8]}`")
+    if result.cancelled:
+        st.warning(f"**Benchmark cancelled.** {summary}. The finished runs are kept and charted below.",
+                   icon=":material/cancel:")
+    else:
+        st.success(f"**Benchmark finished.** {summary}. The charts below include it.", icon=":material/check:")
+    for note in result.notes:
+        st.caption(f":material/info: {note}")
+
+
+def _runner(settings: LabSettings | None, history: History) -> None:
+    job: bench.BenchmarkJob | None = state.monitor_job
+    busy = job is not None and job.running
+    with st.expander("Run a benchmark", icon=":material/speed:"):
+        if settings is None:
+            st.info("No model is available: check the backend in the sidebar.", icon=":material/info:")
+            return
+        choices = _model_choices(settings)
+        st.caption(f"Runs on the **{settings.backend}** backend chosen in the sidebar. Every run is recorded in the "
+                   "history with the benchmark's id"
+                   + (": on AWS each request is billed." if settings.backend == "aws" else "."))
+        with st.form("monitor_bench_form", border=False):
+            default = [settings.model_id] if settings.model_id in choices else []
+            model_ids = st.multiselect("Models", list(choices), default=default, key="monitor_bench_models",
+                                       format_func=lambda m: choices.get(m, m), placeholder="Choose models")
+            left, middle, right = st.columns(3)
+            names = [*bench.PROMPT_SETS, "custom"]
+            prompt_set = left.selectbox(
+                "Prompts", names, key="monitor_bench_set",
+                format_func=lambda n: f"{n}: {bench.PROMPT_SETS[n].description}" if n in bench.PROMPT_SETS
+                else "your own prompts (below)")
+            runs = middle.number_input("Runs per model", 1, bench.MAX_RUNS_PER_MODEL, 10, key="monitor_bench_runs",
+                                       help="In each mode. p90 needs 10 runs, p99 needs 100.")
+            concurrency = right.number_input(
+                "Concurrency", 1, bench.MAX_CONCURRENCY, 4, key="monitor_bench_concurrency",
+                help="Runs in flight at once. Many threads in one process add their own delay to TTFT.")
+            left, middle, right = st.columns(3)
+            mode = left.segmented_control("Mode", ["stream", "sync", "both"], default="stream",
+                                          key="monitor_bench_mode", width="stretch",
+                                          help="Both runs every request streamed and sync: the perceived-wait chart "
+                                               "compares them.")
+            api = middle.segmented_control("API", ["converse", "invoke"], default=settings.api, key="monitor_bench_api",
+                                           format_func=lambda a: {"converse": "Converse", "invoke": "InvokeModel"}[a],
+                                           width="stretch")
+            max_tokens = right.number_input("Max tokens (your own prompts)", 1, 64_000, 512,
+                                            key="monitor_bench_max_tokens")
+            custom = st.text_area("Your own prompts, one per line", key="monitor_bench_prompts", height=90,
+                                  placeholder="Used when Prompts is 'your own prompts'.")
+            submitted = st.form_submit_button("Start benchmark", icon=":material/play_arrow:", disabled=busy,
+                                              type="primary")
+        if busy:
+            st.caption("A benchmark is running; start another when it ends.")
+        if submitted:
+            mine = prompt_set == "custom"
+            prompts = tuple(line for line in custom.splitlines() if line.strip()) if mine \
+                else bench.PROMPT_SETS[prompt_set].prompts
+            modes: tuple[bench.Mode, ...] = ("stream", "sync") if mode == "both" else ((mode or "stream"),)
+            spec = bench.BenchmarkSpec(
+                tuple(model_ids), prompts, int(max_tokens) if mine else bench.PROMPT_SETS[prompt_set].max_tokens,
+                runs_per_model=int(runs), concurrency=int(concurrency), modes=modes, api=api or "converse",
+                backend=settings.backend, region=settings.region, profile=settings.profile,
+                session_id=state.get("lab_session_id"))
+            try:
+                _start(spec, history)
+            except bench.InvalidBenchmark as problem:
+                st.error(f"The benchmark cannot start: {problem}", icon=":material/error:")
+                return
+            st.rerun()
+
+
+def _time_bounds() -> tuple[datetime | None, datetime | None]:
+    left, right = st.columns([1, 2])
+    chosen = left.selectbox("Time range", list(TIME_RANGES), index=list(TIME_RANGES).index("All time"),
+                            key="monitor_range")
+    if chosen != "Custom range":
+        span = TIME_RANGES[chosen]
+        return (datetime.now(UTC) - span if span else None), None
+    today = datetime.now(UTC).date()
+    picked = right.date_input("From, to (UTC dates)", value=(today - timedelta(days=7), today), key="monitor_dates",
+                              max_value=today)
+    days: list[date] = list(picked) if isinstance(picked, tuple | list) else [picked]
+    if not days:
+        return None, None
+    since = datetime.combine(days[0], time.min, UTC)
+    until = datetime.combine(days[-1], time.min, UTC) + timedelta(days=1)
+    return since, until
+
+
+def _filters(frame: Any) -> dict[str, tuple[str, ...]]:
+    options = analytics.filter_options(frame)
+    chosen: dict[str, tuple[str, ...]] = {}
+    for column, (name, label) in zip(st.columns(len(FILTERS)), FILTERS.items(), strict=True):
+        key = f"monitor_filter_{name}"
+        state[key] = [v for v in state.get(key, []) if v in options[name]]  # a value gone from this scope
+        labels = charts.model_label if name == "model_ids" else str
+        chosen[name] = tuple(column.multiselect(label, options[name], key=key, placeholder="All",
+                                                format_func=labels))
+    return chosen
+
+
+def _empty_state(settings: LabSettings | None, history: History, scope_label: str) -> None:
+    with st.container(border=True):
+        st.markdown(f"#### No runs {scope_label}yet")
+        st.markdown(
+            "The Monitor charts the runs recorded in the history file on this computer "
+            f"(`{history.path.name}`; set `BEDROCK_LAB_HISTORY` to choose another):\n"
+            "- every answer on the **Chat** page,\n"
+            "- `python -m core ask`, `chat` and `bench` in a terminal,\n"
+            "- benchmarks started here (**Run a benchmark** above).\n\n"
+            "A quick benchmark fills it in seconds: short prompts, 10 runs per model, streamed and sync "
+            "through InvokeModel"
+            + (", the model in the sidebar and two others on the emulator." if settings is None
+               or settings.backend == "emulator" else ", the model in the sidebar only (each request is billed)."))
+        job: bench.BenchmarkJob | None = state.monitor_job
+        if st.button("Run a quick benchmark", key="monitor_quick", icon=":material/bolt:", type="primary",
+                     disabled=settings is None or (job is not None and job.running)):
+            assert settings is not None
+            _quick_benchmark(settings, history)
+            st.rerun()
+
+
+def _totals(frame: Any) -> None:
+    totals = analytics.totals(frame)
+    cells = st.columns(5)
+    cells[0].metric("Runs", f"{totals.runs:,}")
+    cells[1].metric("Models", totals.models)
+    rate = "" if totals.error_rate is None else f" ({totals.error_rate:.1%})"
+    cells[2].metric("Failed", f"{totals.errors:,}{rate}",
+                    help="Runs that ended in an error, and their share of the finished runs (stopped ones left out).")
+    cells[3].metric("TTFT p50", "—" if totals.ttft_p50_ms is None else f"{totals.ttft_p50_ms:,.0f} ms",
+                    help="Median time to first token over streams that finished ok.")
+    cells[4].metric("Cost (estimate)", "—" if totals.cost_usd is None else f"${totals.cost_usd:,.4f}")
+
+
+st.title("Monitor")
+st.caption("Time to first token, decode rate, latency, errors and cost per model, from every run in the history.")
+history, history_problem = _history(str(default_path()))
+if history is None:
+    st.warning(f"{history_problem} The Monitor needs the history to show anything.", icon=":material/database_off:")
+    st.stop()
+settings: LabSettings | None = state.get("lab_settings")
+
+job_now: bench.BenchmarkJob | None = state.monitor_job
+if job_now is not None and (job_now.running or not state.monitor_job_seen):
+    _job_panel()  # its timer runs only while a benchmark needs watching
+_job_outcome()
+_runner(settings, history)
+
+scope = st.segmented_control("Runs", ["All history", "This session"], default="All history", key="monitor_scope")
+since, until = _time_bounds()
+session_id = state.get("lab_session_id") if scope == "This session" else None
+try:
+    in_scope = analytics.load_runs(history, analytics.RunFilter(session_id=session_id, since_utc=since,
+                                                                 until_utc=until))
+except HistoryUnavailable as problem:
+    st.warning(problem.message, icon=":material/database_off:")
+    st.stop()
+run_filter = analytics.RunFilter(session_id=session_id, since_utc=since, until_utc=until, **_filters(in_scope))
+if in_scope.empty:
+    _empty_state(settings, history, "in this session " if session_id else "in this time range " if since else "")
+    st.stop()
+frame = analytics.filter_runs(in_scope, run_filter)
+st.caption(f"{len(frame):,} of {len(in_scope):,} runs in this scope match the filters.")
+if frame.empty:
+    st.info("No run matches these filters: clear some of them.", icon=":material/filter_alt_off:")
+    st.stop()
+
+_totals(frame)
+figures = charts.monitor_charts(frame)
+for row in range(0, len(figures), 2):
+    for column, chart in zip(st.columns(2), figures[row:row + 2], strict=False):
+        with column:
+            st.markdown(f"**{chart.title}**")
+            st.plotly_chart(chart.figure, key=f"monitor_chart_{chart.key}", width="stretch",
+                            config={"displaylogo": False,
+                                    "toImageButtonOptions": {"format": "png", "filename": f"monitor-{chart.key}"}})
+            st.caption(chart.caption)
+if charts.points_capped(frame):
+    st.caption(f"Points show each model's latest runs ({charts.MAX_POINTS:,} per chart at most); boxes, lines, "
+               "bars and the table use every run.")
+
+st.subheader("Percentiles per model")
+table = analytics.percentile_table(frame)
+st.dataframe(analytics.format_percentile_table(table), hide_index=True, width="stretch", key="monitor_percentiles",
+             height=min(36 * (len(table) + 1) + 3, 720))
+st.caption("A percentile p is shown only with at least 1/(1-p) runs: p50 needs 2, p90 needs 10, p99 needs 100 (— "
+           "means too few). TTFT, decode rate and TPOT come from streams that finished ok; E2E from every run that "
+           "finished ok.")
+
+st.subheader("Export")
+export_filters = run_filter.history_filters()
+buttons = st.container(horizontal=True)
+buttons.download_button("CSV", lambda: analytics.to_csv(history.runs(**export_filters)), file_name="runs.csv",
+                        mime="text/csv", icon=":material/download:", key="monitor_export_csv")
+buttons.download_button("JSON", lambda: analytics.to_json(history.runs(**export_filters)), file_name="runs.json",
+                        mime="application/json", icon=":material/data_object:", key="monitor_export_json")
+st.caption(f"The {len(frame):,} filtered runs with every recorded field, answer text included. Each chart exports "
+           "as PNG from its toolbar (camera icon).")

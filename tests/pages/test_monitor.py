@@ -1,0 +1,212 @@
+"""The Monitor page through AppTest: empty state, quick benchmark, filters, the runner form, cancel, exports."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.charts import model_label
+from core.client import emulator_faults
+from core.emulator.faults import Fault
+from core.history import History
+from core.types import RunRecord
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+NOVA, HAIKU, LLAMA = "amazon.nova-micro-v1:0", "anthropic.claude-3-haiku-20240307-v1:0", "meta.llama3-8b-instruct-v1:0"
+SESSION = "session-under-test"
+
+
+@pytest.fixture()
+def history(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> History:
+    """A history file of this test's own: the page opens whatever BEDROCK_LAB_HISTORY names."""
+    path = tmp_path / "history.sqlite"
+    monkeypatch.setenv("BEDROCK_LAB_HISTORY", str(path))
+    emulator_faults().clear()
+    yield History(path)
+    emulator_faults().clear()
+
+
+def open_monitor() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lab_session_id"] = SESSION  # set before the first run (see tests/pages/test_chat.py)
+    at.run()
+    return at.switch_page("pages/monitor.py").run()
+
+
+def finish_job(at: AppTest) -> Any:
+    job = at.session_state["monitor_job"]
+    assert job.wait(60), "the benchmark did not end"
+    at.run()
+    return job
+
+
+def plotly_specs(at: AppTest) -> list[dict[str, Any]]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def table_models(at: AppTest) -> set[str]:
+    return set(at.dataframe[0].value["Model"])
+
+
+def seed(history: History) -> None:
+    """Twelve runs: three models, this session or another, now or four days ago, ok, error and cancelled."""
+    now = datetime.now(UTC)
+    rows = [  # model, session, hours ago, status, mode
+        (NOVA, SESSION, 1, "ok", "stream"), (NOVA, SESSION, 2, "ok", "stream"), (NOVA, None, 3, "ok", "sync"),
+        (NOVA, None, 96, "error", "stream"), (HAIKU, SESSION, 1, "ok", "stream"), (HAIKU, None, 2, "ok", "stream"),
+        (HAIKU, None, 3, "cancelled", "stream"), (HAIKU, None, 100, "ok", "sync"), (LLAMA, None, 1, "ok", "stream"),
+        (LLAMA, None, 97, "ok", "stream"), (LLAMA, SESSION, 98, "error", "sync"), (LLAMA, None, 99, "ok", "stream"),
+    ]
+    for i, (model_id, session_id, hours, status, mode) in enumerate(rows):
+        history.record_run(RunRecord(
+            run_id=f"seed-{i:02d}", started_utc=(now - timedelta(hours=hours)).isoformat(), model_id=model_id,
+            provider=model_id.split(".")[0].title(), api="invoke", mode=mode, backend="emulator", status=status,
+            ttft_ms=200.0 + i, e2e_ms=1500.0 + i, output_tokens=80, tokens_per_s=60.0, tpot_ms=16.0,
+            cost_usd=0.0001, session_id=session_id,
+            error_code="ThrottlingException" if status == "error" else None))
+
+
+def test_an_empty_history_explains_where_data_comes_from(history: History) -> None:
+    at = open_monitor()
+    assert not at.exception
+    assert at.markdown[0].value == "#### No runs yet"
+    explanation = at.markdown[1].value
+    assert "**Chat** page" in explanation and "python -m core ask" in explanation and "history.sqlite" in explanation
+    quick = at.button(key="monitor_quick")
+    assert quick.label == "Run a quick benchmark" and not quick.disabled
+    assert not at.get("plotly_chart")
+
+
+def test_the_quick_benchmark_fills_the_charts(history: History) -> None:
+    at = open_monitor()
+    at.button(key="monitor_quick").click().run()
+    job = finish_job(at)
+    assert not at.exception and job.failure is None
+    assert "Benchmark finished." in at.success[0].value and "60 of 60 runs finished (60 ok, 0 failed)" in \
+        at.success[0].value
+    models = set(job.spec.model_ids)
+    assert len(models) == 3 and "anthropic.claude-3-5-haiku-20241022-v1:0" in models  # the sidebar's model
+    specs = plotly_specs(at)
+    assert len(specs) == 8
+    labels = {model_label(m) for m in models}
+    for spec in specs:
+        assert {trace["name"] for trace in spec["data"]} == labels
+    assert table_models(at) == models
+    stored = history.runs(benchmark_id=job.spec.benchmark_id)
+    assert len(stored) == 60 and set(stored["session_id"]) == {SESSION}
+    assert set(stored["mode"]) == {"stream", "sync"} and set(stored["api"]) == {"invoke"}
+    assert any(c.value == "60 of 60 runs in this scope match the filters." for c in at.caption)
+
+
+def test_filters_narrow_every_view(history: History) -> None:
+    seed(history)
+    at = open_monitor()
+    assert not at.exception and table_models(at) == {NOVA, HAIKU, LLAMA}
+    assert any(c.value == "12 of 12 runs in this scope match the filters." for c in at.caption)
+
+    at.multiselect(key="monitor_filter_model_ids").select(HAIKU).run()
+    assert table_models(at) == {HAIKU}
+    assert any(c.value == "4 of 12 runs in this scope match the filters." for c in at.caption)
+    assert all({t["name"] for t in spec["data"]} <= {model_label(HAIKU)} for spec in plotly_specs(at))
+
+    at.multiselect(key="monitor_filter_model_ids").unselect(HAIKU).run()
+    at.multiselect(key="monitor_filter_statuses").select("error").run()
+    assert any(c.value == "2 of 12 runs in this scope match the filters." for c in at.caption)
+    assert at.dataframe[0].value.empty  # failed runs have no latency percentiles
+    at.multiselect(key="monitor_filter_statuses").unselect("error").run()
+
+    at.selectbox(key="monitor_range").select("Last 24 hours").run()
+    assert any(c.value == "7 of 7 runs in this scope match the filters." for c in at.caption)
+    assert at.multiselect(key="monitor_filter_statuses").options == ["cancelled", "ok"]  # from the runs in scope
+
+    at.segmented_control(key="monitor_scope").set_value("This session").run()
+    assert any(c.value == "3 of 3 runs in this scope match the filters." for c in at.caption)
+    assert table_models(at) == {NOVA, HAIKU}
+
+    at.selectbox(key="monitor_range").select("All time").run()
+    at.multiselect(key="monitor_filter_model_ids").select(LLAMA).run()
+    at.multiselect(key="monitor_filter_statuses").select("ok").run()
+    assert "No run matches these filters" in at.info[0].value
+
+
+def test_a_scope_with_no_runs_shows_the_empty_state(history: History) -> None:
+    seed(history)
+    at = open_monitor()
+    at.selectbox(key="monitor_range").select("Last hour").run()
+    assert at.markdown[0].value == "#### No runs in this time range yet"
+    at.selectbox(key="monitor_range").select("Custom range").run()
+    today = datetime.now(UTC).date()
+    at.date_input(key="monitor_dates").set_value((today - timedelta(days=5), today - timedelta(days=3))).run()
+    assert any(c.value == "5 of 5 runs in this scope match the filters." for c in at.caption)
+
+
+def test_the_runner_refuses_bad_input_and_keeps_it(history: History) -> None:
+    at = open_monitor()
+    at.multiselect(key="monitor_bench_models").set_value([])
+    at.button(key="FormSubmitter:monitor_bench_form-Start benchmark").click().run()
+    assert "choose at least one model" in at.error[0].value and at.session_state["monitor_job"] is None
+    at.multiselect(key="monitor_bench_models").set_value([NOVA])
+    at.selectbox(key="monitor_bench_set").select("custom")
+    at.number_input(key="monitor_bench_runs").set_value(3)
+    at.button(key="FormSubmitter:monitor_bench_form-Start benchmark").click().run()
+    assert "give at least one prompt" in at.error[0].value and at.session_state["monitor_job"] is None
+    assert at.multiselect(key="monitor_bench_models").value == [NOVA]  # what was typed is still there
+    assert at.number_input(key="monitor_bench_runs").value == 3
+
+
+def test_the_runner_runs_what_was_chosen(history: History) -> None:
+    at = open_monitor()
+    at.multiselect(key="monitor_bench_models").set_value([NOVA, LLAMA])
+    at.selectbox(key="monitor_bench_set").select("custom")
+    at.text_area(key="monitor_bench_prompts").input("Write 20 tokens about tides.\n\nWrite 25 tokens about kelp.")
+    at.number_input(key="monitor_bench_runs").set_value(4)
+    at.number_input(key="monitor_bench_max_tokens").set_value(40)
+    at.segmented_control(key="monitor_bench_mode").set_value("sync")
+    at.segmented_control(key="monitor_bench_api").set_value("converse")
+    at.button(key="FormSubmitter:monitor_bench_form-Start benchmark").click().run()
+    job = finish_job(at)
+    assert not at.exception and "8 of 8 runs finished" in at.success[0].value
+    stored = history.runs(benchmark_id=job.spec.benchmark_id)
+    assert sorted(stored["model_id"]) == [NOVA] * 4 + [LLAMA] * 4
+    assert set(stored["mode"]) == {"sync"} and set(stored["api"]) == {"converse"} and set(stored["max_tokens"]) == {40}
+    assert set(stored["status"]) == {"ok"} and table_models(at) == {NOVA, LLAMA}
+
+
+def test_cancel_keeps_the_runs_that_finished(history: History) -> None:
+    # Every answer stalls for a second after 20 tokens, so the benchmark is still running when Cancel is clicked.
+    emulator_faults().add(Fault("stall", count=None, after_tokens=20, seconds=1.0))
+    at = open_monitor()
+    at.button(key="monitor_quick").click().run()
+    assert any("Benchmark running" in m.value for m in at.markdown)
+    at.button(key="monitor_cancel").click().run()
+    job = finish_job(at)
+    assert job.result.cancelled and len(job.result.records) < 60
+    assert "Benchmark cancelled." in at.warning[0].value and "finished runs are kept" in at.warning[0].value
+    stored = history.runs(benchmark_id=job.spec.benchmark_id)
+    assert sorted(stored["run_id"]) == sorted(r.run_id for r in job.result.records)
+
+
+def test_export_buttons_and_captions(history: History) -> None:
+    seed(history)
+    at = open_monitor()
+    downloads = at.get("download_button")
+    assert [d.proto.label for d in downloads] == ["CSV", "JSON"]
+    assert any("answer text included" in c.value for c in at.caption)
+    assert any("1/(1-p)" in c.value for c in at.caption)
+    captions = " ".join(c.value for c in at.caption)
+    for words in ("lower is snappier", "what streaming buys", "network's and the SDK's share", "prices of"):
+        assert words in captions
+
+
+def test_a_broken_history_file_is_explained(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    broken = tmp_path / "history.sqlite"
+    broken.write_bytes(b"this is not a database" * 100)
+    monkeypatch.setenv("BEDROCK_LAB_HISTORY", str(broken))
+    at = open_monitor()
+    assert not at.exception
+    assert "not a SQLite database" in at.warning[0].value and "needs the history" in at.warning[0].value
