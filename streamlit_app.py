@@ -152,4 +152,10 @@ if __name__ == "__main__":  # a script run for one browser session (or AppTest)
     ])
     page.run()
 else:  # imported by `streamlit run`, once per process: the UI and the API on one server
+    from streamlit.runtime.pages_manager import PagesManager
+
+    # Seeing a `pages/` folder, Streamlit starts in its old folder-based multipage mode until a script calls
+    # st.navigation, so the first visit after a start to a page's URL (a reload on /monitor) would run that
+    # page alone, without this file's sidebar. This app always navigates with st.navigation.
+    PagesManager.uses_pages_directory = False
     app = st.App("streamlit_app.py", routes=api_routes(ApiSettings.from_environment()))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+
+from .conftest import _serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -31,3 +34,18 @@ def test_the_app_opens_on_the_emulator_and_lists_models(app_url: str, page: Any,
     assert 0 < filtered < total
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     page.screenshot(path=str(tmp_path / "models.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def fresh_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server no browser has visited yet."""
+    yield from _serve_app(tmp_path_factory, "0")
+
+
+def test_a_page_url_opened_first_after_a_start_still_has_the_apps_sidebar(fresh_app_url: str, page: Any) -> None:
+    # A reload on /monitor after restarting the app must not fall back to Streamlit's folder-based pages.
+    page.goto(f"{fresh_app_url}/monitor")
+    expect(page.get_by_role("heading", name="Monitor")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("stSidebar").get_by_text("Bedrock Streaming Lab")).to_be_visible()
+    links = page.get_by_test_id("stSidebarNav").get_by_role("link")
+    expect(links).to_contain_text(["Chat", "Monitor", "Models"])  # in this order, after their icons
