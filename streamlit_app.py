@@ -103,6 +103,7 @@ def _sidebar() -> LabSettings | None:
             failure = errors.classify(problem)
             st.error(f"Could not list the models. {failure.message}", icon=":material/error:")
             models = []
+        state["lab_models"] = models  # the pages that let several models be picked (Compare) offer these
         settings: LabSettings | None = None
         if models:
             by_id = {m.model_id: m for m in models}
@@ -147,6 +148,7 @@ if __name__ == "__main__":  # a script run for one browser session (or AppTest)
 
     page = st.navigation([
         st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("pages/monitor.py", title="Monitor", icon=":material/monitoring:"),
         st.Page("pages/models.py", title="Models", icon=":material/list:"),
     ])

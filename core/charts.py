@@ -9,7 +9,7 @@ browser.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -293,3 +293,44 @@ def monitor_charts(frame: pd.DataFrame) -> list[Chart]:
         error_rates(analytics.error_rates(frame), colors),
         cost_by_model(analytics.cost_by_model(frame), colors),
     ]
+
+
+# -- the Compare page ----------------------------------------------------------------------------
+
+
+def _growth(series: Mapping[str, Sequence[tuple[float, float]]], colors: dict[str, str], *, y_title: str,
+            hover: str, marks: dict[str, tuple[float, str]] | None = None) -> go.Figure:
+    figure = go.Figure()
+    for name, points in series.items():
+        if not points:
+            continue
+        xs, ys = zip(*points, strict=True)
+        figure.add_trace(go.Scatter(x=xs, y=ys, name=name, mode="lines", line={"shape": "hv", "color": colors[name]},
+                                    hovertemplate=f"%{{x:.2f}} s<br>%{{y:,.0f}} {hover}<extra>{name}</extra>"))
+    for name, (at_s, text) in (marks or {}).items():
+        figure.add_vline(x=at_s, line={"dash": "dot", "color": colors[name], "width": 1})
+        figure.add_annotation(x=at_s, y=1, yref="paper", text=text, showarrow=False, xanchor="left",
+                              yanchor="top", font={"color": colors[name]})
+    if not figure.data:
+        return _empty(_layout(figure, x_title="seconds", y_title=y_title), "Nothing arrived.")
+    return _layout(figure, x_title="seconds since the request was sent", y_title=y_title)
+
+
+def visible_text(series: Mapping[str, Sequence[tuple[float, float]]],
+                 marks: dict[str, tuple[float, str]]) -> Chart:
+    """Characters the user could read over time, one line per mode (sync vs stream)."""
+    colors = {name: PALETTE[i] for i, name in enumerate(series)}
+    return Chart("visible_text", "What the user saw",
+                 "Characters on screen against time since the request was sent: the stream's text grows from "
+                 "its first token, the sync answer appears whole at its end-to-end time.",
+                 _growth(series, colors, y_title="characters visible", hover="characters", marks=marks))
+
+
+def tokens_over_time(series: Mapping[str, Sequence[tuple[float, float]]]) -> Chart:
+    """Cumulative output tokens over time, one line per model."""
+    colors = model_colors(list(series))
+    return Chart("tokens_over_time", "Output tokens over time",
+                 "Cumulative output tokens against time since the requests were sent, all started together: a "
+                 "line that starts left answers first, a steep line decodes fast. Tokens per chunk are "
+                 "estimated from its characters, scaled to the tokens the model reported.",
+                 _growth(series, colors, y_title="output tokens", hover="tokens"))

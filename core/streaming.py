@@ -118,6 +118,7 @@ class _Progress:
     ttft_at: float | None = None
     last_event_at: float | None = None
     arrivals: list[float] = field(default_factory=list)
+    visible: list[tuple[float, int]] = field(default_factory=list)  # (arrival, answer characters so far)
     text: list[str] = field(default_factory=list)
     reasoning: list[str] = field(default_factory=list)
     input_tokens: int | None = None  # this attempt, as reported
@@ -139,6 +140,7 @@ class _Progress:
             self.arrivals.append(now)
             self.text.append(event.text)
             self.text_chars += len(event.text)
+            self.visible.append((now, self.text_chars))
         elif isinstance(event, ReasoningDelta):
             self.reasoning.append(event.text)
         elif isinstance(event, Usage):
@@ -254,6 +256,17 @@ class Run:
         if self._record is None:
             raise RuntimeError("the run has not finished: iterate it to the end, or close() it, first")
         return self._record
+
+    @property
+    def text_so_far(self) -> str:
+        """The answer text read so far; safe to call from another thread while the run streams."""
+        return "".join(list(self._progress.text))
+
+    def timeline(self) -> list[tuple[float, int]]:
+        """When the answer grew: (milliseconds since t0, answer characters so far), one point per text
+        delta as it was read (a sync answer is one point, at its end-to-end time)."""
+        t0 = self._progress.t0
+        return [] if t0 is None else [(round((at - t0) * 1000, 3), chars) for at, chars in list(self._progress.visible)]
 
     def live(self) -> LiveProgress:
         """Where the run stands now (cheap enough to call on every UI update)."""
@@ -405,12 +418,16 @@ class Run:
         if req.api == "converse":
             response = client.converse(**request)
             progress.last_event_at = time.perf_counter()
+            if self._cancelled.is_set():  # stopped while waiting: the answer came too late to be shown
+                raise _Cancelled
             completion, server = converse.parse_response(response)
         else:
             response = client.invoke_model(modelId=req.model_id, body=request, contentType="application/json",
                                            accept="application/json")
             body = response["body"].read()
             progress.last_event_at = time.perf_counter()
+            if self._cancelled.is_set():
+                raise _Cancelled
             completion = provider.parse_response(json.loads(body))
             server = ServerMetrics(invocation_ms=_header_int(response, "x-amzn-bedrock-invocation-latency"),
                                    input_tokens=_header_int(response, "x-amzn-bedrock-input-token-count"),

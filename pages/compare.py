@@ -1,0 +1,385 @@
+"""Compare: one prompt in sync and streaming mode side by side, or several models streaming at once."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import streamlit as st
+
+from core import charts, compare
+from core.catalog import PRICE_TABLE_DATE, ModelInfo
+from core.errors import LabError
+from core.history import History, HistoryUnavailable, default_path
+from core.metrics import caption
+from core.settings import DEFAULT_MAX_TOKENS, TEMPERATURE_RANGE, TOP_P_RANGE, LabSettings, output_limit
+from core.streaming import RunRequest
+from core.types import Message, RunRecord
+
+MODES = {"pair": "Sync vs stream", "models": "Models side by side"}
+PREFERRED_MODELS = ("claude-3-5-haiku", "nova-lite", "llama3-1-8b", "mistral-large")  # four vendors by default
+POLL_S = 0.05  # how often the script thread looks at the lanes
+LIVE_INTERVAL_S = 0.25  # live numbers change four times a second at most
+UPDATE_INTERVAL_S = 0.1  # a panel's text is redrawn ten times a second at most ...
+MARKDOWN_BYTES_PER_S = 40_000  # ... and less often as it grows, so the re-sent markdown stays bounded
+MAX_REPEATS = 50
+state = st.session_state
+state.setdefault("compare_result", None)  # the last comparison, drawn again on every rerun
+state.setdefault("compare_conversations", {})  # panel -> [Message] when the conversation is continued
+
+
+@st.cache_resource(show_spinner=False)
+def _history(path: str) -> tuple[History | None, str | None]:
+    try:
+        return History(path), None
+    except HistoryUnavailable as problem:
+        return None, problem.message
+
+
+# -- drawing a run while it goes ---------------------------------------------------------------------
+
+
+class _Panel:
+    """One column's live view of a lane: its text, paced, and its numbers."""
+
+    def __init__(self, lane: compare.Lane, where: Any, sync_label: str | None = None) -> None:
+        self.lane, self.sync_label = lane, sync_label
+        with where:
+            self.numbers = st.empty()
+            self.body = st.empty()
+        self.shown_chars, self.text_at, self.numbers_at = 0, 0.0, 0.0
+
+    def update(self, now: float) -> None:
+        lane, live = self.lane, self.lane.live()
+        if now - self.numbers_at >= LIVE_INTERVAL_S:
+            self.numbers_at = now
+            if self.sync_label is not None:
+                self.numbers.caption(f":material/hourglass_top: {self.sync_label} · {live.elapsed_ms / 1000:.1f} s")
+            else:
+                ttft = "waiting for the first token" if live.ttft_ms is None else f"first token {live.ttft_ms:,.0f} ms"
+                rate = f" · {live.tokens_per_s:,.0f} tok/s" if live.tokens_per_s else ""
+                self.numbers.caption(f"{ttft} · {live.output_tokens:,} tokens (est.){rate} · "
+                                     f"{live.elapsed_ms / 1000:.1f} s")
+        if self.sync_label is not None:
+            return
+        text = lane.text
+        if len(text) != self.shown_chars and now - self.text_at >= max(UPDATE_INTERVAL_S,
+                                                                        len(text) / MARKDOWN_BYTES_PER_S):
+            self.body.markdown(text + "▌")
+            self.shown_chars, self.text_at = len(text), now
+
+
+def _follow(panels: Sequence[_Panel]) -> None:
+    """Draw the lanes until every one has finished (only this, the script thread, draws)."""
+    while True:
+        finished = all(panel.lane.done for panel in panels)
+        now = time.perf_counter()
+        for panel in panels:
+            panel.update(now)
+        if finished:
+            return
+        time.sleep(POLL_S)
+
+
+@st.fragment(run_every=0.5)
+def _watch_for_stop() -> None:
+    """Stop ends the script without a rerun: this timer notices lanes left running and reruns the app,
+    which stops them and keeps every partial answer."""
+    if state.get("compare_pending") is not None:
+        st.rerun(scope="app")
+
+
+def _entry(lane: compare.Lane, label: str) -> dict[str, Any]:
+    """A finished (or stopped) lane as the page keeps it: its record, its timeline and its error."""
+    record = lane.record
+    entry: dict[str, Any] = {"label": label, "text": lane.text, "record": None, "timeline": lane.run.timeline(),
+                             "error": None, "status": "cancelled"}
+    if record is not None:
+        entry.update(record=dataclasses.asdict(record), text=record.text, status=record.status)
+        if record.status == "error":
+            failure = lane.run.failure or LabError(record.error_message or "")
+            entry["error"] = {"title": failure.title, "action": failure.action, "code": record.error_code,
+                              "message": record.error_message}
+    return entry
+
+
+def _settle_pending() -> None:
+    """Lanes left running by Stop (or any rerun): stop them all and keep what each one had."""
+    pending = state.pop("compare_pending", None)
+    if pending is None:
+        return
+    compare.stop_lanes(pending["lanes"])
+    result = pending["result"]
+    if pending.get("repeat"):  # the side-by-side pair is already drawn; the repeats finished so far count
+        result["repeats"].extend(dataclasses.asdict(lane.record) for lane in pending["lanes"] if lane.record)
+    else:
+        result["panels"] = [_entry(lane, label) for lane, label in zip(pending["lanes"], pending["labels"],
+                                                                        strict=True)]
+    result["stopped"] = True
+    state.compare_result = result
+
+
+def _run(requests: list[RunRequest], labels: list[str], columns: Sequence[Any], result: dict[str, Any],
+         history: History | None, sync_label: str = "Waiting for the complete answer") -> list[dict[str, Any]]:
+    _watch_for_stop()  # registered before anything is pending: its first, inline call must not rerun
+    lanes = compare.start_lanes(requests, on_finish=history.record_run if history else None)
+    state.compare_pending = {"lanes": lanes, "labels": labels, "result": result}
+    panels = []
+    for lane, column, label in zip(lanes, columns, labels, strict=True):
+        column.markdown(f"**{label}**")
+        panels.append(_Panel(lane, column, None if lane.run.request.stream else sync_label))
+    _follow(panels)
+    state.pop("compare_pending", None)
+    return [_entry(lane, label) for lane, label in zip(lanes, labels, strict=True)]
+
+
+# -- what a finished comparison shows ----------------------------------------------------------------
+
+
+def _draw_entry(entry: dict[str, Any], badges: list[str]) -> None:
+    st.markdown(f"**{entry['label']}**" + "".join(f" :green-badge[{badge}]" for badge in badges))
+    record = RunRecord(**entry["record"]) if entry["record"] else None
+    if record is not None and record.status == "ok":
+        cards = st.columns(3)
+        wait = compare.perceived_wait_ms(record)
+        cards[0].metric("First words" if record.mode == "stream" else "Whole answer",
+                        "—" if wait is None else f"{wait:,.0f} ms")
+        cards[1].metric("End to end", "—" if record.e2e_ms is None else f"{record.e2e_ms / 1000:,.2f} s")
+        cards[2].metric("Decode", "—" if record.tokens_per_s is None else f"{record.tokens_per_s:,.0f} tok/s")
+    if entry["text"]:
+        st.markdown(entry["text"])  # markdown only: HTML in model output is shown as text, never run
+    if entry["status"] == "cancelled":
+        st.caption(":material/stop_circle: Stopped: the partial answer is kept."
+                   if entry["text"] else ":material/stop_circle: Stopped before any text arrived.")
+    if entry["error"]:
+        problem = entry["error"]
+        st.error(f"**{problem['title']}.** {problem['action']}", icon=":material/error:")
+        with st.expander("Technical details"):
+            st.code(f"{problem['code']}\n{problem['message']}", language=None)
+    if record is not None:
+        st.caption(caption(record, PRICE_TABLE_DATE))
+        with st.expander("View API request"):
+            st.code(record.request_json or "{}", language="json")
+
+
+def _records(entries: Sequence[dict[str, Any]]) -> list[RunRecord]:
+    return [RunRecord(**entry["record"]) for entry in entries if entry["record"]]
+
+
+def _draw_result(result: dict[str, Any]) -> None:
+    entries = result["panels"]
+    records = _records(entries)
+    if result.get("stopped"):
+        st.info("Stopped: every panel keeps what it had received.", icon=":material/stop_circle:")
+    if result["kind"] == "pair":
+        by_mode = {record.mode: record for record in records}
+        if "stream" in by_mode and "sync" in by_mode:
+            sentence = compare.headline(by_mode["stream"], by_mode["sync"])
+            if sentence:
+                st.subheader(sentence)
+        series: dict[str, list[tuple[float, float]]] = {}
+        marks: dict[str, tuple[float, str]] = {}
+        for entry, record in ((e, RunRecord(**e["record"])) for e in entries if e["record"]):
+            series[entry["label"]] = compare.chars_timeline(record, entry["timeline"])
+            wait = compare.perceived_wait_ms(record)
+            if wait is not None and record.status == "ok":
+                marks[entry["label"]] = (wait / 1000, f"{'first words' if record.mode == 'stream' else 'answer'} "
+                                                      f"{wait / 1000:.1f} s")
+        chart = charts.visible_text(series, marks)
+    else:
+        series = {f"{i + 1} · {entry['label']}": compare.tokens_timeline(record, entry["timeline"])
+                  for i, entry in enumerate(entries) if entry["record"] and (record := RunRecord(**entry["record"]))}
+        chart = charts.tokens_over_time(series)
+    earned = compare.badges(records) if result["kind"] == "models" else {}
+    columns = st.columns(len(entries), border=True)
+    for column, entry in zip(columns, entries, strict=True):
+        with column:
+            _draw_entry(entry, earned.get(entry["record"]["run_id"], []) if entry["record"] else [])
+    if records:
+        st.markdown(f"**{chart.title}**")
+        st.caption(chart.caption)
+        st.plotly_chart(chart.figure, key=f"compare_chart_{chart.key}")
+    if result.get("repeats"):
+        _draw_repeats(result)
+
+
+def _draw_repeats(result: dict[str, Any]) -> None:
+    records = [RunRecord(**record) for record in result["repeats"]]
+    st.markdown(f"**Over {result['repeats_done']} of {result['repeats_asked']} repeats** "
+                "(one request at a time, the mode that goes first alternating)")
+    table = compare.repeat_table(records)
+    st.dataframe(table.style.format("{:,.0f}", subset=["p50", "p90"], na_rep="—"),
+                 column_config={"n": st.column_config.NumberColumn("n", help="runs that finished ok")})
+    st.caption("A percentile is shown once there are enough runs for it: p90 needs 10.")
+
+
+# -- starting a comparison ---------------------------------------------------------------------------
+
+
+def _messages(panel: int, prompt: str, continued: bool) -> list[Message]:
+    earlier = state.compare_conversations.get(panel, []) if continued else []
+    return [*earlier, Message("user", prompt)]
+
+
+def _remember(panel: int, prompt: str, entry: dict[str, Any], continued: bool) -> None:
+    """Continue each panel's own conversation with its answer (a failed or empty answer is left out)."""
+    if not continued:
+        state.compare_conversations = {}
+        return
+    if entry["text"] and entry["status"] != "error":
+        state.compare_conversations[panel] = [*_messages(panel, prompt, True), Message("assistant", entry["text"])]
+
+
+def _pair(settings: LabSettings, prompt: str, repeats: int, history: History | None) -> None:
+    group = compare.new_group()
+    messages = [Message("user", prompt)]
+    stream_request = compare.request_for(settings, messages, stream=True, session_id=state.lab_session_id,
+                                         compare_group=group)
+    sync_request = dataclasses.replace(stream_request, stream=False)
+    labels = [f"Streaming · {settings.model.name}", f"Sync · {settings.model.name}"]
+    result: dict[str, Any] = {"kind": "pair", "prompt": prompt, "group": group, "panels": [],
+                              "repeats": [], "repeats_done": 0, "repeats_asked": repeats if repeats > 1 else 0}
+    st.markdown(f"**Prompt:** {prompt}")
+    result["panels"] = _run([stream_request, sync_request], labels, st.columns(2, border=True), result, history)
+    if repeats > 1:
+        result["repeats"] = [entry["record"] for entry in result["panels"] if entry["record"]]
+        result["repeats_done"] = 1
+        _repeat(stream_request, sync_request, repeats, result, history)
+    state.compare_result = result
+
+
+def _repeat(stream_request: RunRequest, sync_request: RunRequest, repeats: int, result: dict[str, Any],
+            history: History | None) -> None:
+    """Repeats after the first, one request at a time, alternating which mode goes first."""
+    bar = st.progress(1 / repeats, text=f"Repeat 1 of {repeats} done")
+    for index in range(1, repeats):
+        stream_first, _ = compare.repeat_order(index)
+        for request in (stream_request, sync_request) if stream_first else (sync_request, stream_request):
+            lane = compare.start_lanes([request], on_finish=history.record_run if history else None)[0]
+            state.compare_pending = {"lanes": [lane], "labels": [], "result": result, "repeat": True}
+            while not lane.join(LIVE_INTERVAL_S):  # each update lets Stop end the script here
+                bar.progress(index / repeats, text=f"Repeat {index + 1} of {repeats}: "
+                             f"{'streaming' if request.stream else 'sync'} · {lane.live().elapsed_ms / 1000:.1f} s")
+            state.pop("compare_pending", None)
+            if lane.record is not None:
+                result["repeats"].append(dataclasses.asdict(lane.record))
+        result["repeats_done"] = index + 1
+        state.compare_result = result  # what finished is kept if Stop comes now
+        bar.progress((index + 1) / repeats, text=f"Repeat {index + 1} of {repeats} done")
+
+
+def _models_run(panel_settings: list[LabSettings], prompt: str, continued: bool, history: History | None) -> None:
+    group = compare.new_group()
+    requests = [compare.request_for(s, _messages(i, prompt, continued), session_id=state.lab_session_id,
+                                    compare_group=group) for i, s in enumerate(panel_settings)]
+    labels = [f"{s.model.provider} · {s.model.name} · {'Converse' if s.api == 'converse' else 'InvokeModel'}"
+              + ("" if s.streaming else " · sync") for s in panel_settings]
+    result: dict[str, Any] = {"kind": "models", "prompt": prompt, "group": group, "panels": []}
+    st.markdown(f"**Prompt:** {prompt}")
+    entries = _run(requests, labels, st.columns(len(requests), border=True), result, history,
+                   sync_label="No streaming: waiting for the complete answer")
+    for i, entry in enumerate(entries):
+        _remember(i, prompt, entry, continued)
+    result["panels"] = entries
+    state.compare_result = result
+
+
+def _default_models(models: Sequence[ModelInfo], count: int) -> list[str]:
+    ids = [m.model_id for m in models]
+    chosen = [next(i for i in ids if key in i) for key in PREFERRED_MODELS if any(key in i for i in ids)]
+    chosen += [i for i in ids if i not in chosen]
+    return chosen[:count]
+
+
+def _panel_choices(settings: LabSettings, models: Sequence[ModelInfo]) -> list[LabSettings]:
+    """The models side-by-side form: how many panels, and each one's model, API, streaming and parameters."""
+    by_id = {m.model_id: m for m in models}
+    count = st.segmented_control("Panels", list(range(compare.MIN_PANELS, compare.MAX_PANELS + 1)),
+                                 default=compare.MAX_PANELS, key="compare_panels") or compare.MAX_PANELS
+    same = st.toggle("Same settings for all", value=True, key="compare_same",
+                     help="On: every panel uses the sidebar's API, streaming and parameters. Off: each panel has "
+                          "its own.")
+    defaults = _default_models(models, compare.MAX_PANELS)
+    chosen = []
+    for i, column in enumerate(st.columns(count)):
+        with column:
+            model_id = st.selectbox(f"Model {i + 1}", list(by_id), key=f"compare_model_{i}",
+                                    index=list(by_id).index(defaults[i % len(defaults)]),
+                                    format_func=lambda m: f"{by_id[m].provider} · {by_id[m].name}"
+                                                          + ("" if by_id[m].streaming else " (no streaming)"))
+            model = by_id[model_id]
+            if same:
+                chosen.append(compare.panel_settings(settings, model=model))
+                continue
+            api = st.segmented_control("API", ["converse", "invoke"], default=settings.api, key=f"compare_api_{i}",
+                                       format_func=lambda a: {"converse": "Converse", "invoke": "InvokeModel"}[a])
+            stream = st.toggle("Streaming", value=True, key=f"compare_stream_{i}", disabled=not model.streaming)
+            limit = output_limit(model)
+            max_tokens = st.number_input("Max tokens", 1, limit, min(DEFAULT_MAX_TOKENS, limit),
+                                         key=f"compare_max_tokens_{i}_{limit}")
+            temperature = st.slider("Temperature", *TEMPERATURE_RANGE, settings.temperature, 0.05,
+                                    key=f"compare_temperature_{i}")
+            top_p = st.slider("Top P", *TOP_P_RANGE, settings.top_p, 0.05, key=f"compare_top_p_{i}")
+            chosen.append(compare.panel_settings(settings, model=model, api=api or settings.api, stream=bool(stream),
+                                                 max_tokens=int(max_tokens), temperature=float(temperature),
+                                                 top_p=float(top_p)))
+    return chosen
+
+
+st.title("Compare")
+settings: LabSettings | None = state.get("lab_settings")
+history, history_problem = _history(str(default_path()))
+if history_problem:
+    st.warning(f"{history_problem} Compare works without history meanwhile.", icon=":material/database_off:")
+_settle_pending()
+if settings is None:
+    st.info("No model is available: check the backend in the sidebar.", icon=":material/info:")
+    st.stop()
+
+mode = st.segmented_control("What to compare", list(MODES), format_func=lambda m: MODES[m], default="pair",
+                            key="compare_mode") or "pair"
+panels: list[LabSettings] = []
+continued = False
+if mode == "pair":
+    st.caption(f"The sidebar's model, **{settings.model.name}**, asked the same thing twice at the same moment: "
+               "once streaming, once waiting for the complete answer.")
+    repeats = int(st.number_input("Repeat", 1, MAX_REPEATS, 1, key="compare_repeats",
+                                  help="More than once: the first pair runs side by side, then one request at a "
+                                       "time, alternating which mode goes first, for percentiles."))
+    if not settings.model.streaming:
+        st.warning(f"{settings.model.name} cannot stream, so there is nothing to compare: pick another model in "
+                   "the sidebar.", icon=":material/block:")
+        st.stop()
+else:
+    panels = _panel_choices(settings, state.get("lab_models") or [settings.model])
+    top = st.container(horizontal=True)
+    continued = top.toggle("Continue the conversation", key="compare_continue",
+                           help="Each panel keeps its own earlier turns and answers the next prompt after them.")
+    if top.button("New conversation", key="compare_new", icon=":material/restart_alt:",
+                  disabled=not state.compare_conversations):
+        state.compare_conversations = {}
+        state.compare_result = None
+    if continued and state.compare_conversations:
+        turns = len(next(iter(state.compare_conversations.values()))) // 2
+        st.caption(f"Continuing: each panel has {turns} earlier turn{'s' if turns != 1 else ''}.")
+
+prompt = st.chat_input("Prompt for every panel", key="compare_input", submit_mode="stop")
+if prompt is not None and not str(prompt).strip():
+    st.toast("The prompt is empty: type something to compare.")
+elif prompt is not None:
+    state.compare_result = None
+    if mode == "pair":
+        _pair(settings, str(prompt), repeats, history)
+    else:
+        _models_run(panels, str(prompt), continued, history)
+    st.rerun()
+
+if state.compare_result is not None and state.compare_result["kind"] == mode:
+    st.markdown(f"**Prompt:** {state.compare_result['prompt']}")
+    _draw_result(state.compare_result)
+elif state.compare_result is None:
+    st.caption("Type a prompt below. " + ("Both requests start together; the chart afterwards shows what the user "
+                                          "saw in each mode." if mode == "pair" else
+                                          "Every panel streams at the same time; badges and a chart follow."))

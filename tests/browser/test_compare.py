@@ -1,0 +1,77 @@
+"""The Compare page in Chromium, on the emulator at its real latency profiles (time scale 1): panels
+stream at the same time, Stop keeps every partial answer, a fault stays in its own panel."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.request
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+LONG_PROMPT = "Write 400 tokens about streaming latency."
+# Per panel (a bordered column holding an answer): its text, and whether it is still streaming (cursor).
+PANELS = r"""
+() => Array.from(document.querySelectorAll('[data-testid="stColumn"]'))
+  .map(column => column.innerText)
+  .filter(text => text.includes('(Emulated answer'))
+  .map(text => ({length: text.length, streaming: text.includes('▌'), text: text}))
+"""
+
+
+def open_models(page: Any, url: str) -> Any:
+    page.goto(f"{url}/compare")
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_visible(timeout=30_000)
+    page.get_by_role("radiogroup", name="What to compare").get_by_role("radio", name="Models side by side").click()
+    expect(page.get_by_text("Same settings for all")).to_be_visible()
+    return box
+
+
+def emulator_url(page: Any) -> str:
+    return re.search(r"http://127\.0\.0\.1:\d+", page.get_by_test_id("stSidebar").inner_text()).group(0)  # type: ignore[union-attr]
+
+
+def test_panels_hold_partial_text_at_the_same_moment_and_stop_keeps_each(live_app_url: str, page: Any) -> None:
+    box = open_models(page, live_app_url)
+    box.fill(LONG_PROMPT)
+    box.press("Enter")
+    together = None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and together is None:
+        panels = page.evaluate(PANELS)
+        streaming = [p for p in panels if p["streaming"]]
+        if len(streaming) >= 2:
+            together = streaming
+        time.sleep(0.05)
+    assert together is not None, "no two panels were streaming at the same moment"
+    page.get_by_test_id("stChatInputStopButton").click()
+    expect(page.get_by_text("Stopped: every panel keeps what it had received.")).to_be_visible(timeout=15_000)
+    kept = page.evaluate(PANELS)
+    assert len(kept) >= 2 and not any(p["streaming"] for p in kept)
+    assert page.get_by_text("Stopped: the partial answer is kept.").count() >= 2
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+
+
+def test_a_fault_in_one_panel_leaves_the_others_complete(live_app_url: str, page: Any) -> None:
+    box = open_models(page, live_app_url)
+    fault = {"kind": "stream_error", "after_tokens": 15, "model_id": "amazon.nova-lite-v1:0"}
+    urllib.request.urlopen(urllib.request.Request(f"{emulator_url(page)}/_emulator/faults", json.dumps(fault).encode(),
+                                                  method="POST"), timeout=10).close()
+    page.get_by_role("radiogroup", name="Panels").get_by_role("radio", name="3").click()
+    box.fill("Write 60 tokens about queues.")
+    box.press("Enter")
+    expect(page.get_by_text("Output tokens over time")).to_be_visible(timeout=60_000)
+    columns = page.locator("[data-testid='stColumn']").filter(has_text="(Emulated answer")
+    expect(columns).to_have_count(3)
+    broken = columns.filter(has_text="Nova Lite")
+    expect(broken.get_by_test_id("stAlertContentError")).to_have_count(1)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(1)  # in that panel only
+    for i in range(3):
+        assert "TTFT" in columns.nth(i).inner_text()  # every panel has its metrics, the broken one too
+    assert columns.filter(has_text="Fastest decode").count() == 1

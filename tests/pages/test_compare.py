@@ -1,0 +1,157 @@
+"""The Compare page through AppTest: sync vs stream with its chart and repeats, models side by side with
+their badges, per-panel settings, a continued conversation, an error in one panel, and the history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.client import emulator_faults
+from core.emulator.faults import Fault
+from core.history import History
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
+SESSION = "compare-session"
+
+
+@pytest.fixture()
+def history(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    path = tmp_path / "history.sqlite"
+    monkeypatch.setenv("BEDROCK_LAB_HISTORY", str(path))
+    emulator_faults().clear()
+    yield History(path)
+    emulator_faults().clear()
+
+
+def open_compare(**state: Any) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lab_session_id"] = SESSION
+    for key, value in state.items():  # set before the first run (see tests/pages/test_chat.py)
+        at.session_state[key] = value
+    at.run()
+    return at.switch_page("pages/compare.py").run()
+
+
+def ask(at: AppTest, prompt: str) -> AppTest:
+    at.chat_input(key="compare_input").set_value(prompt).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def panel_titles(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith("**") and " · " in m.value]
+
+
+def chart_traces(at: AppTest) -> list[str]:
+    (chart,) = at.get("plotly_chart")
+    return [trace["name"] for trace in json.loads(chart.proto.spec)["data"]]
+
+
+def test_sync_and_stream_side_by_side_with_what_the_user_saw(history: History) -> None:
+    at = ask(open_compare(), "Why does streaming feel faster?")
+    assert panel_titles(at) == ["**Streaming · Claude 3.5 Haiku**", "**Sync · Claude 3.5 Haiku**"]
+    headline = at.subheader[0].value  # at time scale 0 either mode may come first, so both wordings
+    assert headline.startswith("First words") or headline.startswith("The complete sync answer came")
+    assert [m.label for m in at.metric] == ["First words", "End to end", "Decode",
+                                            "Whole answer", "End to end", "Decode"]
+    assert chart_traces(at) == ["Streaming · Claude 3.5 Haiku", "Sync · Claude 3.5 Haiku"]
+    answers = [m.value for m in at.markdown if m.value.startswith("(Emulated answer")]
+    assert len(answers) == 2 and answers[0] == answers[1]  # same model, prompt and seed: the same answer
+    runs = history.runs(session_id=SESSION)
+    assert sorted(runs["mode"]) == ["stream", "sync"] and runs["compare_group"].nunique() == 1
+    assert runs["compare_group"].iloc[0].startswith("cmp-")
+
+
+def test_repeats_give_percentiles_with_n(history: History) -> None:
+    at = open_compare()
+    at.number_input(key="compare_repeats").set_value(3).run()
+    ask(at, "Repeat me.")
+    table = at.dataframe[0].value
+    assert list(table.index) == ["Stream time to first token (ms)", "Stream end-to-end (ms)", "Sync end-to-end (ms)"]
+    assert list(table["n"]) == [3, 3, 3]
+    assert table["p50"].notna().all() and table["p90"].isna().all()  # p90 needs 10 runs
+    assert any("Over 3 of 3 repeats" in m.value for m in at.markdown)
+    runs = history.runs(session_id=SESSION)
+    assert len(runs) == 6 and runs["compare_group"].nunique() == 1
+    assert (runs["mode"] == "stream").sum() == 3
+
+
+def test_four_models_stream_side_by_side_with_badges_and_a_chart(history: History) -> None:
+    at = open_compare(compare_mode="models")
+    ask(at, "Compare yourselves.")
+    titles = panel_titles(at)
+    assert len(titles) == 4 and len({t.split(" · ")[0] for t in titles}) == 4  # four vendors by default
+    badges = " ".join(titles)
+    for badge in ("Fastest first token", "Fastest decode", "Cheapest"):
+        assert f":green-badge[{badge}]" in badges
+    assert len(chart_traces(at)) == 4
+    runs = history.runs(session_id=SESSION)
+    assert len(runs) == 4 and runs["model_id"].nunique() == 4 and runs["compare_group"].nunique() == 1
+    assert set(runs["status"]) == {"ok"}
+
+
+def test_an_error_in_one_panel_stays_in_that_panel(history: History) -> None:
+    emulator_faults().add(Fault("throttling", model_id=HAIKU, count=5))
+    emulator_faults().add(Fault("stream_error", model_id="amazon.nova-lite-v1:0", after_tokens=8))
+    at = open_compare(compare_mode="models")
+    ask(at, "Who answers?")
+    assert len(at.error) == 2
+    assert "throttl" in at.error[0].value.lower() and "Wait" in at.error[0].value
+    runs = history.runs(session_id=SESSION).set_index("model_id")
+    assert runs.loc[HAIKU, "status"] == "error"
+    assert runs.loc["amazon.nova-lite-v1:0", "status"] == "error"
+    assert runs.loc["amazon.nova-lite-v1:0", "text"].startswith("(Emulated answer")  # partial text kept
+    assert (runs["status"] == "ok").sum() == 2  # the other panels finished
+    assert len([c for c in at.caption if c.value.startswith("TTFT")]) == 4  # failed panels keep their metrics too
+
+
+def test_each_panel_can_have_its_own_api_streaming_and_parameters(history: History) -> None:
+    at = open_compare(compare_mode="models")
+    at.segmented_control(key="compare_panels").set_value(2).run()
+    at.toggle(key="compare_same").set_value(False).run()
+    at.segmented_control(key="compare_api_0").set_value("invoke").run()
+    at.toggle(key="compare_stream_1").set_value(False).run()
+    limit_key = next(w.key for w in at.number_input if w.key and w.key.startswith("compare_max_tokens_0_"))
+    at.number_input(key=limit_key).set_value(40).run()
+    ask(at, "Two ways.")
+    runs = history.runs(session_id=SESSION).sort_values("api")
+    assert list(runs["api"]) == ["converse", "invoke"]
+    first, second = runs.set_index("api").loc["invoke"], runs.set_index("api").loc["converse"]
+    assert first["mode"] == "stream" and first["max_tokens"] == 40 and first["output_tokens"] <= 40
+    assert second["mode"] == "sync"
+    assert "No streaming" not in " ".join(panel_titles(at)) and "· sync" in panel_titles(at)[1]
+
+
+def test_a_continued_conversation_carries_each_panels_own_turns(history: History) -> None:
+    at = open_compare(compare_mode="models")
+    at.segmented_control(key="compare_panels").set_value(2).run()
+    at.toggle(key="compare_continue").set_value(True).run()
+    ask(at, "First question about caches.")
+    ask(at, "And the second one?")
+    answers = [m.value for m in at.markdown if m.value.startswith("(Emulated answer")]
+    assert len(answers) == 2 and all("turn 2" in answer for answer in answers)
+    assert any("each panel has 2 earlier turns" in c.value for c in at.caption)  # ready for a third
+    at.button(key="compare_new").click().run()
+    ask(at, "A fresh start.")
+    assert not any("turn 2" in m.value for m in at.markdown if m.value.startswith("(Emulated answer"))
+
+
+def test_an_empty_prompt_sends_nothing(history: History) -> None:
+    at = ask(open_compare(), "   ")
+    assert [t.value for t in at.toast] == ["The prompt is empty: type something to compare."]
+    assert history.runs(session_id=SESSION).empty
+
+
+def test_a_model_that_cannot_stream_says_so_in_sync_vs_stream(history: History) -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lab_session_id"] = SESSION
+    at.session_state["lab_model_id"] = "ai21.j2-ultra-v1"
+    at.run()
+    at.switch_page("pages/compare.py").run()
+    assert "cannot stream" in at.warning[0].value
+    assert not at.chat_input
