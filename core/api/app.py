@@ -42,6 +42,7 @@ PREFIX = "/api"
 SESSION_ID = "api"  # the history's session_id for runs made through the API
 MODELS_TTL_S = 300.0
 SHUTDOWN_POLL_S = 0.25
+RECORD_WAIT_S = 5.0  # how long a cancelled stream may take to close and be recorded
 STATIC = Path(__file__).parent / "static"
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 # A browser page on this machine (a team's dev server on any port) may call the API; the app itself
@@ -189,7 +190,8 @@ class EventStream:
         server = _serving_server()
         if server is not None:
             watchers.append(asyncio.ensure_future(watch_shutdown(server)))
-        threading.Thread(target=_produce, args=(self.run, deliver), name="api-run", daemon=True).start()
+        producer = threading.Thread(target=_produce, args=(self.run, deliver), name="api-run", daemon=True)
+        producer.start()
         over = False
         try:
             over = await self._relay(queue, send)
@@ -200,6 +202,12 @@ class EventStream:
                 watcher.cancel()
             if not over:
                 self.run.cancel()
+                # The run's record is written when its thread ends; wait for it, so an app that is stopping
+                # does not exit (taking the daemon thread with it) before the cancelled run is in the history.
+                waited_s = 0.0
+                while producer.is_alive() and waited_s < RECORD_WAIT_S:
+                    await asyncio.sleep(SHUTDOWN_POLL_S)
+                    waited_s += SHUTDOWN_POLL_S
 
     async def _relay(self, queue: asyncio.Queue[tuple[str, Any]], send: Send) -> bool:
         """Send what the run produces; True once the run's end was sent, False if the client left first."""

@@ -4,6 +4,7 @@ the Compare page shows (headline, badges, timelines, the repeat table)."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,7 @@ def test_the_sync_and_stream_timelines_show_what_the_user_saw(client: Any) -> No
     points = compare.chars_timeline(stream, stream_lane.run.timeline())
     assert points[0] == (0.0, 0) and points[-1][1] == len(stream.text)
     assert points[1][0] == pytest.approx(stream.ttft_ms / 1000, abs=0.002)  # type: ignore[operator]
-    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in zip(points, points[1:]))  # time and text only grow
+    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in itertools.pairwise(points))  # time and text only grow
     whole = compare.chars_timeline(sync, sync_lane.run.timeline())
     assert whole == [(0.0, 0), (sync.e2e_ms / 1000, 0), (sync.e2e_ms / 1000, len(sync.text))]  # type: ignore[operator]
     tokens = compare.tokens_timeline(stream, stream_lane.run.timeline())
