@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -43,6 +46,33 @@ def control(url: str, method: str, path: str, payload: dict[str, Any] | None = N
     data = json.dumps(payload).encode() if payload is not None else None
     with urllib.request.urlopen(urllib.request.Request(url + path, data=data, method=method), timeout=10) as r:
         return json.loads(r.read())
+
+
+@contextmanager
+def streamlit_app(env: dict[str, str] | None = None, ready_path: str = "/_stcore/health") -> Iterator[str]:
+    """The app as the README's run command starts it (`streamlit run`), on the embedded emulator at time
+    scale 1, a free port and a history file of its own; yields its URL once `ready_path` answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = tempfile.mkdtemp(prefix="lab-bench-")
+    full_env = {**os.environ, "BEDROCK_BACKEND": "emulator", "BEDROCK_EMULATOR_TIME_SCALE": "1",
+                "BEDROCK_LAB_HISTORY": os.path.join(folder, "history.sqlite"), **(env or {})}
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
+                                str(port), "--server.headless", "true"], cwd=ROOT, env=full_env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if urllib.request.urlopen(url + ready_path, timeout=1).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 class PeakStreams:

@@ -15,47 +15,19 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
-from _emulator import ROOT, control, percentile
+from _emulator import control, percentile, streamlit_app
 
 HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
 
 
-@contextmanager
-def app() -> Iterator[str]:
-    """`streamlit run streamlit_app.py` (what scripts/run starts) on a free port, at time scale 1."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    folder = tempfile.mkdtemp(prefix="api-bench-")
-    env = {**os.environ, "BEDROCK_BACKEND": "emulator", "BEDROCK_EMULATOR_TIME_SCALE": "1",
-           "BEDROCK_LAB_HISTORY": os.path.join(folder, "history.sqlite")}
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
-                                str(port), "--server.headless", "true"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if urllib.request.urlopen(f"{url}/api/health", timeout=1).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+def app() -> AbstractContextManager[str]:
+    return streamlit_app(ready_path="/api/health")
 
 
 def one_stream(url: str, api: str, prompt: str) -> tuple[float, float, dict[str, Any]]:

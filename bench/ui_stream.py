@@ -13,21 +13,15 @@ Targets (issue 4), all within one run of this script:
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
-from _emulator import ROOT, control, percentile
+from _emulator import control, percentile, streamlit_app
 
 from core.catalog import TYPICAL_TOKENS_PER_S, typical_tokens_per_s
 
@@ -60,30 +54,8 @@ OBSERVER = r"""
 """
 
 
-@contextmanager
-def app(plain: bool) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    folder = tempfile.mkdtemp(prefix="ui-bench-")
-    env = {**os.environ, "BEDROCK_BACKEND": "emulator", "BEDROCK_EMULATOR_TIME_SCALE": "1",
-           "BEDROCK_LAB_HISTORY": os.path.join(folder, "history.sqlite"),
-           "BEDROCK_LAB_PLAIN_STREAM": "1" if plain else "0"}
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
-                                str(port), "--server.headless", "true"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+def app(plain: bool) -> AbstractContextManager[str]:
+    return streamlit_app({"BEDROCK_LAB_PLAIN_STREAM": "1" if plain else "0"})
 
 
 def open_page(browser: Any, url: str) -> tuple[Any, str, list[int]]:

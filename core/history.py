@@ -74,6 +74,14 @@ def default_path() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME)) / FILE_NAME
 
 
+def open_history(path: Path | str | None = None) -> tuple[History | None, str | None]:
+    """The history, or None and the message to show when it cannot be used (the app then works without it)."""
+    try:
+        return History(path), None
+    except HistoryUnavailable as problem:
+        return None, problem.message
+
+
 def _now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 

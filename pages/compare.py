@@ -12,7 +12,7 @@ import streamlit as st
 from core import charts, compare
 from core.catalog import PRICE_TABLE_DATE, ModelInfo
 from core.errors import LabError
-from core.history import History, HistoryUnavailable, default_path
+from core.history import History, default_path, open_history
 from core.metrics import caption
 from core.settings import DEFAULT_MAX_TOKENS, TEMPERATURE_RANGE, TOP_P_RANGE, LabSettings, output_limit
 from core.streaming import RunRequest
@@ -30,12 +30,7 @@ state.setdefault("compare_result", None)  # the last comparison, drawn again on 
 state.setdefault("compare_conversations", {})  # panel -> [Message] when the conversation is continued
 
 
-@st.cache_resource(show_spinner=False)
-def _history(path: str) -> tuple[History | None, str | None]:
-    try:
-        return History(path), None
-    except HistoryUnavailable as problem:
-        return None, problem.message
+_history = st.cache_resource(show_spinner=False)(open_history)  # one per history file and process
 
 
 # -- drawing a run while it goes ---------------------------------------------------------------------

@@ -10,7 +10,7 @@ import streamlit as st
 from core import analytics, bench, charts
 from core.catalog import ModelInfo, invocation_id, list_text_models
 from core.client import make_client
-from core.history import History, HistoryUnavailable, default_path
+from core.history import History, HistoryUnavailable, default_path, open_history
 from core.settings import LabSettings
 
 state = st.session_state
@@ -25,12 +25,7 @@ FILTERS = {"providers": "Provider", "model_ids": "Model", "backends": "Backend",
            "statuses": "Status"}
 
 
-@st.cache_resource(show_spinner=False)
-def _history(path: str) -> tuple[History | None, str | None]:
-    try:
-        return History(path), None
-    except HistoryUnavailable as problem:
-        return None, problem.message
+_history = st.cache_resource(show_spinner=False)(open_history)  # one per history file and process
 
 
 @st.cache_data(ttl=300, show_spinner=False)

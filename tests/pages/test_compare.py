@@ -4,37 +4,22 @@ their badges, per-panel settings, a continued conversation, an error in one pane
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.client import emulator_faults
 from core.emulator.faults import Fault
 from core.history import History
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+from .conftest import open_page
+
 HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
 SESSION = "compare-session"
 
 
-@pytest.fixture()
-def history(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    path = tmp_path / "history.sqlite"
-    monkeypatch.setenv("BEDROCK_LAB_HISTORY", str(path))
-    emulator_faults().clear()
-    yield History(path)
-    emulator_faults().clear()
-
-
 def open_compare(**state: Any) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lab_session_id"] = SESSION
-    for key, value in state.items():  # set before the first run (see tests/pages/test_chat.py)
-        at.session_state[key] = value
-    at.run()
-    return at.switch_page("pages/compare.py").run()
+    return open_page("pages/compare.py", SESSION, **state)
 
 
 def ask(at: AppTest, prompt: str) -> AppTest:
@@ -148,10 +133,6 @@ def test_an_empty_prompt_sends_nothing(history: History) -> None:
 
 
 def test_a_model_that_cannot_stream_says_so_in_sync_vs_stream(history: History) -> None:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lab_session_id"] = SESSION
-    at.session_state["lab_model_id"] = "ai21.j2-ultra-v1"
-    at.run()
-    at.switch_page("pages/compare.py").run()
+    at = open_compare(lab_model_id="ai21.j2-ultra-v1")
     assert "cannot stream" in at.warning[0].value
     assert not at.chat_input

@@ -16,26 +16,14 @@ from core.emulator.faults import Fault
 from core.history import History
 from core.types import RunRecord
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+from .conftest import open_page
+
 NOVA, HAIKU, LLAMA = "amazon.nova-micro-v1:0", "anthropic.claude-3-haiku-20240307-v1:0", "meta.llama3-8b-instruct-v1:0"
 SESSION = "session-under-test"
 
 
-@pytest.fixture()
-def history(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> History:
-    """A history file of this test's own: the page opens whatever BEDROCK_LAB_HISTORY names."""
-    path = tmp_path / "history.sqlite"
-    monkeypatch.setenv("BEDROCK_LAB_HISTORY", str(path))
-    emulator_faults().clear()
-    yield History(path)
-    emulator_faults().clear()
-
-
 def open_monitor() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lab_session_id"] = SESSION  # set before the first run (see tests/pages/test_chat.py)
-    at.run()
-    return at.switch_page("pages/monitor.py").run()
+    return open_page("pages/monitor.py", SESSION)
 
 
 def finish_job(at: AppTest) -> Any:

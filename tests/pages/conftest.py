@@ -1,0 +1,38 @@
+"""Shared by the page tests: a history file of each test's own, and a page opened through the app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.client import emulator_faults
+from core.history import History
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+
+
+@pytest.fixture()
+def history(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[History]:
+    """A history file of this test's own (the pages open whatever BEDROCK_LAB_HISTORY names), and no
+    emulator faults left over from another test."""
+    path = tmp_path / "history.sqlite"
+    monkeypatch.setenv("BEDROCK_LAB_HISTORY", str(path))
+    emulator_faults().clear()
+    yield History(path)
+    emulator_faults().clear()
+
+
+def open_page(page: str, session_id: str, **state: Any) -> AppTest:
+    """The app run once, then switched to `page` (e.g. "pages/compare.py"). Session state is set before
+    the first run: AppTest drops the sidebar from its element tree after the first run under
+    st.navigation, so sidebar choices cannot be made through widgets afterwards."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lab_session_id"] = session_id
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    return at.switch_page(page).run()
