@@ -74,10 +74,12 @@ def default_path() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME)) / FILE_NAME
 
 
-def open_history(path: Path | str | None = None) -> tuple[History | None, str | None]:
-    """The history, or None and the message to show when it cannot be used (the app then works without it)."""
+def open_history(open_file: Callable[[str], History] | None = None) -> tuple[History | None, str | None]:
+    """The history at the default path, or None and the message to show when it cannot be used (the app then
+    works without it). `open_file` may cache the History per file; a failure is raised, never cached, so a
+    file that is fixed meanwhile is used on the next try."""
     try:
-        return History(path), None
+        return (open_file or History)(str(default_path())), None
     except HistoryUnavailable as problem:
         return None, problem.message
 

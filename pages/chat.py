@@ -13,7 +13,7 @@ import streamlit as st
 from core import errors
 from core.catalog import PRICE_TABLE_DATE, typical_tokens_per_s
 from core.conversation import coalesce, split_blocks, to_json, to_markdown, to_messages, trim
-from core.history import History, HistoryUnavailable, default_path, open_history
+from core.history import History, HistoryUnavailable, open_history
 from core.metrics import caption
 from core.settings import LabSettings
 from core.streaming import Run, RunRequest, slower_than_usual, start
@@ -29,7 +29,7 @@ state.setdefault("chat_conversation_id", None)
 state.setdefault("chat_action", None)
 
 
-_history = st.cache_resource(show_spinner=False)(open_history)  # one per history file and process
+_open_history = st.cache_resource(show_spinner=False)(History)  # one per file and process; failures not kept
 
 
 def _entry(run: Run) -> dict[str, Any]:
@@ -190,7 +190,7 @@ def _open(history: History) -> None:
 
 st.title("Chat")
 settings: LabSettings | None = state.get("lab_settings")
-history, history_problem = _history(str(default_path()))
+history, history_problem = open_history(_open_history)
 if history_problem:
     st.warning(f"{history_problem} Chat works without history meanwhile.", icon=":material/database_off:")
 _settle_pending(history)

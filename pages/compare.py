@@ -12,7 +12,7 @@ import streamlit as st
 from core import charts, compare
 from core.catalog import PRICE_TABLE_DATE, ModelInfo
 from core.errors import LabError
-from core.history import History, default_path, open_history
+from core.history import History, open_history
 from core.metrics import caption
 from core.settings import DEFAULT_MAX_TOKENS, TEMPERATURE_RANGE, TOP_P_RANGE, LabSettings, output_limit
 from core.streaming import RunRequest
@@ -30,7 +30,7 @@ state.setdefault("compare_result", None)  # the last comparison, drawn again on 
 state.setdefault("compare_conversations", {})  # panel -> [Message] when the conversation is continued
 
 
-_history = st.cache_resource(show_spinner=False)(open_history)  # one per history file and process
+_open_history = st.cache_resource(show_spinner=False)(History)  # one per file and process; failures not kept
 
 
 # -- drawing a run while it goes ---------------------------------------------------------------------
@@ -325,7 +325,7 @@ def _panel_choices(settings: LabSettings, models: Sequence[ModelInfo]) -> list[L
 
 st.title("Compare")
 settings: LabSettings | None = state.get("lab_settings")
-history, history_problem = _history(str(default_path()))
+history, history_problem = open_history(_open_history)
 if history_problem:
     st.warning(f"{history_problem} Compare works without history meanwhile.", icon=":material/database_off:")
 _settle_pending()

@@ -10,7 +10,7 @@ import streamlit as st
 from core import analytics, bench, charts
 from core.catalog import ModelInfo, invocation_id, list_text_models
 from core.client import make_client
-from core.history import History, HistoryUnavailable, default_path, open_history
+from core.history import History, HistoryUnavailable, open_history
 from core.settings import LabSettings
 
 state = st.session_state
@@ -25,7 +25,7 @@ FILTERS = {"providers": "Provider", "model_ids": "Model", "backends": "Backend",
            "statuses": "Status"}
 
 
-_history = st.cache_resource(show_spinner=False)(open_history)  # one per history file and process
+_open_history = st.cache_resource(show_spinner=False)(History)  # one per file and process; failures not kept
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -225,7 +225,7 @@ def _totals(frame: Any) -> None:
 
 st.title("Monitor")
 st.caption("Time to first token, decode rate, latency, errors and cost per model, from every run in the history.")
-history, history_problem = _history(str(default_path()))
+history, history_problem = open_history(_open_history)
 if history is None:
     st.warning(f"{history_problem} The Monitor needs the history to show anything.", icon=":material/database_off:")
     st.stop()
