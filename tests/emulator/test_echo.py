@@ -58,7 +58,8 @@ def test_converse_stream_echoes_the_prompt_and_then_answers_normally(runtime: An
     text = "".join(e["contentBlockDelta"]["delta"]["text"] for e in events if "contentBlockDelta" in e)
     assert text == prompt
     assert events[-1]["metadata"]["usage"]["outputTokens"] == count_tokens(prompt)
-    again = runtime.converse(modelId="amazon.nova-micro-v1:0", messages=[{"role": "user", "content": [{"text": prompt}]}])
+    again = runtime.converse(modelId="amazon.nova-micro-v1:0",
+                             messages=[{"role": "user", "content": [{"text": prompt}]}])
     assert again["output"]["message"]["content"][0]["text"].startswith("(Emulated answer")  # count=1 was used
 
 
@@ -89,8 +90,10 @@ def test_an_echo_for_one_model_leaves_others_alone_until_used(runtime: Any, echo
 def test_a_failed_request_does_not_use_up_an_echo(runtime: Any, echo: Any, control: Any) -> None:
     echo(text="kept for the next good request")
     with pytest.raises(runtime.exceptions.ValidationException):
-        runtime.converse(modelId="meta.llama3-8b-instruct-v1:0", messages=[{"role": "assistant", "content": [{"text": "x"}]}])
-    good = runtime.converse(modelId="meta.llama3-8b-instruct-v1:0", messages=[{"role": "user", "content": [{"text": "Hi"}]}])
+        runtime.converse(modelId="meta.llama3-8b-instruct-v1:0",
+                         messages=[{"role": "assistant", "content": [{"text": "x"}]}])
+    good = runtime.converse(modelId="meta.llama3-8b-instruct-v1:0",
+                            messages=[{"role": "user", "content": [{"text": "Hi"}]}])
     assert good["output"]["message"]["content"][0]["text"] == "kept for the next good request"
 
 
