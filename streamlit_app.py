@@ -14,10 +14,20 @@ import streamlit as st
 from core import errors
 from core.api import ApiSettings, api_base_url, api_routes
 from core.catalog import ModelInfo, list_text_models
-from core.client import caller_identity, default_backend, emulator_faults, make_client, shared_emulator
+from core.client import (
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_READ_TIMEOUT_S,
+    caller_identity,
+    default_backend,
+    emulator_faults,
+    make_client,
+    shared_emulator,
+)
 from core.emulator.faults import BEFORE, DURING, STREAM_EXCEPTIONS, Fault
 from core.settings import (
     DEFAULT_MAX_TOKENS,
+    MAX_ATTEMPTS_RANGE,
+    READ_TIMEOUT_RANGE_S,
     TEMPERATURE_RANGE,
     TOP_P_RANGE,
     LabSettings,
@@ -108,12 +118,17 @@ def _sidebar() -> LabSettings | None:
         if models:
             by_id = {m.model_id: m for m in models}
             preferred = next((i for i, m in enumerate(models) if "claude-3-5-haiku" in m.model_id), 0)
+            wanted = state.get("lab_model_id")  # the choice so far; Streamlit resets it if the list lacks it
             model_id = st.selectbox(
                 "Model", list(by_id), index=preferred, key="lab_model_id",
                 format_func=lambda m: f"{by_id[m].provider} · {by_id[m].name}"
                                       + ("" if by_id[m].streaming else " (no streaming)"),
                 help="Type to search. Models that cannot stream run in sync mode.")
             model = by_id[model_id]
+            if wanted and wanted not in by_id:
+                st.warning(f"The model {str(wanted)!r} is not offered by this backend"
+                           f"{f' in {region}' if region else ''}; {model.name} is selected instead.",
+                           icon=":material/swap_horiz:")
             api = st.segmented_control("API", ["converse", "invoke"], key="lab_api", default="converse",
                                        format_func=lambda a: {"converse": "Converse", "invoke": "InvokeModel"}[a],
                                        width="stretch") or "converse"
@@ -126,6 +141,14 @@ def _sidebar() -> LabSettings | None:
                 temperature = st.slider("Temperature", *TEMPERATURE_RANGE, 0.7, 0.05, key="lab_temperature")
                 top_p = st.slider("Top P", *TOP_P_RANGE, 0.9, 0.05, key="lab_top_p")
                 stops = st.text_area("Stop sequences (one per line)", key="lab_stop", height=68)
+            with st.expander("Connection", icon=":material/timer:", expanded=False):
+                read_timeout_s = st.number_input(
+                    "Read timeout (s)", *READ_TIMEOUT_RANGE_S, DEFAULT_READ_TIMEOUT_S, 5.0, key="lab_read_timeout_s",
+                    help="The longest wait for the first or the next piece of an answer before it fails.")
+                max_attempts = st.number_input(
+                    "Attempts", *MAX_ATTEMPTS_RANGE, DEFAULT_MAX_ATTEMPTS, key="lab_max_attempts",
+                    help="Total attempts, counting the first. Throttling and service errors are retried before an "
+                         "answer starts; a request that timed out or broke is never repeated silently (it is billed).")
             reason = system_prompt_support(model_id, api)  # type: ignore[arg-type]
             system = st.text_area("System prompt", key="lab_system", height=100, disabled=reason is not None,
                                   help=reason, placeholder="You are a concise assistant.")
@@ -133,7 +156,7 @@ def _sidebar() -> LabSettings | None:
                 st.caption(reason)
             settings = LabSettings(backend, region, profile, model, api, bool(stream),  # type: ignore[arg-type]
                                    "" if reason else system, int(max_tokens), float(temperature), float(top_p),
-                                   parse_stop_sequences(stops))
+                                   parse_stop_sequences(stops), float(read_timeout_s), int(max_attempts))
         if backend == "emulator":
             _fault_controls()
         _api_caption()

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
 import json
+import re
 import signal
 import sys
 import threading
@@ -26,9 +28,41 @@ from .client import BACKENDS, DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, defa
 from .conversation import trim
 from .errors import LabError
 from .streaming import RunRequest, start
-from .types import ChatRequest, Message, RunRecord
+from .types import ChatRequest, Message, RunRecord, invalid_text_at
 
 DEFAULT_MAX_MESSAGES = 40
+# Terminal control characters in model text (ESC sequences can recolour, retitle or write the clipboard):
+# C0 except tab and newline, DEL, and C1.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def for_terminal(text: str, stream: TextIO) -> str:
+    """`text` as a terminal may show it: control characters become visible (ESC as ␛, NUL as ␀, C1 as
+    \\x9b) when `stream` is a terminal; unchanged when it is a pipe or a file, and in --json and the history."""
+    if not stream.isatty():
+        return text
+
+    def visible(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7F else f"\\x{code:02x}"
+
+    return _CONTROL.sub(visible, text.replace("\r\n", "\n"))
+
+
+def undecodable(text: str) -> str | None:
+    """Why `text` (from the command line or standard input) is not UTF-8 text, or None when it is."""
+    at = invalid_text_at(text)
+    if at is None:
+        return None
+    code = ord(text[at])
+    what = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"a lone surrogate U+{code:04X}"
+    return f"{what} at character {at + 1} is not UTF-8 text"
+
+
+def _tolerant(stream: TextIO) -> None:
+    """Read undecodable bytes as surrogates instead of raising, so they can be reported in words."""
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="surrogateescape")
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +98,10 @@ def check_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         parser.error("--temperature cannot be negative")
     if args.top_p is not None and not 0 <= args.top_p <= 1:
         parser.error("--top-p must be between 0 and 1")
+    for name, value in [("--system", args.system), *(("--stop", stop) for stop in args.stop)]:
+        problem = undecodable(value)
+        if problem:
+            parser.error(f"{name} is not valid UTF-8 ({problem}): convert it to UTF-8 and retry")
 
 
 def _backend(args: argparse.Namespace) -> str:
@@ -111,12 +149,12 @@ def run_once(args: argparse.Namespace, messages: tuple[Message, ...], out: TextI
     try:
         for text in run:
             if not args.json:
-                out.write(text)
+                out.write(for_terminal(text, out))
                 out.flush()
     except LabError as error:
         if not args.json:
             out.write("\n")
-        print(f"error: {error.message} [{error.code}]", file=err)
+        print(for_terminal(f"error: {error.message} [{error.code}]", err), file=err)
     except KeyboardInterrupt:
         run.close()
         print("\nstopped", file=err)
@@ -135,9 +173,16 @@ def run_once(args: argparse.Namespace, messages: tuple[Message, ...], out: TextI
 def ask(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO = sys.stdout,
         err: TextIO = sys.stderr) -> int:
     check_options(args, parser)
-    prompt = args.prompt if args.prompt not in (None, "-") else sys.stdin.read()
+    if args.prompt in (None, "-"):
+        _tolerant(sys.stdin)
+        prompt = sys.stdin.read()
+    else:
+        prompt = args.prompt
     if not prompt.strip():
         parser.error("the prompt is empty: pass it as an argument, or on standard input with -")
+    problem = undecodable(prompt)
+    if problem:
+        parser.error(f"the prompt is not valid UTF-8 ({problem}): convert it to UTF-8 (iconv -t UTF-8) and retry")
     record = run_once(args, (Message("user", prompt),), out, err, _recorder(args, err))
     return 0 if record.status == "ok" else 1
 
@@ -147,6 +192,7 @@ def chat(args: argparse.Namespace, parser: argparse.ArgumentParser, inp: TextIO 
     check_options(args, parser)
     on_finish = _recorder(args, err)
     interactive = inp.isatty()
+    _tolerant(inp)
     messages: list[Message] = []
     failures = 0
     if interactive:
@@ -175,6 +221,11 @@ def chat(args: argparse.Namespace, parser: argparse.ArgumentParser, inp: TextIO 
                 print(f"(now talking to {args.model})", file=err)
             continue
         if not command:
+            continue
+        problem = undecodable(text)
+        if problem:
+            print(f"(not sent: this line is not valid UTF-8, {problem}; convert the input to UTF-8)", file=err)
+            failures += 1
             continue
         messages.append(Message("user", text))
         messages, dropped = trim(messages, system=args.system, model_id=args.model, max_tokens=args.max_tokens,

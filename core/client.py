@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ReadTimeoutError
 
 from .emulator import EmbeddedEmulator, start_embedded
 
@@ -55,17 +56,31 @@ def botocore_config(*, max_attempts: int = DEFAULT_MAX_ATTEMPTS, read_timeout_s:
                   read_timeout=read_timeout_s, connect_timeout=connect_timeout_s)
 
 
+def _no_retry_after_read_timeout(caught_exception: BaseException | None = None, **_: Any) -> bool | None:
+    """Veto botocore's retry of a request that timed out waiting for its answer.
+
+    The request reached Bedrock, so the model may be generating (and billing) it: a silent second attempt
+    would bill it twice and multiply the wait past the read timeout. Errors before the request was taken
+    (throttling, 5xx, no connection) are still retried. Registered first, so its False decides.
+    """
+    return False if isinstance(caught_exception, ReadTimeoutError) else None
+
+
 def make_client(service: str, backend: str = "emulator", *, region: str | None = None, profile: str | None = None,
                 config: Config | None = None) -> Any:
     """A boto3 client for `bedrock-runtime` or `bedrock` on the given backend."""
     config = config or botocore_config()
     if backend == "emulator":
-        return boto3.client(service, endpoint_url=shared_emulator().url, region_name=region or EMULATOR_REGION,
-                            aws_access_key_id="emulator", aws_secret_access_key="emulator", config=config)
-    if backend == "aws":
+        client = boto3.client(service, endpoint_url=shared_emulator().url, region_name=region or EMULATOR_REGION,
+                              aws_access_key_id="emulator", aws_secret_access_key="emulator", config=config)
+    elif backend == "aws":
         session = boto3.Session(profile_name=profile, region_name=region)
-        return session.client(service, config=config)
-    raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+        client = session.client(service, config=config)
+    else:
+        raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+    if service == "bedrock-runtime":
+        client.meta.events.register_first("needs-retry.bedrock-runtime", _no_retry_after_read_timeout)
+    return client
 
 
 @lru_cache(maxsize=32)

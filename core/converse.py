@@ -44,8 +44,18 @@ def build_request(model_id: str, base_model_id: str, chat: ChatRequest) -> tuple
     return kwargs, tuple(notes)
 
 
+class MalformedEvent(ValueError):
+    """An event or response whose payload could not be read: botocore hands it over empty rather than failing."""
+
+
 def parse_response(response: dict[str, Any]) -> tuple[Completion, ServerMetrics]:
-    """A Converse response as a Completion, with Bedrock's reported latency."""
+    """A Converse response as a Completion, with Bedrock's reported latency; MalformedEvent if it is not one.
+
+    botocore does not enforce Content-Length and parses a body that is not JSON as `{}`, so a response cut
+    short or garbled arrives as a dict without its `output`: that is a failure, not an empty answer.
+    """
+    if "output" not in response or "stopReason" not in response:
+        raise MalformedEvent("the response could not be read: it was cut short or is not valid JSON")
     blocks = response.get("output", {}).get("message", {}).get("content", [])
     text = "".join(b.get("text", "") for b in blocks)
     reasoning = "".join(b.get("reasoningContent", {}).get("reasoningText", {}).get("text", "") for b in blocks)
@@ -53,10 +63,6 @@ def parse_response(response: dict[str, Any]) -> tuple[Completion, ServerMetrics]
     completion = Completion(text, reasoning, usage.get("inputTokens"), usage.get("outputTokens"),
                             response.get("stopReason"))
     return completion, ServerMetrics(invocation_ms=response.get("metrics", {}).get("latencyMs"))
-
-
-class MalformedEvent(ValueError):
-    """An event whose payload could not be read: botocore hands it over empty rather than failing."""
 
 
 # Members every event of these types carries; botocore yields {} for a payload that is not JSON.

@@ -6,11 +6,14 @@ from dataclasses import dataclass
 
 from . import converse, providers
 from .catalog import ModelInfo, invocation_id
+from .client import DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S
 from .types import Api
 
 # The parameter ranges the sidebar offers and the HTTP API accepts (one source for both).
 TEMPERATURE_RANGE = (0.0, 1.0)
 TOP_P_RANGE = (0.0, 1.0)
+READ_TIMEOUT_RANGE_S = (0.5, 3600.0)
+MAX_ATTEMPTS_RANGE = (1, 10)
 DEFAULT_MAX_TOKENS = 1024
 FALLBACK_OUTPUT_LIMIT = 4096  # max tokens for a model whose output limit the catalog does not know
 
@@ -33,6 +36,8 @@ class LabSettings:
     temperature: float
     top_p: float
     stop_sequences: tuple[str, ...]
+    read_timeout_s: float = DEFAULT_READ_TIMEOUT_S  # the longest wait for any byte of an answer
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS  # total attempts before an answer starts (botocore retries)
 
     @property
     def model_id(self) -> str:

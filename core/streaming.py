@@ -34,6 +34,7 @@ from .errors import (
     LabError,
     ModelNotFoundError,
     ModelTimeoutError,
+    ServiceError,
     StreamInterruptedError,
     ThrottledError,
     ValidationError,
@@ -51,6 +52,7 @@ from .types import (
     Stop,
     TextDelta,
     Usage,
+    invalid_text_at,
 )
 
 RESTART_NOTICE = "\n\n*[The stream was interrupted; the answer is being generated again.]*\n\n"
@@ -420,7 +422,10 @@ class Run:
             progress.last_event_at = time.perf_counter()
             if self._cancelled.is_set():  # stopped while waiting: the answer came too late to be shown
                 raise _Cancelled
-            completion, server = converse.parse_response(response)
+            try:
+                completion, server = converse.parse_response(response)
+            except converse.MalformedEvent as problem:
+                raise ServiceError(str(problem), code="MalformedResponse") from None
         else:
             response = client.invoke_model(modelId=req.model_id, body=request, contentType="application/json",
                                            accept="application/json")
@@ -428,7 +433,12 @@ class Run:
             progress.last_event_at = time.perf_counter()
             if self._cancelled.is_set():
                 raise _Cancelled
-            completion = provider.parse_response(json.loads(body))
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                raise ServiceError("the response could not be read: it is not valid JSON",
+                                   code="MalformedResponse") from None
+            completion = provider.parse_response(payload)
             server = ServerMetrics(invocation_ms=_header_int(response, "x-amzn-bedrock-invocation-latency"),
                                    input_tokens=_header_int(response, "x-amzn-bedrock-input-token-count"),
                                    output_tokens=_header_int(response, "x-amzn-bedrock-output-token-count"))
@@ -525,6 +535,12 @@ def _check(request: RunRequest) -> None:
     chat = request.chat
     if not chat.messages or not any(m.text.strip() for m in chat.messages if m.role == "user"):
         raise ValidationError("the message is empty: type something to send", code="EmptyPrompt")
+    for where, text in [*((f"message {i + 1}", m.text) for i, m in enumerate(chat.messages)),
+                        ("system prompt", chat.system), *(("stop sequence", s) for s in chat.stop_sequences)]:
+        at = invalid_text_at(text)
+        if at is not None:
+            raise ValidationError(f"the {where} is not valid Unicode text at character {at + 1} (a lone surrogate, "
+                                  "as undecodable bytes leave): fix its encoding", code="InvalidText")
     if chat.max_tokens < 1:
         raise ValidationError(f"max tokens must be at least 1, not {chat.max_tokens}", code="InvalidParameter")
     entry = catalog.entry_for(request.model_id)

@@ -15,6 +15,16 @@ Status = Literal["ok", "error", "cancelled"]
 TokensSource = Literal["reported", "estimated"]
 
 
+def invalid_text_at(text: str) -> int | None:
+    """Where `text` stops being valid Unicode (a lone surrogate, as undecodable bytes or a JSON "\\ud800"
+    escape leave), or None when it is valid. Such text cannot be sent, stored or shown."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as problem:
+        return problem.start
+    return None
+
+
 @dataclass(frozen=True)
 class Message:
     role: Role

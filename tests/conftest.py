@@ -62,6 +62,7 @@ def control(emulator: EmbeddedEmulator) -> Iterator[Control]:
     ctl = Control(emulator.url)
     yield ctl
     ctl.request("DELETE", "/_emulator/faults")
+    ctl.request("DELETE", "/_emulator/echo")
     ctl.request("DELETE", "/_emulator/profiles")
     ctl.request("POST", "/_emulator/config", {"time_scale": 0, "seed": 7})
 
@@ -83,6 +84,12 @@ class Control:
         status, body = self.request("POST", "/_emulator/faults", {"kind": kind, **fields})
         assert status == 201, body
         return body["fault"]  # type: ignore[no-any-return]
+
+    def echo(self, text: str, **fields: Any) -> dict[str, Any]:
+        """The next answer (or `count` answers) will be exactly `text`."""
+        status, body = self.request("POST", "/_emulator/echo", {"text": text, **fields})
+        assert status == 201, body
+        return body["echo"]  # type: ignore[no-any-return]
 
 
 def read_all(stream: Any, into: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
@@ -125,3 +132,25 @@ def runtime(emulator: EmbeddedEmulator) -> Any:
 def bedrock(emulator: EmbeddedEmulator) -> Any:
     """A bedrock (control plane) client on the emulator."""
     return client_for(emulator.url, "bedrock")
+
+
+# -- reliability figures: the fault matrix and the hostile-input cases print how many held ------------------------
+
+RELIABILITY = "reliability"  # user property a test records: (figure, layer), e.g. ("fault matrix", "core")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print, per figure and layer, how many checks ran and how many held (each check is its own test)."""
+    tallies: dict[tuple[str, str], list[int]] = {}
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            found = dict(getattr(report, "user_properties", ())).get(RELIABILITY)
+            if found is None or report.when != "call":
+                continue
+            held, ran = tallies.setdefault(tuple(found), [0, 0])
+            tallies[tuple(found)] = [held + (outcome == "passed"), ran + 1]
+    if not tallies:
+        return
+    terminalreporter.section("reliability figures")
+    for (figure, layer), (held, ran) in sorted(tallies.items()):
+        terminalreporter.line(f"{figure} ({layer}): {ran} checks, {held} held" + ("" if held == ran else " <-- FAILED"))

@@ -15,7 +15,7 @@ from typing import Any, cast
 from .. import catalog, providers
 from ..catalog import ModelInfo
 from ..settings import DEFAULT_MAX_TOKENS, FALLBACK_OUTPUT_LIMIT, TEMPERATURE_RANGE, TOP_P_RANGE, output_limit
-from ..types import Api, ChatRequest, Message
+from ..types import Api, ChatRequest, Message, invalid_text_at
 
 FIELDS = ("prompt", "messages", "model_id", "system", "temperature", "top_p", "max_tokens", "stop_sequences",
           "stream", "api")
@@ -59,6 +59,7 @@ def parse_generate(payload: object, models: Mapping[str, ModelInfo] | None, regi
     system = body.get("system")
     if system is not None and not isinstance(system, str):
         raise BadRequest(f"system must be a string or null, not {_kind(system)}", "system")
+    _check_text(system or "", "system")
     limit = output_limit(info) if info else _catalog_limit(model_id)
     max_tokens = _integer(body.get("max_tokens"), "max_tokens", 1, limit, min(DEFAULT_MAX_TOKENS, limit))
     temperature = _number(body.get("temperature"), "temperature", TEMPERATURE_RANGE)
@@ -128,6 +129,7 @@ def _conversation(prompt: object, messages: object) -> tuple[tuple[Message, ...]
         raise BadRequest(f"prompt must be a string, not {_kind(prompt)}", "prompt")
     if not prompt.strip():
         raise BadRequest("prompt is empty: write something to send", "prompt")
+    _check_text(prompt, "prompt")
     return (Message("user", prompt),), "prompt"
 
 
@@ -162,7 +164,17 @@ def _content(value: object, where: str) -> str:
                          where)
     if not value.strip():
         raise BadRequest(f"{where} is empty", where)
+    _check_text(value, where)
     return value
+
+
+def _check_text(text: str, field: str) -> None:
+    """Refuse a lone surrogate (JSON allows a "\\ud800" escape): it is not text Bedrock, the history or a
+    browser can take."""
+    at = invalid_text_at(text)
+    if at is not None:
+        raise BadRequest(f"{field} is not valid Unicode text: a lone surrogate at character {at + 1} "
+                         "(escape the character as a surrogate pair, or send UTF-8)", field)
 
 
 def _integer(value: object, name: str, low: int, high: int, default: int) -> int:
@@ -180,7 +192,9 @@ def _integer(value: object, name: str, low: int, high: int, default: int) -> int
 def _number(value: object, name: str, bounds: tuple[float, float]) -> float | None:
     if value is None:
         return None  # the model's own default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadRequest(f"{name} must be a finite number, not {value}", name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise BadRequest(f"{name} must be a number, not {_kind(value)}", name)
     low, high = bounds
     if not low <= value <= high:
@@ -193,6 +207,8 @@ def _stop_sequences(value: object) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list) or not all(isinstance(s, str) and s for s in value):
         raise BadRequest("stop_sequences must be a list of non-empty strings", "stop_sequences")
+    for i, sequence in enumerate(cast(list[str], value)):
+        _check_text(sequence, f"stop_sequences[{i}]")
     if len(value) > MAX_STOP_SEQUENCES:
         raise BadRequest(f"stop_sequences takes at most {MAX_STOP_SEQUENCES}, not {len(value)}", "stop_sequences")
     return tuple(cast(list[str], value))

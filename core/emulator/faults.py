@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 BEFORE: dict[str, tuple[str, str]] = {
     "throttling": ("ThrottlingException", "Too many requests, please wait before trying again."),
@@ -91,36 +91,50 @@ def parse_fault(spec: str) -> Fault:
     return Fault(kind, **values)
 
 
-@dataclass
-class FaultBook:
-    """The faults waiting to happen; shared by every request, so it takes a lock."""
+class _Countdown(Protocol):
+    model_id: str | None
+    count: int | None
+    id: int
 
-    _faults: list[Fault] = field(default_factory=list)
+
+T = TypeVar("T", bound=_Countdown)
+
+
+@dataclass
+class Book(Generic[T]):
+    """Things waiting to happen to requests (faults, echoes), each for one model or any, for the next
+    `count` requests or until cleared; shared by every request, so it takes a lock."""
+
+    _items: list[T] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
 
-    def add(self, fault: Fault) -> Fault:
+    def add(self, item: T) -> T:
         with self._lock:
-            fault.id = next(self._ids)
-            self._faults.append(fault)
-        return fault
+            item.id = next(self._ids)
+            self._items.append(item)
+        return item
 
-    def take(self, model_id: str) -> Fault | None:
-        """The first fault that applies to a request for `model_id`, counting it as used."""
+    def take(self, model_id: str) -> T | None:
+        """The first item that applies to a request for `model_id`, counting it as used."""
         with self._lock:
-            for fault in self._faults:
-                if fault.model_id in (None, model_id):
-                    if fault.count is not None:
-                        fault.count -= 1
-                        if fault.count == 0:
-                            self._faults.remove(fault)
-                    return fault
+            for item in self._items:
+                if item.model_id in (None, model_id):
+                    if item.count is not None:
+                        item.count -= 1
+                        if item.count == 0:
+                            self._items.remove(item)
+                    return item
         return None
 
     def describe(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [asdict(f) for f in self._faults]
+            return [asdict(item) for item in self._items]  # type: ignore[call-overload]
 
     def clear(self) -> None:
         with self._lock:
-            self._faults.clear()
+            self._items.clear()
+
+
+class FaultBook(Book[Fault]):
+    """The faults waiting to happen."""

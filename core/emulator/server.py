@@ -5,6 +5,7 @@ Routes (paths are split raw, then each segment is unquoted, because model ARNs c
     POST /model/{modelId}/invoke | invoke-with-response-stream | converse | converse-stream | count-tokens
     GET  /foundation-models[/{id}]        GET /inference-profiles[/{id}]       (control plane)
     GET|POST|DELETE /_emulator/faults     GET|POST /_emulator/config           POST|DELETE /_emulator/profiles
+    GET|POST|DELETE /_emulator/echo       (the next answers are a given text or the prompt: see echo.py)
     GET  /_emulator/health                GET /_emulator/streams (when recent streams sent their tokens)
 
 Every stream is a coroutine on one event loop (no thread per stream); frames are sent at absolute
@@ -30,6 +31,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from . import families, models, textgen, timing
+from .echo import Echo, EchoBook
 from .errors import INVALID_MODEL, NO_STREAMING, TOO_LONG, BedrockError, model_error, validation
 from .eventstream import encode_event, encode_exception
 from .families import converse
@@ -72,6 +74,7 @@ class EmulatorState:
     time_scale: float = 1.0
     seed: int = 0
     faults: FaultBook = field(default_factory=FaultBook)
+    echoes: EchoBook = field(default_factory=EchoBook)
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     seen: Counter[str] = field(default_factory=Counter)
     active_streams: int = 0
@@ -195,7 +198,9 @@ class Emulator:
         except BedrockError as error:
             await _send_reply(send, _error_reply(error, request_id))
             return
-        run = _Run(state, model, api, prompt, input_tokens, body, started, request_id, fault)
+        echo = state.echoes.take(model.model_id)
+        answer = echo.answer(prompt.user_text) if echo is not None else None
+        run = _Run(state, model, api, prompt, input_tokens, body, started, request_id, fault, answer)
         if streaming:
             state.active_streams += 1
             try:
@@ -282,6 +287,20 @@ class Emulator:
                 if method == "DELETE":
                     state.faults.clear()
                 return _json_reply(200, {"faults": state.faults.describe()}, request_id)
+            if what == "echo":
+                if method == "POST":
+                    if not isinstance(payload, dict):
+                        raise ValueError('the body must be a JSON object: {"text": ...} or {"prompt": true}')
+                    if payload.get("model_id") is not None:  # any id, profile or ARN: echoes match the base model
+                        resolved = models.resolve(str(payload["model_id"]))
+                        if resolved is None:
+                            raise ValueError(INVALID_MODEL)
+                        payload["model_id"] = resolved.model.model_id
+                    echo = state.echoes.add(Echo(**payload))
+                    return _json_reply(201, {"echo": echo.__dict__}, request_id)
+                if method == "DELETE":
+                    state.echoes.clear()
+                return _json_reply(200, {"echoes": state.echoes.describe()}, request_id)
             if what == "config":
                 if method == "POST":
                     if "time_scale" in payload:
@@ -348,9 +367,10 @@ class _Run:
     """One inference request after validation: its output, its timing, and how it goes on the wire."""
 
     def __init__(self, state: EmulatorState, model: models.EmulatedModel, api: str, prompt: Prompt,
-                 input_tokens: int, body: bytes, started: float, request_id: str, fault: Fault | None) -> None:
+                 input_tokens: int, body: bytes, started: float, request_id: str, fault: Fault | None,
+                 answer: str | None = None) -> None:
         self.model, self.api, self.prompt, self.input_tokens = model, api, prompt, input_tokens
-        self.started, self.request_id, self.fault = started, request_id, fault
+        self.started, self.request_id, self.fault, self.answer = started, request_id, fault, answer
         self.time_scale = state.time_scale
         self.state_sent = state.sent
         digest = hashlib.blake2b(body, digest_size=8).hexdigest()
@@ -372,7 +392,7 @@ class _Run:
             model_name=self.model.name, user_text=prompt.user_text, system=prompt.system, turn=prompt.turn,
             max_tokens=prompt.max_tokens, stop_sequences=prompt.stop_sequences,
             thinking_budget=prompt.thinking_budget, input_tokens=self.input_tokens, seed=self.seed,
-            prefill=prompt.prefill if self.model.family == "anthropic-messages" else "")
+            prefill=prompt.prefill if self.model.family == "anthropic-messages" else "", answer=self.answer)
 
     def _elapsed_ms(self) -> int:
         return round((time.perf_counter() - self.started) * 1000)

@@ -42,7 +42,8 @@ def count_tokens(text: str) -> int:
 
 def stable_seed(*parts: object) -> int:
     """A seed that is the same in every process for the same parts (unlike `hash`)."""
-    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest()
+    # surrogatepass: a request may carry a lone surrogate (a JSON "\\ud800" escape); it must not crash a seed.
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big")
 
 
@@ -229,11 +230,12 @@ def _cut_at_stop(text: str, stop_sequences: tuple[str, ...]) -> tuple[str, str |
 
 def generate(*, model_name: str, user_text: str, system: str, turn: int, max_tokens: int,
              stop_sequences: tuple[str, ...], thinking_budget: int | None, input_tokens: int,
-             seed: int, prefill: str = "") -> Generation:
+             seed: int, prefill: str = "", answer: str | None = None) -> Generation:
     """The emulated model's whole output for one request, cut by max tokens and stop sequences.
 
     With a `prefill` (Claude's assistant prefill), the answer continues after those words when they are
-    the start of what it would have written, as a real model carries on from them."""
+    the start of what it would have written, as a real model carries on from them. `answer` replaces the
+    composed text (the echo control endpoint); it is cut the same way."""
     rng = random.Random(stable_seed(seed, model_name, user_text, system, turn))
     thinking: list[str] = []
     if thinking_budget:
@@ -241,7 +243,8 @@ def generate(*, model_name: str, user_text: str, system: str, turn: int, max_tok
     room = max_tokens - len(thinking)
     target = natural_length(user_text, rng)
     prefilled = count_tokens(prefill)
-    text = compose_answer(model_name, user_text, system, turn, min(target, prefilled + room + 1), rng)
+    text = answer if answer is not None else compose_answer(model_name, user_text, system, turn,
+                                                            min(target, prefilled + room + 1), rng)
     if prefill and text.startswith(prefill):
         text = text[len(prefill):]  # the model carries on from the words put in its mouth
     tokens = tokenize(text)

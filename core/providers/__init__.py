@@ -99,6 +99,11 @@ def base_model_id(model_id: str) -> str:
 
 def family_of(model_id: str) -> str:
     """The request/response family of any Bedrock model reference; UnknownModelError if none fits."""
+    ref = model_id.strip()
+    if ref.startswith("arn:"):  # arn:partition:bedrock:region:account:resource-type/id, nothing else
+        parts = ref.split(":", 5)
+        if len(parts) < 6 or parts[2] != "bedrock" or "/" not in parts[5]:
+            raise UnknownModelError(model_id)
     base = base_model_id(model_id)
     for prefix, family in _FAMILY_PREFIXES:
         if base.startswith(prefix):

@@ -62,6 +62,7 @@ def upstream() -> Iterator[Control]:
     control.request("DELETE", "/_emulator/faults")
     yield control
     control.request("DELETE", "/_emulator/faults")
+    control.request("DELETE", "/_emulator/echo")
     control.request("DELETE", "/_emulator/profiles")
     control.request("POST", "/_emulator/config", {"time_scale": 0})
 

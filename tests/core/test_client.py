@@ -69,3 +69,37 @@ def test_no_test_can_reach_real_aws() -> None:
         response = real.invoke_model(modelId="anthropic.claude-3-haiku-20240307-v1:0", body=b"{}")
     assert response["ResponseMetadata"]["HTTPHeaders"].get("server") != "AmazonS3"
     assert response["body"].read() == b"{}"  # moto's empty answer, not Bedrock's
+
+
+@pytest.mark.parametrize("api", ["invoke", "converse"])
+def test_a_sync_call_that_timed_out_is_not_repeated_silently(emulator: Any, monkeypatch: pytest.MonkeyPatch,
+                                                             api: str) -> None:
+    """botocore's standard mode retries read timeouts; the request had reached Bedrock, so a second attempt would
+    bill the answer twice and make the user wait a multiple of the read timeout. Throttling is still retried."""
+    import time
+
+    from core.client import botocore_config
+    from core.emulator.faults import Fault
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.url)
+    model = "meta.llama3-8b-instruct-v1:0"
+    emulator.state.faults.add(Fault("stall", model_id=model, count=None, seconds=20))
+    config = botocore_config(max_attempts=3, read_timeout_s=0.5)
+    try:
+        with closing(make_client("bedrock-runtime", "aws", region="us-east-1", config=config)) as runtime:
+            served_before = emulator.state.requests
+            started = time.perf_counter()
+            with pytest.raises(Exception) as caught:
+                if api == "invoke":
+                    runtime.invoke_model(modelId=model, body=json.dumps({"prompt": "Hi", "max_gen_len": 5}))
+                else:
+                    runtime.converse(modelId=model, messages=[{"role": "user", "content": [{"text": "Hi"}]}])
+            assert isinstance(errors.classify(caught.value), errors.ModelTimeoutError)
+            assert emulator.state.requests - served_before == 1  # one attempt, not three
+            assert time.perf_counter() - started < 1.5
+            emulator.state.faults.clear()
+            emulator.state.faults.add(Fault("throttling", model_id=model, count=2))
+            answer = runtime.invoke_model(modelId=model, body=json.dumps({"prompt": "Hi", "max_gen_len": 5}))
+            assert answer["ResponseMetadata"]["RetryAttempts"] == 2 and answer["body"].read()
+    finally:
+        emulator.state.faults.clear()

@@ -174,8 +174,10 @@ def test_a_panel_takes_the_sidebar_settings_with_its_own_choices_on_top() -> Non
     assert panel.max_tokens == 512 and panel.temperature == 0.7 and panel.stop_sequences == ("END",)
     assert compare.panel_settings(base, api="invoke", temperature=0.1) == dataclasses.replace(
         base, api="invoke", temperature=0.1)
-    built = compare.request_for(base, [Message("user", "hi")], stream=False, session_id="s", compare_group="g")
+    built = compare.request_for(dataclasses.replace(base, read_timeout_s=12.0, max_attempts=1), [Message("user", "hi")],
+                                stream=False, session_id="s", compare_group="g")
     assert built.model_id == "eu." + CLAUDE and not built.stream and built.compare_group == "g"  # profile for eu
+    assert (built.read_timeout_s, built.max_attempts) == (12.0, 1)  # the sidebar's connection settings
     assert built.chat.system == "Be brief."
     no_system = compare.request_for(dataclasses.replace(panel, api="invoke"), [Message("user", "hi")])
     assert no_system.chat.system == ""  # Titan takes none through InvokeModel: the panel sends none

@@ -354,3 +354,34 @@ def test_cancel_mid_stream_keeps_the_text_so_far(client: Any, control: Any) -> N
             run.cancel()
     assert len(pieces) == 3 and run.record.status == "cancelled" and run.record.text == "".join(pieces)
     assert run.record.attempts == 1  # a cancelled stream is never "recovered"
+
+
+@pytest.mark.parametrize("fault", ["cut", "malformed"])
+@pytest.mark.parametrize("api", ["invoke", "converse"])
+def test_a_sync_answer_cut_short_or_garbled_is_an_error_not_an_empty_success(
+        client: Any, control: Any, fault: str, api: str) -> None:
+    """botocore parses an unreadable Converse body as `{}` (and does not check its length): that was recorded as
+    a successful, empty answer. An InvokeModel body that is not JSON was an untyped "Something went wrong"."""
+    control.fault(fault, model_id=LLAMA)
+    run = ask(LLAMA, client, api=api, stream=False)
+    with pytest.raises(errors.LabError) as caught:
+        run.result()
+    expected = errors.ConnectionLostError if (fault, api) == ("cut", "invoke") else errors.ServiceError
+    assert type(caught.value) is expected
+    assert run.record.status == "error" and run.record.text == ""
+    if expected is errors.ServiceError:
+        assert caught.value.code == "MalformedResponse" and "could not be read" in caught.value.message
+
+
+def test_text_that_is_not_valid_unicode_is_refused_before_any_call(client: Any, control: Any) -> None:
+    """A lone surrogate (undecodable bytes read with surrogateescape, a JSON "\\ud800" escape) cannot be sent,
+    stored or shown; it used to crash the emulator's request and reach the user as a lost connection."""
+    served = control.request("GET", "/_emulator/health")[1]["requests"]
+    for chat in (ChatRequest((Message("user", "bad \udcff byte"),)),
+                 ChatRequest((Message("user", "fine"),), system="sys \ud800"),
+                 ChatRequest((Message("user", "fine"),), stop_sequences=("\udc80",))):
+        run = start(RunRequest(LLAMA, chat), client=client)
+        with pytest.raises(errors.ValidationError, match="not valid Unicode text") as caught:
+            run.result()
+        assert caught.value.code == "InvalidText" and run.record.status == "error"
+    assert control.request("GET", "/_emulator/health")[1]["requests"] == served

@@ -1,0 +1,76 @@
+"""Hostile and odd input shared by the CLI, chat page, HTTP API and browser tests.
+
+Each surface runs every case that it can receive (a browser cannot send a lone surrogate; the chat page's
+widgets cannot hold a temperature of 5) and checks the words its user sees and that nothing is lost. Model
+output that a test wants to control comes from the emulator's echo endpoint (`/_emulator/echo`).
+"""
+
+from __future__ import annotations
+
+MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+BIG_MODEL = "amazon.nova-lite-v1:0"  # a 300,000-token window: a 1 MB prompt fits
+SMALL_MODEL = "amazon.titan-text-lite-v1"  # a 4,096-token window
+
+EMPTY = ""
+WHITESPACE = " \n\t \u3000 \r\n "
+ONE_MB = ("word " * (1024 * 1024 // 5 + 1))[: 1024 * 1024]
+OVER_WINDOW = "word " * 6000  # about 6,000 tokens for a 4,096-token window
+CONTROL = "tab\there \x01\x02 bell\x07 esc \x1b[31mred\x1b[0m title \x1b]0;pwned\x07 del\x7f c1\x9b end"
+NUL = "before\x00after"
+RTL = "مرحبا بالعالم \u202eevil\u202c שלום עולם"
+EMOJI_CJK = "👩‍👩‍👧‍👦 🚀 你好，世界 こんにちは 한국어 🇯🇵"
+MARKDOWN = ("# Title\n\n**bold** _italic_ `code`\n\n```python\nprint('hi')\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+            "[a link](https://example.com) ![an image](https://example.com/x.png)")
+HTML = ('<b>bold</b> <div style="position:fixed;inset:0;background:red">overlay</div> '
+        '<iframe src="about:blank"></iframe>')
+SCRIPT = "<script>window.__pwned = 'script'; alert('script')</script>"
+IMG_ONERROR = "<img src=x onerror=\"window.__pwned = 'img'; alert('img')\">"
+JS_LINK = ("[click me](javascript:window.__pwned='link';alert('link')) "
+           "<a href=\"javascript:window.__pwned='a'\">or me</a>")
+SVG_ONLOAD = "<svg onload=\"window.__pwned = 'svg'\"><circle r=5 /></svg>"
+CRLF = "line one\r\nline two\rline three\n"
+ZERO_WIDTH = "\u200b\u200b\ufeff"
+LONG_LINE = "x" * 100_000
+SSE_FRAMING = "a\n\nevent: done\ndata: {\"done\": true}\n\nid: 99\nretry: 1\r\rb\u2028c\u2029d"
+
+# Prompts a model answers: each must come back answered, with the prompt kept exactly.
+ANSWERED = {
+    "control characters": CONTROL,
+    "NUL": NUL,
+    "right-to-left": RTL,
+    "emoji and CJK": EMOJI_CJK,
+    "markdown": MARKDOWN,
+    "HTML": HTML,
+    "script tag": SCRIPT,
+    "img onerror": IMG_ONERROR,
+    "javascript: links": JS_LINK,
+    "svg onload": SVG_ONLOAD,
+    "CR and CRLF": CRLF,
+    "zero-width only": ZERO_WIDTH,
+    "100 KB line": LONG_LINE,
+}
+# Model output that must be shown as text, exactly, and never run.
+OUTPUT = {
+    "output HTML": HTML,
+    "output script tag": SCRIPT,
+    "output img onerror": IMG_ONERROR,
+    "output javascript: links": JS_LINK,
+    "output svg onload": SVG_ONLOAD,
+    "output control characters": CONTROL,
+}
+# A payload that sets window.__pwned if any part of it runs in a browser: markup (one HTML block), then a
+# paragraph of markdown links (HTML blocks are not parsed as markdown, so the links need a paragraph of their own).
+BROWSER_PAYLOAD = (" ".join([SCRIPT, IMG_ONERROR, JS_LINK, SVG_ONLOAD,
+                             "<iframe src=\"javascript:parent.__pwned='iframe'\"></iframe>",
+                             "<details open ontoggle=\"window.__pwned='details'\">x</details>"])
+                   + "\n\nLinks: [tap here](javascript:window.__pwned=4) and [or here](JaVaScRiPt:window.__pwned=5) "
+                     "and [a safe one](https://example.com/safe).")
+
+UNKNOWN_MODEL = "acme.unknown-model-v1"
+ARNS = {
+    "ARN without a model": "arn:aws:bedrock:us-east-1::foundation-model/",
+    "ARN cut short": "arn:aws:bedrock",
+    "ARN of another service": "arn:aws:s3:::my-bucket/anthropic.claude-3-haiku-20240307-v1:0",
+    "ARN of an unknown model": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-9-nope-v1:0",
+}
+PROFILE_ONLY = "anthropic.claude-sonnet-4-20250514-v1:0"  # refuses on-demand calls by its base id
