@@ -26,9 +26,13 @@ FILTERS = {"providers": "Provider", "model_ids": "Model", "backends": "Backend",
 
 
 @st.cache_resource(show_spinner=False)
+def _open_history(path: str) -> History:
+    return History(path)  # a HistoryUnavailable is not cached: once the file is fixed, the next rerun uses it
+
+
 def _history(path: str) -> tuple[History | None, str | None]:
     try:
-        return History(path), None
+        return _open_history(path), None
     except HistoryUnavailable as problem:
         return None, problem.message
 
