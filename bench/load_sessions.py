@@ -62,10 +62,10 @@ FIRST_TEXT = r"""
     if (window.__firstText !== null) return;
     const messages = document.querySelectorAll('[data-testid="stChatMessage"]');
     if (messages.length <= target) return;
-    // The answer's markdown, not the live counter (stProgress), the captions or the request expander.
+    // The answer's markdown, not the live counter (stProgress), captions, the request expander or Stop.
     const bodies = Array.from(messages[target].querySelectorAll('[data-testid="stMarkdownContainer"]'))
       .filter(b => !b.closest('[data-testid="stProgress"]') && !b.closest('[data-testid="stCaptionContainer"]')
-                   && !b.closest('[data-testid="stExpander"]'));
+                   && !b.closest('[data-testid="stExpander"]') && !b.closest('[data-testid="stButton"]'));
     if (bodies.some(b => b.textContent.replace('▌', '').trim().length > 0)) {
       window.__firstText = Date.now();
       window.__observer.disconnect();
@@ -83,7 +83,7 @@ ANSWER_PARTS = r"""
   const texts = (selector) => Array.from(message.querySelectorAll(selector)).map(e => e.textContent);
   const bodies = Array.from(message.querySelectorAll('[data-testid="stMarkdownContainer"]'))
     .filter(b => !b.closest('[data-testid="stProgress"]') && !b.closest('[data-testid="stCaptionContainer"]')
-                 && !b.closest('[data-testid="stExpander"]'));
+                 && !b.closest('[data-testid="stExpander"]') && !b.closest('[data-testid="stButton"]'));
   const code = message.querySelector('[data-testid="stExpander"] code');
   return {text: bodies.map(b => b.textContent).join('\n'), request: code ? code.textContent : null,
           errors: texts('[data-testid="stAlertContentError"]'),
@@ -429,7 +429,7 @@ async def run_load(url: str, *, sessions: int, seconds: float, executable: str) 
         browser = await playwright.chromium.launch(executable_path=executable, args=FLAGS)
         try:
             # Opening 20 pages and typing their settings takes a while on two cores; the clock starts after.
-            start_at = time.time() + 20 + 2.0 * sessions
+            start_at = time.time() + 10 + 2.0 * sessions
             deadline = start_at + seconds
             return list(await asyncio.gather(*(drive_session(browser, url, n, sessions, start_at, deadline)
                                                for n in range(sessions))))
