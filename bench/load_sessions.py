@@ -39,7 +39,8 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -475,6 +476,13 @@ def log_errors(log_path: Path) -> list[str]:
             if "Traceback" in line or re.search(r"\b(ERROR|CRITICAL)\b", line)]
 
 
+def _in_own_thread(work: Coroutine[Any, Any, list[SessionOutcome]]) -> list[SessionOutcome]:
+    """asyncio.run in a thread of its own: the caller's thread may already run an event loop (a test
+    process where Playwright's sync API is in use)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
+
+
 def measure(sessions: int, seconds: float, *, url: str | None = None, history: Path | None = None,
             log: Path | None = None, options: tuple[str, ...] = ()) -> LoadResult:
     """Run the sessions (on a new app unless `url` is given) and check the history file afterwards."""
@@ -485,10 +493,10 @@ def measure(sessions: int, seconds: float, *, url: str | None = None, history: P
     if url is None:
         folder = Path(tempfile.mkdtemp(prefix="load-sessions-"))
         with serve_app(folder, options) as (served, log_path):
-            outcomes = asyncio.run(run_load(served, sessions=sessions, seconds=seconds, executable=executable))
+            outcomes = _in_own_thread(run_load(served, sessions=sessions, seconds=seconds, executable=executable))
         history, log = folder / "history.sqlite", log_path
     else:
-        outcomes = asyncio.run(run_load(url, sessions=sessions, seconds=seconds, executable=executable))
+        outcomes = _in_own_thread(run_load(url, sessions=sessions, seconds=seconds, executable=executable))
     return LoadResult(sessions, seconds, outcomes, check_history(history, sessions) if history else [],
                       log_errors(log) if log else [], time.monotonic() - started)
 
