@@ -19,6 +19,7 @@ Targets (issue 8, point 4), checked within one run of this script:
   this machine's clock, as bench/ui_stream.py measures it for one session.
 
 tests/browser/test_load_sessions.py runs the same code with 4 sessions for 15 s (errors and leaks only).
+With LOAD_SESSIONS_DEBUG=FOLDER, a session that breaks off leaves its screenshot, HTML and console there.
 """
 
 from __future__ import annotations
