@@ -45,6 +45,7 @@ FILE_NAME = "history.sqlite"
 ENV_VAR = "BEDROCK_LAB_HISTORY"
 BUSY_TIMEOUT_S = 10.0
 _SLICE_ROWS = 10_000
+_OPENING = "opening the history"
 
 
 class HistoryUnavailable(LabError):
@@ -255,6 +256,10 @@ class History:
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path).expanduser() if path is not None else default_path()
+        self._open()
+
+    def _open(self) -> None:
+        """Create the folder and the file if needed and apply pending migrations."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -269,6 +274,10 @@ class History:
     @contextmanager
     def _connect(self, doing: str) -> Iterator[sqlite3.Connection]:
         """A fresh connection, closed afterwards; storage errors become HistoryUnavailable."""
+        if doing != _OPENING and not self.path.exists():
+            # Moved away or deleted while in use (what the unavailable message advises for a broken file):
+            # start a new history there, rather than an empty file without tables.
+            self._open()
         try:
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except (sqlite3.Error, OSError) as error:
@@ -291,7 +300,7 @@ class History:
 
     def _migrate(self) -> None:
         """Switch to WAL and apply pending migrations; safe when several processes open a new file at once."""
-        with self._connect("opening the history") as db:
+        with self._connect(_OPENING) as db:
             _enable_wal(db)
             with _immediate(db):
                 db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT NOT NULL PRIMARY KEY, "

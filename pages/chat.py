@@ -53,8 +53,25 @@ def _keep(run: Run, history: History | None) -> None:
         try:
             history.add_message(state.chat_conversation_id, "assistant", entry["text"], entry["run_id"],
                                 entry["status"])
+        except KeyError:
+            pass  # the conversation is not in this file (it was replaced meanwhile); the next question starts anew
         except HistoryUnavailable as problem:
             st.toast(problem.message)
+
+
+def _save_question(history: History, text: str, settings: LabSettings) -> None:
+    """Add the user's message to the conversation in the history, starting the conversation if needed."""
+    try:
+        if state.chat_conversation_id is not None:
+            try:
+                history.add_message(state.chat_conversation_id, "user", text)
+                return
+            except KeyError:  # the history file was replaced since (as its banner advises): start anew in it
+                pass
+        state.chat_conversation_id = history.create_conversation(text[:60], settings.model_id, settings.system)
+        history.add_message(state.chat_conversation_id, "user", text)
+    except HistoryUnavailable as problem:
+        st.toast(problem.message)
 
 
 def _settle_pending(history: History | None) -> None:
@@ -174,9 +191,13 @@ def _open(history: History) -> None:
     chosen = state.get("chat_past")
     if not chosen:
         return
+    try:
+        stored = [(message, history.get_run(message["run_id"]) if message.get("run_id") else None)
+                  for message in history.messages(chosen)]
+    except HistoryUnavailable:
+        return  # the page explains it in its banner; the conversation on screen stays
     entries = []
-    for message in history.messages(chosen):
-        record = history.get_run(message["run_id"]) if message.get("run_id") else None
+    for message, record in stored:
         status = message.get("status", "ok")
         error = None
         if status == "error" and record is not None:
@@ -192,15 +213,20 @@ def _open(history: History) -> None:
 st.title("Chat")
 settings: LabSettings | None = state.get("lab_settings")
 history, history_problem = open_history(_open_history)
+_settle_pending(history)
+past = None
+if history is not None:
+    try:
+        past = history.conversations()
+    except HistoryUnavailable as problem:  # the file went bad after it was opened: go on without it
+        history, history_problem = None, problem.message
 if history_problem:
     st.warning(f"{history_problem} Chat works without history meanwhile.", icon=":material/database_off:")
-_settle_pending(history)
 if settings is None:
     st.info("No model is available: check the backend in the sidebar.", icon=":material/info:")
     st.stop()
 
-if history is not None:
-    past = history.conversations()
+if history is not None and past is not None:
     labels = {row.conversation_id: f"{row.title} · {row.message_count} messages" for row in past.itertuples()}
     st.selectbox("Past conversations", list(labels), index=None, key="chat_past",
                  format_func=lambda cid: labels.get(cid, cid), placeholder="Reopen a past conversation",
@@ -226,13 +252,7 @@ if prompt is not None and str(prompt).strip():
     text = str(prompt)
     messages.append({"role": "user", "text": text, "status": "ok", "run_id": None, "record": None, "error": None})
     if history is not None:
-        try:
-            if state.chat_conversation_id is None:
-                state.chat_conversation_id = history.create_conversation(text[:60], settings.model_id,
-                                                                         settings.system)
-            history.add_message(state.chat_conversation_id, "user", text)
-        except HistoryUnavailable as problem:
-            st.toast(problem.message)
+        _save_question(history, text, settings)
     with st.chat_message("user"):
         st.markdown(text)
     _answer(settings, history)

@@ -6,7 +6,8 @@ Routes (paths are split raw, then each segment is unquoted, because model ARNs c
     GET  /foundation-models[/{id}]        GET /inference-profiles[/{id}]       (control plane)
     GET|POST|DELETE /_emulator/faults     GET|POST /_emulator/config           POST|DELETE /_emulator/profiles
     GET|POST|DELETE /_emulator/echo       (the next answers are a given text or the prompt: see echo.py)
-    GET  /_emulator/health                GET /_emulator/streams (when recent streams sent their tokens)
+    GET  /_emulator/health                GET /_emulator/streams (when recent streams sent their tokens, and for
+                                          which prompt: prompt_sha256 of the last user message)
 
 Every stream is a coroutine on one event loop (no thread per stream); frames are sent at absolute
 deadlines, so a slow loop delays a frame but never shifts the ones after it.
@@ -363,6 +364,11 @@ async def _send_reply(send: Send, reply: Reply) -> None:
     await send({"type": "http.response.body", "body": reply.body})
 
 
+def prompt_digest(text: str) -> str:
+    """How GET /_emulator/streams names a stream's prompt: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 class _Run:
     """One inference request after validation: its output, its timing, and how it goes on the wire."""
 
@@ -519,7 +525,10 @@ class _Run:
         shift_s = 0.0  # a stall pushes every later frame back, as a real stall would
         malformed_next = False
 
+        # The prompt as a digest (the last user message's SHA-256, 16 hex digits): a benchmark with many
+        # sessions matches each stream to the prompt it typed, and the endpoint shows no prompt text.
         timeline: dict[str, Any] = {"request_id": self.request_id, "model_id": self.model.model_id,
+                                    "prompt_sha256": prompt_digest(self.prompt.user_text),
                                     "first_token_sent_ms": None, "last_sent_ms": None}
 
         async def flush(more: bool = True) -> None:

@@ -111,3 +111,23 @@ def test_chat_trims_the_oldest_turns_and_says_so(tmp_path: Path) -> None:
                  "--system", "Be brief.", stdin=turns)
     assert result.returncode == 0
     assert "dropped the" in result.stderr and "system prompt is kept" in result.stderr
+
+
+@pytest.mark.parametrize("problem", ["unwritable", "corrupt"])
+def test_an_unusable_history_is_a_note_and_the_answer_still_streams(tmp_path: Path, problem: str) -> None:
+    if problem == "unwritable":
+        (tmp_path / "blocker").write_text("a file stands where the history's folder should be")
+        history, expected = tmp_path / "blocker" / "history.sqlite", "cannot be opened or written"
+    else:
+        history, expected = tmp_path / "history.sqlite", "not a SQLite database"
+        history.write_bytes(b"not a database" * 500)
+    result = cli("ask", "--model", CLAUDE, "--max-tokens", "30", "Are you there?", history=history)
+    assert result.returncode == 0
+    assert result.stdout.startswith("(Emulated answer from Claude 3 Haiku")
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and "will not be recorded in the history" in notes[0]
+    assert expected in notes[0] and str(history) in notes[0] and "BEDROCK_LAB_HISTORY" in notes[0]
+    assert "Traceback" not in result.stderr
+    bench = cli("bench", "--model", CLAUDE, "--runs", "2", history=history)
+    assert bench.returncode == 0 and "will not be recorded in the history" in bench.stderr
+    assert "Traceback" not in bench.stderr

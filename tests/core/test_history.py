@@ -14,6 +14,7 @@ import pandas as pd
 import platformdirs
 import pytest
 
+from bench.history_durability import kill_during_writes, write_concurrently
 from core.history import MIGRATIONS, History, HistoryUnavailable, RunAlreadyRecorded, default_path, records_frame
 from core.types import RunRecord
 
@@ -385,6 +386,35 @@ def test_threads_opening_a_new_file_at_once_migrate_it_once(tmp_path: Path) -> N
     assert History(path).applied_migrations() == MIGRATION_NAMES
 
 
+def test_a_writer_killed_during_1000_runs_loses_no_reported_run(tmp_path: Path) -> None:
+    """SIGKILL at a random moment: the file passes its integrity check and holds every run reported stored.
+
+    The first writer records real runs on the emulator (4 threads, as the Monitor's benchmark does);
+    the others write as fast as the file takes them, so the kill often lands inside a transaction.
+    """
+    results = [kill_during_writes(tmp_path / "runs.sqlite", runs=1000, writer="runs")]
+    results += [kill_during_writes(tmp_path / f"direct-{k}.sqlite", runs=1000, writer="direct") for k in range(4)]
+    for result in results:
+        assert result.integrity == "ok", result
+        assert result.missing == 0, result
+        assert 0 < result.acknowledged < result.planned, result  # killed part-way, not after the end
+        assert result.stored >= result.acknowledged
+    # the next opener of a killed writer's file can go on using it
+    reopened = History(tmp_path / "runs.sqlite")
+    reopened.record_run(make_run("after-the-kill"))
+    assert len(reopened.runs()) == results[0].stored + 1 and reopened.integrity_ok()
+
+
+def test_eight_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
+    """The short version of bench/history_durability.py (8 processes x 30 s): runs and chat messages."""
+    result = write_concurrently(tmp_path / "shared.sqlite", processes=8, seconds=3)
+    assert result.failed_writers == 0
+    assert result.runs > 8 * 20  # every writer got going
+    assert (result.lost_runs, result.lost_messages, result.misordered) == (0, 0, 0)
+    assert result.integrity == "ok"
+    assert len(History(tmp_path / "shared.sqlite").runs()) == result.runs
+
+
 # -- files that cannot be used -------------------------------------------------------------------------
 
 
@@ -457,6 +487,20 @@ def test_every_method_reports_a_file_gone_bad_as_history_unavailable(history: Hi
     with pytest.raises(HistoryUnavailable, match="not a SQLite database"):
         call(history)
     assert history.integrity_ok() is False
+
+
+def test_a_file_moved_away_while_in_use_starts_a_new_history(history: History, tmp_path: Path) -> None:
+    """What the unavailable message advises ("move or rename it"): the same History object, as the app
+    keeps it for the whole process, goes on with a new file instead of failing on missing tables."""
+    history.record_run(make_run("before"))
+    history.path.write_bytes(b"\x00broken" * 4096)
+    with pytest.raises(HistoryUnavailable, match="not a SQLite database"):
+        history.record_run(make_run("while-broken"))
+    history.path.rename(tmp_path / "kept-aside.sqlite")
+    history.record_run(make_run("after"))
+    assert run_ids(history.runs()) == {"after"}
+    assert history.applied_migrations() == MIGRATION_NAMES and history.integrity_ok()
+    assert (tmp_path / "kept-aside.sqlite").read_bytes() == b"\x00broken" * 4096
 
 
 def test_a_damaged_database_fails_its_integrity_check(history: History) -> None:

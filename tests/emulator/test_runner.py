@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import subprocess
@@ -134,3 +135,21 @@ def test_a_client_that_hangs_up_ends_its_stream_in_the_emulator(emulator: Any, c
     assert control.request("GET", "/_emulator/health")[1]["active_streams"] == 1
     response["body"].close()  # what Stop does: close the stream before the first token
     assert open_streams_settle_at(control, 0) == 0
+
+
+def test_recent_streams_name_their_prompt_by_digest_only(emulator: Any, control: Any) -> None:
+    """GET /_emulator/streams tells which prompt each stream answered (so a benchmark with many sessions
+    can match them) without echoing prompt text."""
+    runtime = client_for(emulator.url)
+    prompts = [f"Which stream is mine? marker-{n}" for n in range(3)]
+    for prompt in prompts:
+        read_all(runtime.converse_stream(modelId=CLAUDE, messages=[
+            {"role": "user", "content": [{"text": "an earlier turn"}]},
+            {"role": "assistant", "content": [{"text": "an earlier answer"}]},
+            {"role": "user", "content": [{"text": prompt}]}])["stream"])
+    status, body = control.request("GET", "/_emulator/streams")
+    assert status == 200
+    recent = body["streams"][-3:]
+    assert [s["prompt_sha256"] for s in recent] == [hashlib.sha256(p.encode()).hexdigest()[:16] for p in prompts]
+    assert all(s["first_token_sent_ms"] <= s["last_sent_ms"] for s in recent)
+    assert "marker" not in json.dumps(body)

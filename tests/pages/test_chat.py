@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.client import emulator_faults
 from core.emulator.faults import Fault
+from core.history import History
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
@@ -129,3 +130,68 @@ def test_missing_credentials_are_explained_and_the_emulator_keeps_working(monkey
     assert "Emulator backend" in at.sidebar.info[0].value
     send(at, "Still there?")
     assert transcript(at)[1][1].startswith("(Emulated answer")
+
+
+# -- a history file that cannot be used -----------------------------------------------------------------
+
+
+def banner(at: AppTest) -> str:
+    return " ".join(w.value for w in at.warning)
+
+
+def test_an_unwritable_history_gives_a_banner_and_chat_still_answers(monkeypatch: pytest.MonkeyPatch,
+                                                                     tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file stands where the history's folder should be")
+    monkeypatch.setenv("BEDROCK_LAB_HISTORY", str(blocker / "history.sqlite"))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    text = banner(at)
+    assert "Run history is unavailable" in text and "cannot be opened or written" in text
+    assert str(blocker / "history.sqlite") in text and "Chat works without history" in text
+    send(at, "Does chat work without history?")
+    assert not at.exception
+    assert transcript(at)[1][1].startswith("(Emulated answer")
+    assert "TTFT" in at.chat_message[1].caption[0].value
+    assert not any(s.key == "chat_past" for s in at.selectbox)  # nothing to reopen without a history
+
+
+def test_a_corrupt_history_gives_a_banner_chat_still_answers_and_the_file_is_left_alone(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    broken = tmp_path / "history.sqlite"
+    content = b"not a database, but somebody's file" * 300
+    broken.write_bytes(content)
+    monkeypatch.setenv("BEDROCK_LAB_HISTORY", str(broken))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert "not a SQLite database" in banner(at) and "move or rename it" in banner(at)
+    send(at, "Still answering?")
+    assert not at.exception
+    assert transcript(at)[1][1].startswith("(Emulated answer")
+    assert broken.read_bytes() == content
+
+
+def test_a_history_that_goes_bad_mid_conversation_keeps_the_chat_and_recovers(monkeypatch: pytest.MonkeyPatch,
+                                                                             tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite"
+    monkeypatch.setenv("BEDROCK_LAB_HISTORY", str(path))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    send(at, "First question, while the history works.")
+    assert not banner(at)
+    path.write_bytes(b"\x00overwritten by something else" * 2000)  # the file goes bad under the running app
+    for name in ("-wal", "-shm"):
+        path.with_name(path.name + name).unlink(missing_ok=True)
+    send(at, "Second question, with a broken history.")
+    assert not at.exception
+    assert "not a SQLite database" in banner(at)
+    assert [role for role, _ in transcript(at)] == ["user", "assistant"] * 2  # nothing on screen is lost
+    assert transcript(at)[3][1].startswith("(Emulated answer")
+
+    path.unlink()  # what the banner advises: move the file away; the next run starts a new history
+    send(at, "Third question, on a new history file.")
+    assert not at.exception and not banner(at)
+    assert len(at.chat_message) == 6
+    stored = History(path)
+    (conversation,) = stored.conversations().itertuples()
+    assert [(m["role"], m["text"][:14]) for m in stored.messages(conversation.conversation_id)] == [
+        ("user", "Third question"), ("assistant", "(Emulated answ")]
+    assert len(stored.runs()) == 1

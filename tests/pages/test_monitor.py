@@ -198,3 +198,27 @@ def test_a_broken_history_file_is_explained(monkeypatch: pytest.MonkeyPatch, tmp
     at = open_monitor()
     assert not at.exception
     assert "not a SQLite database" in at.warning[0].value and "needs the history" in at.warning[0].value
+
+
+def test_an_unwritable_history_is_explained(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file stands where the history's folder should be")
+    monkeypatch.setenv("BEDROCK_LAB_HISTORY", str(blocker / "history.sqlite"))
+    at = open_monitor()
+    assert not at.exception
+    warning = at.warning[0].value
+    assert "cannot be opened or written" in warning and str(blocker / "history.sqlite") in warning
+    assert "BEDROCK_LAB_HISTORY" in warning and "needs the history" in warning
+
+
+def test_the_monitor_recovers_once_a_broken_history_is_moved_away(monkeypatch: pytest.MonkeyPatch,
+                                                                  tmp_path: Path) -> None:
+    broken = tmp_path / "history.sqlite"
+    broken.write_bytes(b"this is not a database" * 100)
+    monkeypatch.setenv("BEDROCK_LAB_HISTORY", str(broken))
+    at = open_monitor()
+    assert "not a SQLite database" in at.warning[0].value
+    broken.rename(tmp_path / "kept-aside.sqlite")  # what the banner advises, while the app keeps running
+    at.run()
+    assert not at.exception and not at.warning
+    assert any(m.value.startswith("#### No runs yet") for m in at.markdown)
