@@ -366,7 +366,7 @@ async def _send_reply(send: Send, reply: Reply) -> None:
 
 def prompt_digest(text: str) -> str:
     """How GET /_emulator/streams names a stream's prompt: the first 16 hex digits of its SHA-256."""
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]  # lone surrogates are answered too
 
 
 class _Run:
