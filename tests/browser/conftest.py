@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,34 +27,42 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@contextmanager
+def serve_streamlit(folder: Path, env: dict[str, str], launcher: list[str] | None = None) -> Iterator[str]:
+    """`streamlit run streamlit_app.py` on a free loopback port with this environment, its output in
+    folder/streamlit.log; yields the app's URL once it answers. `launcher` replaces `python -m streamlit`."""
+    port = _free_port()
+    log_path = folder / "streamlit.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [*(launcher or [sys.executable, "-m", "streamlit"]), "run", "streamlit_app.py", "--server.port",
+             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                        if response.read() == b"ok":
+                            break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"streamlit did not start; see {log_path}") from None
+                    time.sleep(0.2)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
 def _serve_app(tmp_path_factory: pytest.TempPathFactory, time_scale: str) -> Iterator[str]:
     """The app started with the same `streamlit run` the README's run command uses, on the emulator."""
-    port = _free_port()
     folder = tmp_path_factory.mktemp("streamlit")
-    log = (folder / "streamlit.log").open("w")
     env = {**os.environ, "BEDROCK_BACKEND": "emulator", "BEDROCK_EMULATOR_TIME_SCALE": time_scale,
            "BEDROCK_LAB_HISTORY": str(folder / "history.sqlite")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("streamlit did not start; see " + log.name) from None
-                time.sleep(0.2)
+    with serve_streamlit(folder, env) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -34,7 +34,7 @@ from playwright.sync_api import expect
 
 from core.emulator import EmbeddedEmulator
 
-from .conftest import ROOT, _free_port
+from .conftest import ROOT, serve_streamlit
 
 HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
 _TAG = uuid.uuid4().hex.upper()
@@ -73,29 +73,9 @@ class SecretApp:
 def secret_app(emulator: EmbeddedEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretApp]:
     folder = tmp_path_factory.mktemp("secrets")
     env = sentinel_environment(emulator, folder)
-    port = _free_port()
-    log = folder / "streamlit.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("streamlit_with_moto.py")), "run", "streamlit_app.py",
-             "--server.port", str(port), "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                        if response.read() == b"ok":
-                            break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("streamlit did not start; see " + str(log)) from None
-                    time.sleep(0.2)
-            yield SecretApp(url, folder, log, env)
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    launcher = [sys.executable, str(Path(__file__).with_name("streamlit_with_moto.py"))]
+    with serve_streamlit(folder, env, launcher) as url:
+        yield SecretApp(url, folder, folder / "streamlit.log", env)
 
 
 def found_sentinels(text: str) -> list[str]:
