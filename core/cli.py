@@ -75,16 +75,21 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temperature", type=float)
     parser.add_argument("--top-p", type=float)
     parser.add_argument("--stop", nargs="+", default=[], metavar="SEQ", help="stop sequences")
+    add_connection_options(parser, "the run")
+    parser.add_argument("--recover", action="store_true",
+                        help="resume a stream that breaks mid-way (each new attempt is billed)")
+    parser.add_argument("--json", action="store_true", help="print the run record as one JSON line")
+
+
+def add_connection_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """Where requests go and how patiently: backend, region, profile, read timeout, attempts, history."""
     parser.add_argument("--backend", choices=BACKENDS, default=None, help="default: $BEDROCK_BACKEND or emulator")
     parser.add_argument("--region")
     parser.add_argument("--profile")
     parser.add_argument("--read-timeout", type=float, default=DEFAULT_READ_TIMEOUT_S, metavar="S")
     parser.add_argument("--max-attempts", type=int, default=DEFAULT_MAX_ATTEMPTS, metavar="N",
-                        help="total attempts, counting the first (botocore standard retries)")
-    parser.add_argument("--recover", action="store_true",
-                        help="resume a stream that breaks mid-way (each new attempt is billed)")
-    parser.add_argument("--no-history", action="store_true", help="do not record the run in the history")
-    parser.add_argument("--json", action="store_true", help="print the run record as one JSON line")
+                        help="total attempts per request, counting the first (botocore standard retries)")
+    parser.add_argument("--no-history", action="store_true", help=f"do not record {what} in the history")
 
 
 def check_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
@@ -368,12 +373,6 @@ def _add_bench(commands: Any) -> None:
     parser.add_argument("--also-sync", action="store_true",
                         help="run every request both streamed and sync (compares the perceived wait)")
     parser.add_argument("--api", choices=("invoke", "converse"), default="invoke")
-    parser.add_argument("--backend", choices=BACKENDS, default=None, help="default: $BEDROCK_BACKEND or emulator")
-    parser.add_argument("--region")
-    parser.add_argument("--profile")
-    parser.add_argument("--read-timeout", type=float, default=DEFAULT_READ_TIMEOUT_S, metavar="S")
-    parser.add_argument("--max-attempts", type=int, default=DEFAULT_MAX_ATTEMPTS, metavar="N",
-                        help="total attempts per run, counting the first (botocore standard retries)")
-    parser.add_argument("--no-history", action="store_true", help="do not record the runs in the history")
+    add_connection_options(parser, "the runs")
     parser.add_argument("--out", metavar="PATH", help="write every run to this CSV file")
     parser.set_defaults(handler=run_bench, command_parser=parser)
