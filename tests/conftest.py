@@ -48,6 +48,17 @@ def _aws_is_mocked() -> Iterator[None]:
         yield
 
 
+@pytest.fixture()
+def faults() -> Iterator[Any]:
+    """The app's embedded emulator's faults (what the sidebar injects), empty before and after the test."""
+    from core.client import emulator_faults
+
+    book = emulator_faults()
+    book.clear()
+    yield book
+    book.clear()
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[EmbeddedEmulator]:
     """One emulator for the session, at time scale 0 (no delays) with a fixed seed."""

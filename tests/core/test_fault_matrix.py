@@ -11,14 +11,12 @@ end of the run prints how many held.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from core import errors, providers
-from core.client import emulator_faults
 from core.history import History
 from core.streaming import RunRequest, start
 from core.types import ChatRequest, Message
@@ -45,14 +43,6 @@ from ..fault_matrix import (
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     return History(Path(tmp_path_factory.mktemp("matrix")) / "history.sqlite")
-
-
-@pytest.fixture()
-def faults() -> Iterator[Any]:
-    book = emulator_faults()
-    book.clear()
-    yield book
-    book.clear()
 
 
 def test_the_matrix_covers_every_fault_and_family() -> None:

@@ -13,14 +13,12 @@ traceback anywhere on the page, a history row in error, and no wait beyond the r
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.client import emulator_faults
 from core.history import History
 
 from ..conftest import RELIABILITY
@@ -33,14 +31,6 @@ SHOWN = ("markdown", "caption", "error", "warning", "info", "success", "code", "
 def shown_text(at: AppTest) -> list[str]:
     """Every piece of text the page shows, sidebar included."""
     return [str(element.value) for kind in SHOWN for element in at.get(kind)]
-
-
-@pytest.fixture()
-def faults() -> Iterator[Any]:
-    book = emulator_faults()
-    book.clear()
-    yield book
-    book.clear()
 
 
 @pytest.fixture(scope="module")
