@@ -10,7 +10,9 @@ non-empty answer-text delta is read, end-to-end when the last event has been pro
 botocore stream is closed in a `finally`, so a consumer that stops early (Streamlit's Stop button
 abandons the generator) releases the connection and gets a record with status `cancelled` and the
 text that had arrived. Another thread can stop a run with `cancel()` (an HTTP client hung up): the
-connection is shut at once, even while the run waits for a byte, and the run's text simply ends.
+connection is shut at once, even while the run waits for a byte, and the run's text simply ends;
+`stop()` does the same and also waits for the record (a page's next script run takes over an answer
+that an earlier run was still reading).
 Re-iterating a finished run replays its text without a new request.
 """
 
@@ -55,6 +57,7 @@ from .types import (
     invalid_text_at,
 )
 
+STOP_WAIT_S = 2.0  # how long stop() waits for a run being read elsewhere to record itself
 RESTART_NOTICE = "\n\n*[The stream was interrupted; the answer is being generated again.]*\n\n"
 
 
@@ -199,6 +202,8 @@ class Run:
         self.failure: LabError | None = None  # why the run failed, once it has
         self._cancelled = threading.Event()
         self._open_stream: Any = None  # the botocore event stream being read, for cancel()
+        self._done = threading.Event()  # set once the record is final (and handed to on_finish)
+        self.run_id = uuid.uuid4().hex  # known from the start, so a stopped run can be referred to at once
         self._driver = self._drive()
 
     # -- views ---------------------------------------------------------------------------
@@ -235,6 +240,28 @@ class Run:
         thread iterating the run sees its text end, with the record's status `cancelled`."""
         self._cancelled.set()
         _hang_up(self._open_stream)
+
+    def stop(self, wait_s: float = STOP_WAIT_S) -> RunRecord | None:
+        """End the run from any thread and return its record, status `cancelled` unless it had ended.
+
+        Safe while another thread is reading the run (a Streamlit script run that was interrupted but is
+        still inside it): `cancel()` makes that thread's read end, and the run records itself there; when
+        no thread is inside the run, it is closed here. A sync request already sent cannot be called
+        back: if its record is not final within `wait_s`, this returns None and the run records itself
+        (as cancelled) when the answer comes."""
+        self.cancel()
+        deadline = time.monotonic() + wait_s
+        while not self._done.wait(0.005):
+            with contextlib.suppress(ValueError):  # "generator already executing": the reader ends it
+                self.close()
+            if time.monotonic() >= deadline:
+                return None
+        return self._record
+
+    @property
+    def finished(self) -> bool:
+        """True once the record is final."""
+        return self._done.is_set()
 
     @property
     def cancelled(self) -> bool:
@@ -286,7 +313,7 @@ class Run:
     def _new_record(self) -> RunRecord:
         req, chat = self.request, self.request.chat
         return RunRecord(
-            run_id=uuid.uuid4().hex, started_utc=datetime.now(UTC).isoformat(timespec="milliseconds"),
+            run_id=self.run_id, started_utc=datetime.now(UTC).isoformat(timespec="milliseconds"),
             model_id=req.model_id, provider=providers.provider_name(req.model_id), api=req.api,
             mode="stream" if req.stream else "sync", backend=req.backend, region=req.region,
             system=chat.system, max_tokens=chat.max_tokens, temperature=chat.temperature, top_p=chat.top_p,
@@ -494,6 +521,7 @@ class Run:
                 self._on_finish(record)
             except Exception as problem:  # noqa: BLE001 - recording must never break the run itself
                 record.notes.append(f"Not recorded in the history: {problem}")
+        self._done.set()
         if self._callback is not None:
             self._callback("", True)
 

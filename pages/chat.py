@@ -13,11 +13,12 @@ import streamlit as st
 from core import errors
 from core.catalog import PRICE_TABLE_DATE, typical_tokens_per_s
 from core.conversation import coalesce, split_blocks, to_json, to_markdown, to_messages, trim
-from core.history import History, HistoryUnavailable, open_history
+from core.history import History, HistoryUnavailable
 from core.metrics import caption
 from core.settings import LabSettings
 from core.streaming import Run, RunRequest, slower_than_usual, start
 from core.types import ChatRequest, RunRecord
+from pages.common import page_history
 
 MAX_MESSAGES = 60
 LIVE_INTERVAL_S = 0.25  # the live counter changes four times a second at most
@@ -29,12 +30,12 @@ state.setdefault("chat_conversation_id", None)
 state.setdefault("chat_action", None)
 
 
-_open_history = st.cache_resource(show_spinner=False)(History)  # one per file and process; failures not kept
-
-
-def _entry(run: Run) -> dict[str, Any]:
-    """A finished run as a chat entry, with what the page needs to redraw it after a reload."""
-    record = run.record
+def _entry(run: Run, record: RunRecord | None) -> dict[str, Any]:
+    """A finished (or stopped) run as a chat entry, with what the page needs to redraw it after a reload.
+    `record` is None only for a sync request stopped while it waited: nothing had arrived to show."""
+    if record is None:
+        return {"role": "assistant", "text": run.text_so_far, "status": "cancelled", "run_id": run.run_id,
+                "record": None, "error": None}
     entry: dict[str, Any] = {"role": "assistant", "text": record.text, "status": record.status,
                              "run_id": record.run_id, "record": dataclasses.asdict(record), "error": None}
     if record.status == "error":
@@ -44,11 +45,21 @@ def _entry(run: Run) -> dict[str, Any]:
     return entry
 
 
-def _keep(run: Run, history: History | None) -> None:
-    """Put a finished (or stopped) run's answer into the conversation and the history."""
-    entry = _entry(run)
+def _settle_pending(history: History | None) -> None:
+    """Put the answer an earlier script run started into the conversation and the history.
+
+    Every answer is kept here, at the start of the next run: after it ended (its run reruns the app),
+    or when Stop (or any other click) interrupted it; then it is stopped first, keeping its partial
+    text, marked as stopped. The interrupted run may still be inside the stream on its own thread
+    (Streamlit starts the next run at once), so the answer is taken from a plain dict, whose pop is
+    atomic: two runs never keep one answer twice."""
+    pending = state.get("chat_pending")
+    run: Run | None = pending.pop("run", None) if pending is not None else None
+    state.chat_pending = None
+    if run is None:
+        return
+    entry = _entry(run, run.stop())
     state.chat_messages.append(entry)
-    state.pop("chat_pending", None)
     if history is not None and state.chat_conversation_id:
         try:
             history.add_message(state.chat_conversation_id, "assistant", entry["text"], entry["run_id"],
@@ -72,25 +83,6 @@ def _save_question(history: History, text: str, settings: LabSettings) -> None:
         history.add_message(state.chat_conversation_id, "user", text)
     except HistoryUnavailable as problem:
         st.toast(problem.message)
-
-
-def _settle_pending(history: History | None) -> None:
-    """A stream interrupted by Stop (or any rerun): close it and keep its partial answer, marked stopped."""
-    pending = state.get("chat_pending")
-    if pending is not None:
-        run: Run = pending["run"]
-        run.close()
-        _keep(run, history)
-
-
-@st.fragment(run_every=0.5)
-def _watch_for_stop() -> None:
-    """Stop ends the script without a rerun; this timer notices a stream left pending and reruns the app,
-    so the partial answer is kept, marked as stopped, with its metrics. (A fragment's timer runs only
-    when no full run is in progress, so it never interrupts a stream.)"""
-    pending = state.get("chat_pending")
-    if pending is not None and pending["run"].started:  # the first, inline call comes before the stream
-        st.rerun(scope="app")
 
 
 def _every(interval_s: float, action: Callable[[], None]) -> Callable[[], None]:
@@ -126,13 +118,15 @@ def _answer(settings: LabSettings, history: History | None) -> None:
                          max_attempts=settings.max_attempts, read_timeout_s=settings.read_timeout_s,
                          session_id=state.lab_session_id, conversation_id=state.chat_conversation_id)
     run = start(request, on_finish=history.record_run if history else None)
-    state.chat_pending = {"run": run}
-    _watch_for_stop()
+    state.chat_pending = {"run": run}  # kept by the next run, whether this one ends or is interrupted
     with st.chat_message("assistant"):
         if dropped:
             st.caption(f"The {dropped} oldest messages were left out to fit the model's context window; "
                        "the system prompt is kept.")
-        slot = st.empty()
+        live = st.container(horizontal=True, vertical_alignment="center")
+        slot = live.empty()  # the live counter
+        # A click reruns the app at once; that run stops this answer and keeps what has arrived.
+        live.button("Stop", key="chat_stop", icon=":material/stop_circle:")
         try:
             if settings.streaming and PLAIN_STREAM:
                 st.write_stream(run.text(), cursor="▌")
@@ -147,8 +141,7 @@ def _answer(settings: LabSettings, history: History | None) -> None:
                     run.result()
         except errors.LabError:
             pass  # the record has it; the error is drawn with the conversation below
-    _keep(run, history)
-    st.rerun()
+    st.rerun()  # the next run keeps the answer (_settle_pending) and draws the conversation with it
 
 
 def _render(entry: dict[str, Any], index: int, last: bool) -> None:
@@ -158,7 +151,8 @@ def _render(entry: dict[str, Any], index: int, last: bool) -> None:
         if entry["role"] != "assistant":
             return
         if entry["status"] == "cancelled":
-            st.caption(":material/stop_circle: Stopped: the partial answer is kept.")
+            st.caption(":material/stop_circle: Stopped: the partial answer is kept." if entry["text"] else
+                       ":material/stop_circle: Stopped before any text arrived.")
         if entry["error"]:
             problem = entry["error"]
             st.error(f"**{problem['title']}.** {problem['action']}", icon=":material/error:")
@@ -212,7 +206,7 @@ def _open(history: History) -> None:
 
 st.title("Chat")
 settings: LabSettings | None = state.get("lab_settings")
-history, history_problem = open_history(_open_history)
+history, history_problem = page_history()
 _settle_pending(history)
 past = None
 if history is not None:
@@ -247,7 +241,7 @@ top.download_button("JSON", to_json(title, settings.model_id, settings.system, m
 for i, entry in enumerate(messages):
     _render(entry, i, last=i == len(messages) - 1)
 
-prompt = st.chat_input(f"Message {settings.model.name}", key="chat_input", submit_mode="stop")
+prompt = st.chat_input(f"Message {settings.model.name}", key="chat_input", submit_mode="disable")
 if prompt is not None and str(prompt).strip():
     text = str(prompt)
     messages.append({"role": "user", "text": text, "status": "ok", "run_id": None, "record": None, "error": None})

@@ -12,11 +12,12 @@ import streamlit as st
 from core import charts, compare
 from core.catalog import PRICE_TABLE_DATE, ModelInfo
 from core.errors import LabError
-from core.history import History, open_history
+from core.history import History
 from core.metrics import caption
 from core.settings import DEFAULT_MAX_TOKENS, TEMPERATURE_RANGE, TOP_P_RANGE, LabSettings, output_limit
 from core.streaming import RunRequest
 from core.types import Message, RunRecord
+from pages.common import page_history
 
 MODES = {"pair": "Sync vs stream", "models": "Models side by side"}
 PREFERRED_MODELS = ("claude-3-5-haiku", "nova-lite", "llama3-1-8b", "mistral-large")  # four vendors by default
@@ -28,9 +29,6 @@ MAX_REPEATS = 50
 state = st.session_state
 state.setdefault("compare_result", None)  # the last comparison, drawn again on every rerun
 state.setdefault("compare_conversations", {})  # panel -> [Message] when the conversation is continued
-
-
-_open_history = st.cache_resource(show_spinner=False)(History)  # one per file and process; failures not kept
 
 
 # -- drawing a run while it goes ---------------------------------------------------------------------
@@ -78,12 +76,26 @@ def _follow(panels: Sequence[_Panel]) -> None:
         time.sleep(POLL_S)
 
 
-@st.fragment(run_every=0.5)
-def _watch_for_stop() -> None:
-    """Stop ends the script without a rerun: this timer notices lanes left running and reruns the app,
-    which stops them and keeps every partial answer."""
-    if state.get("compare_pending") is not None:
-        st.rerun(scope="app")
+def _stop_button() -> None:
+    """Drawn while a comparison runs: a click reruns the app at once, and that run (_settle_pending) stops
+    every lane and keeps what each one had."""
+    st.button("Stop", key="compare_stop", icon=":material/stop_circle:")
+
+
+def _pend(lanes: list[compare.Lane], labels: list[str], result: dict[str, Any], repeat: bool = False) -> dict[str, Any]:
+    """Lanes this run follows, left where the next run finds them if this one is interrupted. Whoever
+    takes the claim (a pop from a plain dict: atomic) keeps their result: this run when the lanes end, or
+    the next run when Stop came first (Streamlit starts it while this one may still be drawing)."""
+    pending = {"lanes": lanes, "labels": labels, "result": result, "repeat": repeat, "claim": True}
+    state.compare_pending = pending
+    return pending
+
+
+def _claim(pending: dict[str, Any]) -> None:
+    """The lanes ended while this run followed them: keep them here, unless Stop's run took them over."""
+    if pending.pop("claim", None) is None:
+        st.stop()
+    state.compare_pending = None
 
 
 def _entry(lane: compare.Lane, label: str) -> dict[str, Any]:
@@ -102,8 +114,9 @@ def _entry(lane: compare.Lane, label: str) -> dict[str, Any]:
 
 def _settle_pending() -> None:
     """Lanes left running by Stop (or any rerun): stop them all and keep what each one had."""
-    pending = state.pop("compare_pending", None)
-    if pending is None:
+    pending = state.get("compare_pending")
+    state.compare_pending = None
+    if pending is None or pending.pop("claim", None) is None:
         return
     compare.stop_lanes(pending["lanes"])
     result = pending["result"]
@@ -118,15 +131,14 @@ def _settle_pending() -> None:
 
 def _run(requests: list[RunRequest], labels: list[str], columns: Sequence[Any], result: dict[str, Any],
          history: History | None, sync_label: str = "Waiting for the complete answer") -> list[dict[str, Any]]:
-    _watch_for_stop()  # registered before anything is pending: its first, inline call must not rerun
     lanes = compare.start_lanes(requests, on_finish=history.record_run if history else None)
-    state.compare_pending = {"lanes": lanes, "labels": labels, "result": result}
+    pending = _pend(lanes, labels, result)
     panels = []
     for lane, column, label in zip(lanes, columns, labels, strict=True):
         column.markdown(f"**{label}**")
         panels.append(_Panel(lane, column, None if lane.run.request.stream else sync_label))
     _follow(panels)
-    state.pop("compare_pending", None)
+    _claim(pending)
     return [_entry(lane, label) for lane, label in zip(lanes, labels, strict=True)]
 
 
@@ -237,6 +249,7 @@ def _pair(settings: LabSettings, prompt: str, repeats: int, history: History | N
     result: dict[str, Any] = {"kind": "pair", "prompt": prompt, "group": group, "panels": [],
                               "repeats": [], "repeats_done": 0, "repeats_asked": repeats if repeats > 1 else 0}
     st.markdown(f"**Prompt:** {prompt}")
+    _stop_button()
     result["panels"] = _run([stream_request, sync_request], labels, st.columns(2, border=True), result, history)
     if repeats > 1:
         result["repeats"] = [entry["record"] for entry in result["panels"] if entry["record"]]
@@ -253,11 +266,11 @@ def _repeat(stream_request: RunRequest, sync_request: RunRequest, repeats: int, 
         stream_first, _ = compare.repeat_order(index)
         for request in (stream_request, sync_request) if stream_first else (sync_request, stream_request):
             lane = compare.start_lanes([request], on_finish=history.record_run if history else None)[0]
-            state.compare_pending = {"lanes": [lane], "labels": [], "result": result, "repeat": True}
-            while not lane.join(LIVE_INTERVAL_S):  # each update lets Stop end the script here
+            pending = _pend([lane], [], result, repeat=True)
+            while not lane.join(LIVE_INTERVAL_S):
                 bar.progress(index / repeats, text=f"Repeat {index + 1} of {repeats}: "
                              f"{'streaming' if request.stream else 'sync'} · {lane.live().elapsed_ms / 1000:.1f} s")
-            state.pop("compare_pending", None)
+            _claim(pending)
             if lane.record is not None:
                 result["repeats"].append(dataclasses.asdict(lane.record))
         result["repeats_done"] = index + 1
@@ -273,6 +286,7 @@ def _models_run(panel_settings: list[LabSettings], prompt: str, continued: bool,
               + ("" if s.streaming else " · sync") for s in panel_settings]
     result: dict[str, Any] = {"kind": "models", "prompt": prompt, "group": group, "panels": []}
     st.markdown(f"**Prompt:** {prompt}")
+    _stop_button()
     entries = _run(requests, labels, st.columns(len(requests), border=True), result, history,
                    sync_label="No streaming: waiting for the complete answer")
     for i, entry in enumerate(entries):
@@ -325,7 +339,7 @@ def _panel_choices(settings: LabSettings, models: Sequence[ModelInfo]) -> list[L
 
 st.title("Compare")
 settings: LabSettings | None = state.get("lab_settings")
-history, history_problem = open_history(_open_history)
+history, history_problem = page_history()
 if history_problem:
     st.warning(f"{history_problem} Compare works without history meanwhile.", icon=":material/database_off:")
 _settle_pending()
@@ -360,7 +374,7 @@ else:
         turns = len(next(iter(state.compare_conversations.values()))) // 2
         st.caption(f"Continuing: each panel has {turns} earlier turn{'s' if turns != 1 else ''}.")
 
-prompt = st.chat_input("Prompt for every panel", key="compare_input", submit_mode="stop")
+prompt = st.chat_input("Prompt for every panel", key="compare_input", submit_mode="disable")
 if prompt is not None and not str(prompt).strip():
     st.toast("The prompt is empty: type something to compare.")
 elif prompt is not None:

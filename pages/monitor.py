@@ -10,8 +10,9 @@ import streamlit as st
 from core import analytics, bench, charts
 from core.catalog import ModelInfo, invocation_id, list_text_models
 from core.client import make_client
-from core.history import History, HistoryUnavailable, open_history
+from core.history import History, HistoryUnavailable
 from core.settings import LabSettings
+from pages.common import page_history
 
 state = st.session_state
 state.setdefault("monitor_job", None)  # the benchmark running or last run from this page
@@ -23,9 +24,6 @@ TIME_RANGES: dict[str, timedelta | None] = {
 }
 FILTERS = {"providers": "Provider", "model_ids": "Model", "backends": "Backend", "apis": "API", "modes": "Mode",
            "statuses": "Status"}
-
-
-_open_history = st.cache_resource(show_spinner=False)(History)  # one per file and process; failures not kept
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -225,7 +223,7 @@ def _totals(frame: Any) -> None:
 
 st.title("Monitor")
 st.caption("Time to first token, decode rate, latency, errors and cost per model, from every run in the history.")
-history, history_problem = open_history(_open_history)
+history, history_problem = page_history()
 if history is None:
     st.warning(f"{history_problem} The Monitor needs the history to show anything.", icon=":material/database_off:")
     st.stop()

@@ -51,14 +51,42 @@ def test_the_answer_appears_incrementally_then_shows_its_metrics(live_app_url: s
     expect(answer(page).get_by_text("View API request")).to_be_visible()
 
 
-def test_stop_keeps_the_partial_answer(live_app_url: str, page: Any) -> None:
+def stop(page: Any) -> None:
+    answer(page).get_by_role("button", name="Stop").click()
+
+
+def test_stop_keeps_the_partial_answer_and_frees_the_input(live_app_url: str, page: Any) -> None:
     send(page, live_app_url, LONG_PROMPT + " (stop me)")
     expect(answer(page)).to_contain_text("(Emulated answer", timeout=15_000)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_disabled()  # no second question mid-answer
     time.sleep(0.5)
-    page.get_by_test_id("stChatInputStopButton").click()
+    stop(page)
     expect(answer(page)).to_contain_text("Stopped: the partial answer is kept", timeout=15_000)
     text = answer(page).inner_text()
     assert "(Emulated answer" in text and "streaming latency" in text
+    assert "TTFT" in text  # the stopped answer keeps its metrics
+    expect(answer(page).get_by_role("button", name="Stop")).to_have_count(0)
+    expect(page.get_by_role("button", name="Regenerate")).to_be_enabled()
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_enabled()
+    box.fill("And after the stop?")
+    box.press("Enter")
+    expect(page.get_by_test_id("stChatMessage").nth(3)).to_contain_text("TTFT", timeout=30_000)
+    expect(page.get_by_test_id("stChatMessage").nth(1)).to_contain_text("Stopped: the partial answer is kept")
+
+
+def test_stop_while_waiting_for_a_sync_answer(live_app_url: str, page: Any) -> None:
+    open_chat(page, live_app_url)
+    page.get_by_test_id("stSidebar").get_by_text("Streaming", exact=True).click()
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill("Write 900 tokens about waiting for a sync answer.")  # about 15 s of generation
+    box.press("Enter")
+    expect(answer(page).get_by_text("Waiting for the complete answer")).to_be_visible(timeout=15_000)
+    started = time.monotonic()
+    stop(page)
+    expect(answer(page)).to_contain_text("Stopped before any text arrived", timeout=15_000)
+    assert time.monotonic() - started < 8  # long before the answer itself could have come
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_enabled()
 
 
 def test_a_fault_mid_stream_shows_the_error_in_place_and_keeps_the_partial_text(

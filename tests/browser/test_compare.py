@@ -52,12 +52,14 @@ def test_panels_hold_partial_text_at_the_same_moment_and_stop_keeps_each(live_ap
             together = streaming
         time.sleep(0.05)
     assert together is not None, "no two panels were streaming at the same moment"
-    page.get_by_test_id("stChatInputStopButton").click()
+    page.get_by_role("button", name="Stop").click()
     expect(page.get_by_text("Stopped: every panel keeps what it had received.")).to_be_visible(timeout=15_000)
     expect(page.get_by_text("Stopped: the partial answer is kept.")).to_have_count(2)  # the panels are drawn
     kept = page.evaluate(PANELS)
     assert len(kept) == 2 and not any(p["streaming"] for p in kept)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    expect(page.get_by_role("button", name="Stop")).to_have_count(0)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_enabled()  # ready for the next prompt
 
 
 def test_a_fault_in_one_panel_leaves_the_others_complete(live_app_url: str, page: Any) -> None:

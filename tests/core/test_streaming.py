@@ -385,3 +385,64 @@ def test_text_that_is_not_valid_unicode_is_refused_before_any_call(client: Any, 
             run.result()
         assert caught.value.code == "InvalidText" and run.record.status == "error"
     assert control.request("GET", "/_emulator/health")[1]["requests"] == served
+
+
+def _read_in_thread(run: Any) -> tuple[Any, list[str]]:
+    """Iterate the run on a thread of its own, as an interrupted Streamlit script run still would."""
+    import threading
+
+    pieces: list[str] = []
+    reader = threading.Thread(target=lambda: pieces.extend(run), daemon=True)
+    reader.start()
+    return reader, pieces
+
+
+def test_stop_from_another_thread_ends_a_run_being_read_and_returns_its_record(client: Any, control: Any) -> None:
+    """What the chat page does when Stop's rerun takes over an answer the interrupted run is still reading."""
+    control.request("POST", "/_emulator/config", {"time_scale": 1})
+    control.request("POST", "/_emulator/profiles", {"model_id": CLAUDE, "ttft_ms": 50, "tokens_per_s": 40})
+    recorded: list[RunRecord] = []
+    chat = ChatRequest((Message("user", "Write 300 tokens about queues."),), max_tokens=300)
+    run = start(RunRequest(CLAUDE, chat), client=client, on_finish=recorded.append)
+    reader, pieces = _read_in_thread(run)
+    while len(pieces) < 5:
+        time.sleep(0.01)
+    record = run.stop()
+    reader.join(2)
+    assert not reader.is_alive()  # the reader's text ended: nothing raised there
+    assert record is not None and record.status == "cancelled" and record.run_id == run.run_id
+    assert record.text == "".join(pieces) and 0 < (record.output_tokens or 0) < 300
+    assert recorded == [record]  # recorded once, by whichever thread ended the run
+
+
+def test_stop_closes_a_run_nobody_is_reading(client: Any, control: Any) -> None:
+    before = control.request("GET", "/_emulator/health")[1]["requests"]
+    run = ask(CLAUDE, client)
+    record = run.stop()
+    assert record is not None and record.status == "cancelled" and record.text == ""
+    assert control.request("GET", "/_emulator/health")[1]["requests"] == before  # nothing was sent
+    abandoned = ask(CLAUDE, client)
+    first = next(abandoned.text())  # a reader that left mid-stream (an interrupted script run) ...
+    partial = abandoned.stop()  # ... is closed here
+    assert partial is not None and partial.status == "cancelled" and partial.text == first
+
+
+def test_stop_on_a_finished_run_returns_its_record_unchanged(client: Any) -> None:
+    run = ask(CLAUDE, client)
+    record = run.result()
+    assert run.stop() is record and record.status == "ok"
+
+
+def test_stop_does_not_wait_for_a_sync_answer_that_is_on_its_way(client: Any, control: Any) -> None:
+    """A sync request cannot be called back: stop() gives up waiting, and the run records itself as cancelled
+    when the answer comes, with the id the page already keeps."""
+    control.request("POST", "/_emulator/config", {"time_scale": 1})
+    control.request("POST", "/_emulator/profiles", {"model_id": CLAUDE, "ttft_ms": 1500, "tokens_per_s": 200})
+    recorded: list[RunRecord] = []
+    run = start(RunRequest(CLAUDE, ChatRequest((Message("user", QUESTION),), max_tokens=100), stream=False),
+                client=client, on_finish=recorded.append)
+    reader, _ = _read_in_thread(run)
+    time.sleep(0.2)
+    assert run.stop(wait_s=0.3) is None and not run.finished
+    reader.join(10)
+    assert [r.status for r in recorded] == ["cancelled"] and recorded[0].run_id == run.run_id
