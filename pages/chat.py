@@ -22,6 +22,7 @@ from pages.common import page_history
 
 MAX_MESSAGES = 60
 LIVE_INTERVAL_S = 0.25  # the live counter changes four times a second at most
+PAST_REFRESH_S = 15.0  # conversations another tab starts appear in the selector within this
 # The benchmark's baseline: plain st.write_stream fed one delta per chunk, no coalescing, no live counter.
 PLAIN_STREAM = os.environ.get("BEDROCK_LAB_PLAIN_STREAM") == "1"
 state = st.session_state
@@ -60,6 +61,7 @@ def _settle_pending(history: History | None) -> None:
         return
     entry = _entry(run, run.stop())
     state.chat_messages.append(entry)
+    state.chat_past_cache = None  # its message count changes
     if history is not None and state.chat_conversation_id:
         try:
             history.add_message(state.chat_conversation_id, "assistant", entry["text"], entry["run_id"],
@@ -72,6 +74,7 @@ def _settle_pending(history: History | None) -> None:
 
 def _save_question(history: History, text: str, settings: LabSettings) -> None:
     """Add the user's message to the conversation in the history, starting the conversation if needed."""
+    state.chat_past_cache = None  # the selector shows it (or its new message count) on the next run
     try:
         if state.chat_conversation_id is not None:
             try:
@@ -204,6 +207,18 @@ def _open(history: History) -> None:
     state.chat_conversation_id = chosen
 
 
+def _past_conversations(history: History) -> dict[str, str]:
+    """Past conversations for the selector: id -> label. Read again after this session wrote to the history
+    (or while its banner shows), otherwise at most every PAST_REFRESH_S: not on every run of every session."""
+    cached = state.get("chat_past_cache")
+    if cached is None or cached[0] != history.path or time.monotonic() - cached[1] > PAST_REFRESH_S:
+        state.chat_past_cache = None  # until read: a failure here leaves nothing cached
+        labels = {row.conversation_id: f"{row.title} · {row.message_count} messages"
+                  for row in history.conversations().itertuples()}
+        state.chat_past_cache = (history.path, time.monotonic(), labels)
+    return dict(state.chat_past_cache[2])
+
+
 st.title("Chat")
 settings: LabSettings | None = state.get("lab_settings")
 history, history_problem = page_history()
@@ -211,7 +226,7 @@ _settle_pending(history)
 past = None
 if history is not None:
     try:
-        past = history.conversations()
+        past = _past_conversations(history)
     except HistoryUnavailable as problem:  # the file went bad after it was opened: go on without it
         history, history_problem = None, problem.message
 if history_problem:
@@ -221,9 +236,8 @@ if settings is None:
     st.stop()
 
 if history is not None and past is not None:
-    labels = {row.conversation_id: f"{row.title} · {row.message_count} messages" for row in past.itertuples()}
-    st.selectbox("Past conversations", list(labels), index=None, key="chat_past",
-                 format_func=lambda cid: labels.get(cid, cid), placeholder="Reopen a past conversation",
+    st.selectbox("Past conversations", list(past), index=None, key="chat_past",
+                 format_func=lambda cid: past.get(cid, cid), placeholder="Reopen a past conversation",
                  on_change=_open, args=(history,))
 top = st.container(horizontal=True)
 messages = state.chat_messages
@@ -231,10 +245,12 @@ has_answer = bool(messages) and messages[-1]["role"] == "assistant"
 top.button("Regenerate", key="chat_regenerate", icon=":material/autorenew:", on_click=_redo, disabled=not has_answer)
 top.button("Clear", key="chat_clear", icon=":material/delete:", on_click=_clear, disabled=not messages)
 title = messages[0]["text"][:60] if messages else "Conversation"
-top.download_button("Markdown", to_markdown(title, settings.model_id, settings.system, messages),
+# The exports are made when their button is clicked, not on every run (a long conversation is large).
+snapshot = (title, settings.model_id, settings.system, list(messages))
+top.download_button("Markdown", lambda: to_markdown(*snapshot),
                     file_name="conversation.md", mime="text/markdown", disabled=not messages,
                     icon=":material/download:")
-top.download_button("JSON", to_json(title, settings.model_id, settings.system, messages),
+top.download_button("JSON", lambda: to_json(*snapshot),
                     file_name="conversation.json", mime="application/json", disabled=not messages,
                     icon=":material/data_object:")
 

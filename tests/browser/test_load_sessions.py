@@ -2,7 +2,8 @@
 
 The short version of bench/load_sessions.py (20 sessions x 60 s, which also measures UI-added time to
 first token): 4 sessions for 15 s, each with its own marker word, system prompt and max tokens, on an
-app of its own at time scale 1. Timing is not asserted here.
+app of its own at time scale 1, asking back to back from the same moment (the bench's stress workload,
+where races show soonest). Timing is not asserted here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.load_sessions import check_history, marker, measure
+from bench.load_sessions import Workload, check_history, marker, measure
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +24,7 @@ def test_four_sessions_at_once_have_no_errors_and_keep_to_themselves(tmp_path: P
         if os.environ.get("CI"):
             pytest.fail("Chromium is not installed; CI must run the browser tests.")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    result = measure(4, 15)
+    result = measure(4, 15, workload=Workload(think_s=(0.0, 0.0), idle_browsers=False))  # back to back: a stress
     assert result.errors == []
     assert result.leaks == []
     assert all(len(outcome.turns) >= 2 for outcome in result.outcomes), [len(o.turns) for o in result.outcomes]
