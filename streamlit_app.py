@@ -7,6 +7,7 @@ then runs this file as a script (`__main__`), as AppTest does too.
 
 from __future__ import annotations
 
+import sys
 import uuid
 
 import streamlit as st
@@ -37,6 +38,7 @@ from core.settings import (
 )
 
 state = st.session_state
+SWITCH_INTERVAL_S = 0.001  # the GIL's switch interval in the app's process: see the end of this file
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -183,4 +185,9 @@ else:  # imported by `streamlit run`, once per process: the UI and the API on on
     # st.navigation, so the first visit after a start to a page's URL (a reload on /monitor) would run that
     # page alone, without this file's sidebar. This app always navigates with st.navigation.
     PagesManager.uses_pages_directory = False
+    # Every session's streamed text leaves through one event-loop thread, which must take the GIL back
+    # after each socket write while script threads and the emulator compute. At Python's default 5 ms
+    # switch interval that wait put up to ~480 ms (p99) between a first token and its websocket write
+    # under 20 sessions; at 1 ms, ~150 ms (bench/load_sessions.py, docs/reliability.md).
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     app = st.App("streamlit_app.py", routes=api_routes(ApiSettings.from_environment()))

@@ -46,20 +46,9 @@ def _entry(run: Run, record: RunRecord | None) -> dict[str, Any]:
     return entry
 
 
-def _settle_pending(history: History | None) -> None:
-    """Put the answer an earlier script run started into the conversation and the history.
-
-    Every answer is kept here, at the start of the next run: after it ended (its run reruns the app),
-    or when Stop (or any other click) interrupted it; then it is stopped first, keeping its partial
-    text, marked as stopped. The interrupted run may still be inside the stream on its own thread
-    (Streamlit starts the next run at once), so the answer is taken from a plain dict, whose pop is
-    atomic: two runs never keep one answer twice."""
-    pending = state.get("chat_pending")
-    run: Run | None = pending.pop("run", None) if pending is not None else None
-    state.chat_pending = None
-    if run is None:
-        return
-    entry = _entry(run, run.stop())
+def _keep(run: Run, record: RunRecord | None, history: History | None) -> dict[str, Any]:
+    """Put a finished (or stopped) answer into the conversation and the history."""
+    entry = _entry(run, record)
     state.chat_messages.append(entry)
     state.chat_past_cache = None  # its message count changes
     if history is not None and state.chat_conversation_id:
@@ -70,6 +59,26 @@ def _settle_pending(history: History | None) -> None:
             pass  # the conversation is not in this file (it was replaced meanwhile); the next question starts anew
         except HistoryUnavailable as problem:
             st.toast(problem.message)
+    return entry
+
+
+def _claim(pending: dict[str, Any]) -> Run | None:
+    """The answer in `pending`, for the one script run that keeps it. The run streaming it keeps it when it
+    ends; when Stop (or any other click) interrupted that run, the next run keeps it, while the interrupted
+    one may still be inside the stream on its own thread (Streamlit starts the next run at once). A pop
+    from a plain dict is atomic: two runs never keep one answer twice."""
+    run: Run | None = pending.pop("run", None)
+    if state.get("chat_pending") is pending:
+        state.chat_pending = None
+    return run
+
+
+def _settle_pending(history: History | None) -> None:
+    """An answer an interrupted run left streaming: stop it and keep its partial text, marked as stopped."""
+    pending = state.get("chat_pending")
+    run = _claim(pending) if pending is not None else None
+    if run is not None:
+        _keep(run, run.stop(), history)
 
 
 def _save_question(history: History, text: str, settings: LabSettings) -> None:
@@ -121,55 +130,74 @@ def _answer(settings: LabSettings, history: History | None) -> None:
                          max_attempts=settings.max_attempts, read_timeout_s=settings.read_timeout_s,
                          session_id=state.lab_session_id, conversation_id=state.chat_conversation_id)
     run = start(request, on_finish=history.record_run if history else None)
-    state.chat_pending = {"run": run}  # kept by the next run, whether this one ends or is interrupted
+    pending = {"run": run}
+    state.chat_pending = pending  # where the next run finds it if this one is interrupted
+    index = len(state.chat_messages)
     with st.chat_message("assistant"):
         if dropped:
             st.caption(f"The {dropped} oldest messages were left out to fit the model's context window; "
                        "the system prompt is kept.")
-        live = st.container(horizontal=True, vertical_alignment="center")
+        live_slot = st.empty()
+        live = live_slot.container(horizontal=True, vertical_alignment="center")
         slot = live.empty()  # the live counter
         # A click reruns the app at once; that run stops this answer and keeps what has arrived.
         live.button("Stop", key="chat_stop", icon=":material/stop_circle:")
+        body = st.empty()
         try:
-            if settings.streaming and PLAIN_STREAM:
-                st.write_stream(run.text(), cursor="▌")
-            elif settings.streaming:
-                # One st.write_stream per markdown block: a finished paragraph is sent once, and each
-                # update re-sends only the paragraph being written.
-                show_live = _every(LIVE_INTERVAL_S, lambda: _show_live(slot, run, settings))
-                for block in split_blocks(run.text()):
-                    st.write_stream(coalesce(block, on_update=show_live), cursor="▌")
-            else:
-                with st.spinner("Waiting for the complete answer…"):
-                    run.result()
+            with body.container():
+                if settings.streaming and PLAIN_STREAM:
+                    st.write_stream(run.text(), cursor="▌")
+                elif settings.streaming:
+                    # One st.write_stream per markdown block: a finished paragraph is sent once, and each
+                    # update re-sends only the paragraph being written.
+                    show_live = _every(LIVE_INTERVAL_S, lambda: _show_live(slot, run, settings))
+                    for block in split_blocks(run.text()):
+                        st.write_stream(coalesce(block, on_update=show_live), cursor="▌")
+                else:
+                    with st.spinner("Waiting for the complete answer…"):
+                        run.result()
         except errors.LabError:
-            pass  # the record has it; the error is drawn with the conversation below
-    st.rerun()  # the next run keeps the answer (_settle_pending) and draws the conversation with it
+            pass  # the record has it; the error is drawn below
+        if _claim(pending) is None:
+            st.stop()  # Stop's run has taken this answer over and draws it
+        entry = _keep(run, run.record, history)
+        # Finished in place, without another run of the whole page: the counter and Stop go, the text is
+        # drawn as one markdown (as a reload draws it), then its metrics, notes and any error.
+        live_slot.empty()
+        if entry["text"]:
+            body.markdown(entry["text"])
+        else:
+            body.empty()
+        _details(entry, index, last=True)
 
 
 def _render(entry: dict[str, Any], index: int, last: bool) -> None:
     with st.chat_message(entry["role"]):
         if entry["text"]:
             st.markdown(entry["text"])  # markdown only: HTML in model output is shown as text, never run
-        if entry["role"] != "assistant":
-            return
-        if entry["status"] == "cancelled":
-            st.caption(":material/stop_circle: Stopped: the partial answer is kept." if entry["text"] else
-                       ":material/stop_circle: Stopped before any text arrived.")
-        if entry["error"]:
-            problem = entry["error"]
-            st.error(f"**{problem['title']}.** {problem['action']}", icon=":material/error:")
-            with st.expander("Technical details"):
-                st.code(f"{problem['code']}\n{problem['message']}", language=None)
-            if last:
-                st.button("Retry", key=f"chat_retry_{index}", icon=":material/refresh:", on_click=_redo)
-        record = entry.get("record")
-        if record:
-            st.caption(caption(RunRecord(**record), PRICE_TABLE_DATE))
-            for note in record.get("notes", []):
-                st.caption(f":material/info: {note}")
-            with st.expander("View API request"):
-                st.code(record.get("request_json") or "{}", language="json")
+        if entry["role"] == "assistant":
+            _details(entry, index, last)
+
+
+def _details(entry: dict[str, Any], index: int, last: bool) -> None:
+    """What an answer shows under its text: stopped, its error (with Retry on the last), metrics, request."""
+    if entry["status"] == "cancelled":
+        st.caption(":material/stop_circle: Stopped: the partial answer is kept." if entry["text"] else
+                   ":material/stop_circle: Stopped before any text arrived.")
+    if entry["error"]:
+        problem = entry["error"]
+        st.error(f"**{problem['title']}.** {problem['action']}", icon=":material/error:")
+        with st.expander("Technical details"):
+            st.code(f"{problem['code']}\n{problem['message']}", language=None)
+        if last:
+            st.button("Retry", key=f"chat_retry_{index}", icon=":material/refresh:", on_click=_redo)
+    record = entry.get("record")
+    if record:
+        st.caption(caption(RunRecord(**record), PRICE_TABLE_DATE))
+        for note in record.get("notes", []):
+            st.caption(f":material/info: {note}")
+        with st.expander("View API request"):
+            st.code(record.get("request_json") or "{}", language="json")
 
 
 def _redo() -> None:
@@ -207,6 +235,21 @@ def _open(history: History) -> None:
     state.chat_conversation_id = chosen
 
 
+def _toolbar(top: Any, settings: LabSettings) -> None:
+    messages = state.chat_messages
+    has_answer = bool(messages) and messages[-1]["role"] == "assistant"
+    top.button("Regenerate", key="chat_regenerate", icon=":material/autorenew:", on_click=_redo,
+               disabled=not has_answer)
+    top.button("Clear", key="chat_clear", icon=":material/delete:", on_click=_clear, disabled=not messages)
+    title = messages[0]["text"][:60] if messages else "Conversation"
+    # The exports are made when their button is clicked, not on every run (a long conversation is large).
+    snapshot = (title, settings.model_id, settings.system, list(messages))
+    top.download_button("Markdown", lambda: to_markdown(*snapshot), file_name="conversation.md",
+                        mime="text/markdown", disabled=not messages, icon=":material/download:")
+    top.download_button("JSON", lambda: to_json(*snapshot), file_name="conversation.json",
+                        mime="application/json", disabled=not messages, icon=":material/data_object:")
+
+
 def _past_conversations(history: History) -> dict[str, str]:
     """Past conversations for the selector: id -> label. Read again after this session wrote to the history
     (or while its banner shows), otherwise at most every PAST_REFRESH_S: not on every run of every session."""
@@ -239,20 +282,8 @@ if history is not None and past is not None:
     st.selectbox("Past conversations", list(past), index=None, key="chat_past",
                  format_func=lambda cid: past.get(cid, cid), placeholder="Reopen a past conversation",
                  on_change=_open, args=(history,))
-top = st.container(horizontal=True)
+top = st.container(horizontal=True)  # filled at the end, once this run's answer is in the conversation
 messages = state.chat_messages
-has_answer = bool(messages) and messages[-1]["role"] == "assistant"
-top.button("Regenerate", key="chat_regenerate", icon=":material/autorenew:", on_click=_redo, disabled=not has_answer)
-top.button("Clear", key="chat_clear", icon=":material/delete:", on_click=_clear, disabled=not messages)
-title = messages[0]["text"][:60] if messages else "Conversation"
-# The exports are made when their button is clicked, not on every run (a long conversation is large).
-snapshot = (title, settings.model_id, settings.system, list(messages))
-top.download_button("Markdown", lambda: to_markdown(*snapshot),
-                    file_name="conversation.md", mime="text/markdown", disabled=not messages,
-                    icon=":material/download:")
-top.download_button("JSON", lambda: to_json(*snapshot),
-                    file_name="conversation.json", mime="application/json", disabled=not messages,
-                    icon=":material/data_object:")
 
 for i, entry in enumerate(messages):
     _render(entry, i, last=i == len(messages) - 1)
@@ -271,3 +302,5 @@ elif prompt is not None:
 elif state.chat_action == "answer":
     state.chat_action = None
     _answer(settings, history)
+
+_toolbar(top, settings)
