@@ -137,12 +137,13 @@ def _answer(settings: LabSettings, history: History | None) -> None:
         if dropped:
             st.caption(f"The {dropped} oldest messages were left out to fit the model's context window; "
                        "the system prompt is kept.")
+        body = st.empty()
+        # Under the text, so they stay in view as a long answer grows down towards the chat input.
         live_slot = st.empty()
         live = live_slot.container(horizontal=True, vertical_alignment="center")
         slot = live.empty()  # the live counter
         # A click reruns the app at once; that run stops this answer and keeps what has arrived.
         live.button("Stop", key="chat_stop", icon=":material/stop_circle:")
-        body = st.empty()
         try:
             with body.container():
                 if settings.streaming and PLAIN_STREAM:

@@ -137,6 +137,7 @@ def _run(requests: list[RunRequest], labels: list[str], columns: Sequence[Any], 
     for lane, column, label in zip(lanes, columns, labels, strict=True):
         column.markdown(f"**{label}**")
         panels.append(_Panel(lane, column, None if lane.run.request.stream else sync_label))
+    _stop_button()  # under the panels, in view as they grow down towards the prompt box
     _follow(panels)
     _claim(pending)
     return [_entry(lane, label) for lane, label in zip(lanes, labels, strict=True)]
@@ -249,7 +250,6 @@ def _pair(settings: LabSettings, prompt: str, repeats: int, history: History | N
     result: dict[str, Any] = {"kind": "pair", "prompt": prompt, "group": group, "panels": [],
                               "repeats": [], "repeats_done": 0, "repeats_asked": repeats if repeats > 1 else 0}
     st.markdown(f"**Prompt:** {prompt}")
-    _stop_button()
     result["panels"] = _run([stream_request, sync_request], labels, st.columns(2, border=True), result, history)
     if repeats > 1:
         result["repeats"] = [entry["record"] for entry in result["panels"] if entry["record"]]
@@ -286,7 +286,6 @@ def _models_run(panel_settings: list[LabSettings], prompt: str, continued: bool,
               + ("" if s.streaming else " · sync") for s in panel_settings]
     result: dict[str, Any] = {"kind": "models", "prompt": prompt, "group": group, "panels": []}
     st.markdown(f"**Prompt:** {prompt}")
-    _stop_button()
     entries = _run(requests, labels, st.columns(len(requests), border=True), result, history,
                    sync_label="No streaming: waiting for the complete answer")
     for i, entry in enumerate(entries):
