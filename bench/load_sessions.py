@@ -116,6 +116,14 @@ def marker(index: int) -> str:
     return f"lm{index:02d}q"
 
 
+def question(index: int, number: int) -> str:
+    """Session `index`'s question of turn `number` (bench/_probed_app.py finds them by QUESTION)."""
+    return f"Tell {marker(index)} about streaming, turn {number}."
+
+
+QUESTION = re.compile(rb"Tell lm\d{2}q about streaming, turn \d+\.")
+
+
 def system_prompt(index: int) -> str:
     return f"You are the concise assistant of session {marker(index)}."
 
@@ -317,7 +325,7 @@ async def drive_session(browser: Any, url: str, index: int, sessions: int, start
                 await asyncio.sleep(rng.uniform(*think_s))
             if number and time.time() >= deadline:
                 break
-            turn = Turn(f"Tell {marker(index)} about streaming, turn {number + 1}.", warm_up=number == 0)
+            turn = Turn(question(index, number + 1), warm_up=number == 0)
             outcome.turns.append(turn)
             target = 2 * number + 1  # the answer's place among the chat messages
             await page.evaluate(FIRST_TEXT, target)
@@ -431,9 +439,6 @@ async def run_load(url: str, *, sessions: int, seconds: float, executable: str,
         if workload.idle_browsers:
             executable = _in_idle_class(executable)
         browser = await playwright.chromium.launch(executable_path=executable, args=FLAGS)
-        if os.environ.get("EXP_NET_NORMAL"):
-            for pid in subprocess.run(["pgrep", "-f", "NetworkService"], capture_output=True, text=True).stdout.split():
-                subprocess.run(["chrt", "-o", "-a", "-p", "0", pid], check=False)
         try:
             # Opening 20 pages, typing their settings and a warm-up question take a while on two cores.
             start_at = time.time() + 15 + 3.0 * sessions
