@@ -14,7 +14,7 @@ import streamlit as st
 
 from core import errors
 from core.api import ApiSettings, api_base_url, api_routes
-from core.catalog import ModelInfo, list_text_models
+from core.catalog import ModelInfo, list_text_models, preferred_index
 from core.client import (
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_READ_TIMEOUT_S,
@@ -29,13 +29,12 @@ from core.settings import (
     DEFAULT_MAX_TOKENS,
     MAX_ATTEMPTS_RANGE,
     READ_TIMEOUT_RANGE_S,
-    TEMPERATURE_RANGE,
-    TOP_P_RANGE,
     LabSettings,
     output_limit,
     parse_stop_sequences,
     system_prompt_support,
 )
+from pages.common import effort_control, sampling_controls
 
 state = st.session_state
 SWITCH_INTERVAL_S = 0.001  # the GIL's switch interval in the app's process: see the end of this file
@@ -47,22 +46,37 @@ def _models(backend: str, region: str | None, profile: str | None) -> list[Model
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def _identity(region: str | None, profile: str | None) -> tuple[str, str, str | None]:
-    found = caller_identity(region=region, profile=profile)
-    return found.account, found.arn, found.region
+def _identity(region: str | None, profile: str | None, api_key: bool) -> tuple[str, tuple[str, ...]]:
+    """What the sidebar says the AWS backend signs with, and any warnings. An exported Bedrock API key (`api_key`
+    keys the cache) is described from its public format, without STS; otherwise STS names the caller."""
+    from core.client import bedrock_api_key
+
+    key = bedrock_api_key(region, profile) if api_key else None
+    if key is None:
+        found = caller_identity(region=region, profile=profile)
+        return f"Signed in as `{found.arn}` (account {found.account}) in {found.region or region}.", ()
+    return f"{key.describe()} in {key.region or 'no region'}.", key.warnings()
 
 
 def _aws_sidebar() -> tuple[str, str | None, str | None]:
-    """Identity, region and profile of the AWS backend; falls back to the emulator when unusable."""
-    region = st.text_input("Region", value=state.get("lab_region") or "us-east-1", key="lab_region").strip() or None
+    """Identity (or Bedrock API key), region and profile of the AWS backend; falls back to the emulator when no
+    credentials are usable. The Region field starts from the configured region (AWS_REGION, AWS_DEFAULT_REGION,
+    the profile's)."""
+    from core.client import api_key_in_use, configured_region
+
+    if "lab_region" not in state:
+        state["lab_region"] = configured_region((state.get("lab_profile") or "").strip() or None) or "us-east-1"
+    region = st.text_input("Region", key="lab_region").strip() or None
     profile = st.text_input("Profile (optional)", key="lab_profile").strip() or None
     try:
-        account, arn, resolved = _identity(region, profile)
+        headline, warnings = _identity(region, profile, api_key_in_use())
     except errors.LabError as problem:
         st.warning(f"**{problem.title}.** {problem.action}\n\nThe app keeps working on the emulator meanwhile.",
                    icon=":material/key_off:")
         return "emulator", None, None
-    st.success(f"Signed in as `{arn}` (account {account}) in {resolved or region}.", icon=":material/key:")
+    st.success(headline, icon=":material/key:")
+    for warning in warnings:
+        st.warning(warning, icon=":material/schedule:")
     return "aws", region, profile
 
 
@@ -88,6 +102,16 @@ def _fault_controls() -> None:
             emulator_faults().clear()
         for fault in emulator_faults().describe():
             st.caption(f"{fault['kind']} · {fault['model_id'] or 'any model'} · {fault['count'] or '∞'} left")
+
+
+def _lifecycle_notice(model: ModelInfo) -> None:
+    """Say so when the chosen model is Legacy, with its end-of-life date and what replaces it."""
+    if model.lifecycle != "legacy":
+        return
+    spec, replacement = model.model.spec, model.model.replacement
+    ends = f" It reaches end of life on {spec.eol_date}." if spec and spec.eol_date else ""
+    instead = f" Plan a move to {replacement.name}." if replacement else ""
+    st.warning(f"**{model.name} is Legacy.**{ends}{instead}", icon=":material/schedule:")
 
 
 def _api_caption() -> None:
@@ -119,14 +143,15 @@ def _sidebar() -> LabSettings | None:
         settings: LabSettings | None = None
         if models:
             by_id = {m.model_id: m for m in models}
-            preferred = next((i for i, m in enumerate(models) if "claude-3-5-haiku" in m.model_id), 0)
+            preferred = preferred_index(models)
             wanted = state.get("lab_model_id")  # the choice so far; Streamlit resets it if the list lacks it
             model_id = st.selectbox(
                 "Model", list(by_id), index=preferred, key="lab_model_id",
-                format_func=lambda m: f"{by_id[m].provider} · {by_id[m].name}"
-                                      + ("" if by_id[m].streaming else " (no streaming)"),
-                help="Type to search. Models that cannot stream run in sync mode.")
+                format_func=lambda m: by_id[m].label + ("" if by_id[m].streaming else " (no streaming)"),
+                help="Type to search. Models that cannot stream run in sync mode; Legacy models show their "
+                     "end-of-life date, and models past it are not offered.")
             model = by_id[model_id]
+            _lifecycle_notice(model)
             if wanted and wanted not in by_id:
                 st.warning(f"The model {str(wanted)!r} is not offered by this backend"
                            f"{f' in {region}' if region else ''}; {model.name} is selected instead.",
@@ -140,8 +165,8 @@ def _sidebar() -> LabSettings | None:
                 limit = output_limit(model)
                 max_tokens = st.number_input("Max tokens", 1, limit, min(DEFAULT_MAX_TOKENS, limit),
                                              key=f"lab_max_tokens_{limit}")
-                temperature = st.slider("Temperature", *TEMPERATURE_RANGE, 0.7, 0.05, key="lab_temperature")
-                top_p = st.slider("Top P", *TOP_P_RANGE, 0.9, 0.05, key="lab_top_p")
+                temperature, top_p = sampling_controls(model.model, "lab")
+                effort = effort_control(model.model, "lab")
                 stops = st.text_area("Stop sequences (one per line)", key="lab_stop", height=68)
             with st.expander("Connection", icon=":material/timer:", expanded=False):
                 read_timeout_s = st.number_input(
@@ -157,8 +182,8 @@ def _sidebar() -> LabSettings | None:
             if reason:
                 st.caption(reason)
             settings = LabSettings(backend, region, profile, model, api, bool(stream),  # type: ignore[arg-type]
-                                   "" if reason else system, int(max_tokens), float(temperature), float(top_p),
-                                   parse_stop_sequences(stops), float(read_timeout_s), int(max_attempts))
+                                   "" if reason else system, int(max_tokens), temperature, top_p,
+                                   parse_stop_sequences(stops), float(read_timeout_s), int(max_attempts), effort)
         if backend == "emulator":
             _fault_controls()
         _api_caption()

@@ -26,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
         description="A wire-accurate Bedrock Runtime (and ListFoundationModels) server for offline work.",
         epilog=f"Fault kinds: {', '.join(KINDS)}. Stream exceptions: {', '.join(STREAM_EXCEPTIONS)}. "
                "Example: --fault throttling,count=2  --fault stream_error,after=20,exception=throttlingException "
-               "--fault stall,seconds=90,model=anthropic.claude-3-haiku-20240307-v1:0")
+               "--fault stall,seconds=90,model=amazon.nova-micro-v1:0")
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     emulator.add_argument("--port", type=int, default=8765, help="port to listen on; 0 picks a free one")
     emulator.add_argument("--time-scale", type=float, default=1.0,
@@ -42,14 +42,14 @@ def _announce(url: str) -> None:
     print(f"  export AWS_ENDPOINT_URL_BEDROCK_RUNTIME={url} AWS_ENDPOINT_URL_BEDROCK={url}")
     print(f"  python -c \"import boto3; print(boto3.client('bedrock-runtime', endpoint_url='{url}', "
           "region_name='us-east-1', aws_access_key_id='x', aws_secret_access_key='x').converse("
-          "modelId='anthropic.claude-3-haiku-20240307-v1:0', "
+          "modelId='amazon.nova-micro-v1:0', "
           "messages=[{'role': 'user', 'content': [{'text': 'Hello'}]}])['output'])\"", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command in ("ask", "chat", "bench"):
+    if args.command in ("ask", "chat", "bench", "models"):
         try:
             return int(args.handler(args, args.command_parser))
         except KeyboardInterrupt:

@@ -6,7 +6,7 @@ slow minute on the network does not fall on one model only. Concurrency is a poo
 request each; progress reaches the caller on its own thread, about four times a second, with an
 estimate of the time left; a cancel event stops the benchmark and keeps every run that finished.
 
-    spec = BenchmarkSpec(("amazon.nova-micro-v1:0", "anthropic.claude-3-haiku-20240307-v1:0"),
+    spec = BenchmarkSpec(catalog.default_model_ids("bench")[:2],
                          PROMPT_SETS["short"].prompts, PROMPT_SETS["short"].max_tokens, runs_per_model=10)
     result = run_benchmark(spec, on_record=History().record_run, on_progress=print)
 """
@@ -135,13 +135,15 @@ def check(spec: BenchmarkSpec) -> None:
         problems.append("choose at least one model")
     for model_id in spec.model_ids:
         try:
-            providers.family_of(model_id)
-        except providers.UnknownModelError:
+            model = catalog.resolve(model_id)
+        except catalog.UnknownModelError:
             problems.append(f"unknown model {model_id!r} (use a Bedrock text model id, inference profile id or ARN)")
             continue
-        entry = catalog.entry_for(model_id)
-        if entry is not None and spec.max_tokens > entry.max_output_tokens:
-            problems.append(f"max tokens is {spec.max_tokens}, but {model_id} writes at most {entry.max_output_tokens}")
+        if spec.api not in model.apis or (spec.api == "invoke" and model.family is None):
+            problems.append(f"{model_id} cannot be asked through InvokeModel by the lab: use --api converse")
+        limit = model.max_output_tokens
+        if limit is not None and spec.max_tokens > limit:
+            problems.append(f"max tokens is {spec.max_tokens}, but {model_id} writes at most {limit}")
     if not any(p.strip() for p in spec.prompts):
         problems.append("give at least one prompt that is not empty")
     if not 1 <= spec.runs_per_model <= MAX_RUNS_PER_MODEL:
@@ -160,7 +162,8 @@ def check(spec: BenchmarkSpec) -> None:
 
 def _modes_of(spec: BenchmarkSpec, model_id: str) -> tuple[Mode, ...]:
     """The modes a model runs in: a model that cannot stream runs its stream runs as sync ones."""
-    if providers.provider_for(model_id).streams:
+    model = catalog.resolve(model_id)
+    if spec.api == "converse" or model.family is None or model.family.provider.streams:
         return spec.modes
     return ("sync",)
 
@@ -368,8 +371,6 @@ class BenchmarkJob:
         return not self._thread.is_alive()
 
 
-QUICK_MODELS = ("anthropic.claude-3-5-haiku-20241022-v1:0", "amazon.nova-micro-v1:0",
-                "meta.llama3-1-8b-instruct-v1:0", "mistral.mistral-small-2402-v1:0")
 
 
 def quick_spec(current_model_id: str | None, available: Sequence[str], *, backend: str, region: str | None = None,
@@ -377,17 +378,19 @@ def quick_spec(current_model_id: str | None, available: Sequence[str], *, backen
     """A benchmark that fills the Monitor in seconds: short prompts, 10 runs per model, streamed and sync,
     through InvokeModel (its streams report the server's first byte, which one chart compares with TTFT).
 
-    On the emulator it takes the current model and two of QUICK_MODELS from other providers; on AWS
+    On the emulator it takes the current model and two of the model table's benchmark defaults from other
+    providers; on AWS
     only the current model (every request is billed, and access is granted model by model).
     """
     models = [current_model_id] if current_model_id else []
     if backend == "emulator" or not models:
         vendors = {providers.provider_name(m) for m in models}
-        for model_id in QUICK_MODELS:
+        offered = {catalog.base_model_id(m): m for m in available}  # the ids the picker calls them by
+        for model_id in catalog.default_model_ids("bench"):
             if len(models) >= 3:
                 break
-            if model_id in available and providers.provider_name(model_id) not in vendors:
-                models.append(model_id)
+            if model_id in offered and providers.provider_name(model_id) not in vendors:
+                models.append(offered[model_id])
                 vendors.add(providers.provider_name(model_id))
     short = PROMPT_SETS["short"]
     return BenchmarkSpec(tuple(models), short.prompts, short.max_tokens, runs_per_model=10, concurrency=4,

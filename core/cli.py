@@ -67,13 +67,17 @@ def _tolerant(stream: TextIO) -> None:
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options `ask` and `chat` share."""
-    parser.add_argument("--model", required=True, help="model id, inference profile id (us., eu., ...) or ARN")
+    parser.add_argument("--model", default=catalog.default_model_id(),
+                        help="model id, inference profile id (us., eu., ...) or ARN (default: %(default)s; "
+                             "`python -m core models` lists the models the lab knows)")
     parser.add_argument("--api", choices=("invoke", "converse"), default="invoke")
     parser.add_argument("--no-stream", action="store_true", help="wait for the whole answer (sync call)")
     parser.add_argument("--system", default="", help="system prompt")
     parser.add_argument("--max-tokens", type=int, default=512)
     parser.add_argument("--temperature", type=float)
     parser.add_argument("--top-p", type=float)
+    parser.add_argument("--effort", choices=catalog.EFFORT_LEVELS,
+                        help="reasoning effort, for models that take one (sent in the model's own field)")
     parser.add_argument("--stop", nargs="+", default=[], metavar="SEQ", help="stop sequences")
     add_connection_options(parser, "the run")
     parser.add_argument("--recover", action="store_true",
@@ -146,7 +150,12 @@ def record_json(record: RunRecord) -> str:
 def run_once(args: argparse.Namespace, messages: tuple[Message, ...], out: TextIO, err: TextIO,
              on_finish: Callable[[RunRecord], None] | None) -> RunRecord:
     """One run with the shared options: stream the text to `out` (unless --json) and report to `err`."""
-    chat = ChatRequest(messages, args.system, args.max_tokens, args.temperature, args.top_p, tuple(args.stop))
+    try:
+        reasoning = catalog.reasoning_for(catalog.resolve(args.model), args.effort)
+    except catalog.UnknownModelError:
+        reasoning = None  # the run refuses the model, and says why
+    chat = ChatRequest(messages, args.system, args.max_tokens, args.temperature, args.top_p, tuple(args.stop),
+                       reasoning)
     request = RunRequest(args.model, chat, api=args.api, stream=not args.no_stream, backend=_backend(args),
                          region=args.region, profile=args.profile, max_attempts=args.max_attempts,
                          read_timeout_s=args.read_timeout, recover=args.recover)
@@ -348,6 +357,22 @@ def add_commands(commands: Any) -> None:
                              help="most messages kept in the conversation")
     chat_parser.set_defaults(handler=chat, command_parser=chat_parser)
     _add_bench(commands)
+    models_parser = commands.add_parser("models", help="the model table: every model the lab knows, with its rules",
+                                        description="Every model of the lab's model table (core/models.toml).")
+    models_parser.add_argument("--markdown", action="store_true", help="print docs/models.md")
+    models_parser.set_defaults(handler=list_models, command_parser=models_parser)
+
+
+def list_models(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """`python -m core models`: one line a model (id, name, lifecycle, rules), or the Markdown page."""
+    if args.markdown:
+        sys.stdout.write(catalog.markdown())
+        return 0
+    for model in catalog.listed_models():
+        rules = f"sampling {model.sampling}, reasoning {model.thinking}"
+        note = f" · {model.lifecycle_note}" if model.lifecycle_note else ""
+        print(f"{model.base_id:48} {model.label}{note} · {', '.join(model.apis)} · {rules}")
+    return 0
 
 
 def _add_bench(commands: Any) -> None:

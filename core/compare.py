@@ -19,9 +19,9 @@ import pandas as pd
 from . import analytics
 from .errors import LabError
 from .history import records_frame
-from .settings import LabSettings, system_prompt_support
+from .settings import LabSettings
 from .streaming import LiveProgress, Run, RunRequest, start
-from .types import ChatRequest, Message, RunRecord
+from .types import Message, RunRecord
 
 MIN_PANELS, MAX_PANELS = 2, 4
 REPEAT_PERCENTILES = (0.5, 0.9)
@@ -35,9 +35,7 @@ def new_group() -> str:
 def request_for(settings: LabSettings, messages: Sequence[Message], *, stream: bool | None = None,
                 session_id: str | None = None, compare_group: str | None = None) -> RunRequest:
     """The request a panel sends: its settings, the conversation so far, and the comparison's group."""
-    system = "" if system_prompt_support(settings.model_id, settings.api) else settings.system
-    chat = ChatRequest(tuple(messages), system, settings.max_tokens, settings.temperature, settings.top_p,
-                       settings.stop_sequences)
+    chat = settings.chat_request(messages)
     streaming = settings.streaming if stream is None else stream and settings.model.streaming
     return RunRequest(settings.model_id, chat, api=settings.api, stream=streaming, backend=settings.backend,
                       region=settings.region, profile=settings.profile, max_attempts=settings.max_attempts,
@@ -192,11 +190,11 @@ def repeat_table(records: Sequence[RunRecord]) -> pd.DataFrame:
 
 def panel_settings(base: LabSettings, *, model: Any = None, api: str | None = None, stream: bool | None = None,
                    max_tokens: int | None = None, temperature: float | None = None,
-                   top_p: float | None = None) -> LabSettings:
+                   top_p: float | None = None, effort: str | None = None) -> LabSettings:
     """The sidebar's settings with a panel's own choices on top (None keeps the sidebar's)."""
     changes: dict[str, Any] = {name: value for name, value in (
         ("model", model), ("api", api), ("stream", stream), ("max_tokens", max_tokens),
-        ("temperature", temperature), ("top_p", top_p)) if value is not None}
+        ("temperature", temperature), ("top_p", top_p), ("effort", effort)) if value is not None}
     if model is not None and max_tokens is None and model.max_output_tokens:
         changes["max_tokens"] = min(base.max_tokens, model.max_output_tokens)
     return dataclasses.replace(base, **changes)

@@ -19,8 +19,8 @@ def trim(messages: list[Message], *, system: str, model_id: str, max_tokens: int
          max_messages: int) -> tuple[list[Message], int]:
     """Drop the oldest turns until the conversation fits the model's context window (leaving room for
     the answer) and the message limit; the system prompt is always kept. Returns (kept, dropped)."""
-    entry = catalog.entry_for(model_id)
-    budget = (entry.context_tokens - max_tokens) if entry else None
+    context = catalog.resolve(model_id).context_tokens
+    budget = (context - max_tokens) if context else None
     kept = list(messages)
 
     def too_big() -> bool:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from .types import ChatRequest, Completion, Event, Message, ReasoningDelta, ServerMetrics, Stop, TextDelta, Usage
 
-# Models whose Converse API refuses a system prompt (Bedrock's "supported features" table).
-_NO_SYSTEM = ("amazon.titan-text", "mistral.mistral-7b", "mistral.mixtral", "cohere.command-text",
-              "cohere.command-light", "ai21.j2")
-
-
-def supports_system(base_model_id: str) -> bool:
-    return not base_model_id.startswith(_NO_SYSTEM)
+_NO_FIELDS: Mapping[str, object] = MappingProxyType({})
 
 
 def fold_system(messages: tuple[Message, ...], system: str) -> tuple[Message, ...]:
@@ -21,13 +17,19 @@ def fold_system(messages: tuple[Message, ...], system: str) -> tuple[Message, ..
     return (Message(first.role, f"{system}\n\n{first.text}"), *rest)
 
 
-def build_request(model_id: str, base_model_id: str, chat: ChatRequest) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """Keyword arguments for `converse` / `converse_stream`, and notes on what had to change."""
+def build_request(model_id: str, chat: ChatRequest, *, takes_system: bool,
+                  fields: Mapping[str, object] = _NO_FIELDS) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Keyword arguments for `converse` / `converse_stream`, and notes on what had to change.
+
+    `takes_system` is the model table's word on whether the model takes a system prompt through Converse;
+    `fields` are the family's extra request members for the reasoning ask (its provider's
+    `converse_fields(chat.reasoning)`: `additionalModelRequestFields`, `outputConfig`), merged in last.
+    """
     notes: list[str] = []
     messages = chat.messages
     kwargs: dict[str, Any] = {"modelId": model_id}
     if chat.system:
-        if supports_system(base_model_id):
+        if takes_system:
             kwargs["system"] = [{"text": chat.system}]
         else:
             messages = fold_system(messages, chat.system)
@@ -41,6 +43,11 @@ def build_request(model_id: str, base_model_id: str, chat: ChatRequest) -> tuple
     if chat.stop_sequences:
         config["stopSequences"] = list(chat.stop_sequences)
     kwargs["inferenceConfig"] = config
+    for name, value in fields.items():
+        # An object member the request already has (`inferenceConfig`) is merged into, never replaced.
+        value = dict(value) if isinstance(value, Mapping) else value
+        earlier = kwargs.get(name)
+        kwargs[name] = {**earlier, **value} if isinstance(earlier, dict) and isinstance(value, dict) else value
     return kwargs, tuple(notes)
 
 
@@ -58,6 +65,7 @@ def parse_response(response: dict[str, Any]) -> tuple[Completion, ServerMetrics]
         raise MalformedEvent("the response could not be read: it was cut short or is not valid JSON")
     blocks = response.get("output", {}).get("message", {}).get("content", [])
     text = "".join(b.get("text", "") for b in blocks)
+    # A reasoning block holds `reasoningText` or, encrypted by the provider, `redactedContent`: no text to show.
     reasoning = "".join(b.get("reasoningContent", {}).get("reasoningText", {}).get("text", "") for b in blocks)
     usage = response.get("usage", {})
     completion = Completion(text, reasoning, usage.get("inputTokens"), usage.get("outputTokens"),
@@ -78,8 +86,9 @@ def parse_event(event: dict[str, Any]) -> list[Event]:
         delta = event["contentBlockDelta"].get("delta", {})
         if delta.get("text"):
             return [TextDelta(delta["text"])]
+        # A reasoning delta carries `text`, or only a `signature` or `redactedContent` (bytes): those show nothing.
         reasoning = delta.get("reasoningContent", {}).get("text")
-        return [ReasoningDelta(reasoning)] if reasoning else []
+        return [ReasoningDelta(reasoning)] if isinstance(reasoning, str) and reasoning else []
     if "messageStop" in event:
         return [Stop(event["messageStop"].get("stopReason", ""))]
     if "metadata" in event:

@@ -6,7 +6,9 @@
     ├── AccessDeniedError         403 AccessDeniedException
     ├── CredentialsError          no credentials, expired or unrecognised ones, unsigned requests
     ├── ModelNotFoundError        unknown model id or ARN, a model this app cannot speak to
-    │   └── ProfileRequiredError  the model needs an inference profile (us., eu., apac., global.)
+    │   ├── ProfileRequiredError  the model needs an inference profile (us., eu., apac., global.)
+    │   ├── ModelRetiredError     404: the model reached the end of its life (names its replacement)
+    │   └── ModelLegacyError      404: a Legacy model this account has not used lately (names its replacement)
     ├── ValidationError           400 ValidationException: Bedrock rejected the request
     │   └── ContextWindowError    the conversation does not fit the model's context window
     ├── ModelTimeoutError         408 ModelTimeoutException, or no byte within the read timeout
@@ -34,10 +36,13 @@ class LabError(Exception):
     action = "Try again. If it keeps happening, check the technical details."
     transient = False  # worth retrying as is
 
-    def __init__(self, detail: str = "", *, code: str = "", status: int | None = None) -> None:
+    def __init__(self, detail: str = "", *, code: str = "", status: int | None = None,
+                 action: str | None = None) -> None:
         self.detail = detail
         self.code = code or type(self).__name__
         self.status = status
+        if action is not None:
+            self.action = action
         super().__init__(self.message)
 
     @property
@@ -77,6 +82,28 @@ class ModelNotFoundError(LabError):
 class ProfileRequiredError(ModelNotFoundError):
     title = "This model is only available through an inference profile"
     action = "Use the id with a geography prefix, such as us. or eu. (us.anthropic.claude-...), or its profile ARN."
+
+
+class ModelRetiredError(ModelNotFoundError):
+    title = "This model has reached the end of its life on Bedrock"
+    action = "Pick a current model from the list."
+
+    def naming(self, name: str, replacement_name: str | None, replacement_id: str | None) -> ModelRetiredError:
+        """The same error, saying which model was retired and which current model replaces it."""
+        action = (f"{name} is no longer served. Pick {replacement_name} (`{replacement_id}`) instead: it replaces it."
+                  if replacement_name else f"{name} is no longer served. Pick a current model from the list.")
+        return type(self)(self.detail, code=self.code, status=self.status, action=action)
+
+
+class ModelLegacyError(ModelRetiredError):
+    title = "This model is Legacy and this account can no longer call it"
+    action = "Legacy models stay open only to accounts that used them in the last weeks; pick a current model."
+
+    def naming(self, name: str, replacement_name: str | None, replacement_id: str | None) -> ModelRetiredError:
+        pick = (f"Pick {replacement_name} (`{replacement_id}`) instead: it replaces it." if replacement_name
+                else "Pick a current model from the list.")
+        action = f"{name} is Legacy: accounts that have not used it lately are refused. {pick}"
+        return type(self)(self.detail, code=self.code, status=self.status, action=action)
 
 
 class ValidationError(LabError):
@@ -155,6 +182,12 @@ def _from_client_error(error: botocore_errors.ClientError) -> LabError:
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     in_stream = isinstance(error, botocore_errors.EventStreamError)
     kind = (_IN_STREAM if in_stream else _BY_CODE).get(code) or _BY_CODE.get(code[:1].upper() + code[1:], LabError)
+    if kind is ModelNotFoundError:
+        lowered = message.lower()
+        if "end of its life" in lowered:
+            kind = ModelRetiredError
+        elif "as legacy" in lowered:
+            kind = ModelLegacyError
     if kind is ValidationError:
         lowered = message.lower()
         if "too long" in lowered or "context window" in lowered or "context length" in lowered:

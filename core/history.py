@@ -16,7 +16,7 @@ surfaces as `HistoryUnavailable`, whose message is meant for the user; the app k
 
     history = History()
     history.record_run(record)
-    frame = history.runs(model_ids=["anthropic.claude-3-haiku-20240307-v1:0"], statuses=["ok"])
+    frame = history.runs(model_ids=[catalog.default_model_id()], statuses=["ok"])
 """
 
 from __future__ import annotations

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import converse, providers
+from . import catalog
 from .catalog import ModelInfo, invocation_id
 from .client import DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S
-from .types import Api
+from .types import Api, ChatRequest, Message
 
 # The parameter ranges the sidebar offers and the HTTP API accepts (one source for both).
 TEMPERATURE_RANGE = (0.0, 1.0)
@@ -33,11 +34,12 @@ class LabSettings:
     stream: bool
     system: str
     max_tokens: int
-    temperature: float
-    top_p: float
+    temperature: float | None  # None: not sent (the model's default, or a model that takes none)
+    top_p: float | None
     stop_sequences: tuple[str, ...]
     read_timeout_s: float = DEFAULT_READ_TIMEOUT_S  # the longest wait for any byte of an answer
     max_attempts: int = DEFAULT_MAX_ATTEMPTS  # total attempts before an answer starts (botocore retries)
+    effort: str | None = None  # reasoning effort (low ... max); None: the model's default
 
     @property
     def model_id(self) -> str:
@@ -49,18 +51,34 @@ class LabSettings:
         """Streaming as chosen, unless the model cannot stream (it then runs in sync mode)."""
         return self.stream and self.model.streaming
 
+    def chat_request(self, messages: Sequence[Message]) -> ChatRequest:
+        """The neutral request these settings make of a conversation (the run fits it to the model)."""
+        model = self.model.model
+        system = "" if system_prompt_support(self.model_id, self.api) else self.system
+        return ChatRequest(tuple(messages), system, self.max_tokens, self.temperature, self.top_p,
+                           self.stop_sequences, catalog.reasoning_for(model, self.effort))
+
 
 def system_prompt_support(model_id: str, api: Api) -> str | None:
     """None when the model takes a system prompt through this API, else why not (shown by the widget)."""
     try:
-        family = providers.family_of(model_id)
-    except providers.UnknownModelError:
+        model = catalog.resolve(model_id)
+    except catalog.UnknownModelError:
         return None
-    base = providers.base_model_id(model_id)
-    if api == "converse" and not converse.supports_system(base):
-        return "This model takes no system prompt through Converse; it would be put in the first message."
-    if api == "invoke" and not providers.provider_for(model_id).supports_system:
-        return f"This model ({family}) takes no system prompt; it would be put in the first message."
+    if api == "invoke" and model.family is None:
+        return None  # the run refuses InvokeModel for it, and says why
+    if not model.takes_system(api):
+        where = " through Converse" if api == "converse" else ""
+        return f"{model.name} takes no system prompt{where}; it would be put in the first message."
+    return None
+
+
+def sampling_help(model: catalog.Model) -> str | None:
+    """What the parameters panel says about a model's sampling rule (None when it takes both)."""
+    if model.sampling == "one":
+        return f"{model.name} takes temperature or top_p, not both: choose which one is sent."
+    if model.sampling == "none":
+        return f"{model.name} takes no temperature or top_p; reasoning effort is its knob."
     return None
 
 

@@ -1,6 +1,6 @@
 """The run: one request to a model, streamed or not, with every timing taken where the stream is read.
 
-    >>> run = start(RunRequest("anthropic.claude-3-haiku-20240307-v1:0", ChatRequest((Message("user", "Hi"),))))
+    >>> run = start(RunRequest(catalog.default_model_id(), ChatRequest((Message("user", "Hi"),))))
     >>> for text in run:            # answer text as it arrives (what st.write_stream takes)
     ...     print(text, end="")
     >>> run.record.ttft_ms          # the finished RunRecord: timings, usage, status, cost
@@ -35,6 +35,7 @@ from .errors import (
     ConnectionLostError,
     LabError,
     ModelNotFoundError,
+    ModelRetiredError,
     ModelTimeoutError,
     ServiceError,
     StreamInterruptedError,
@@ -42,12 +43,12 @@ from .errors import (
     ValidationError,
     classify,
 )
+from .providers.tags import TagSplitter, split_events
 from .types import (
     Api,
     ChatRequest,
     Completion,
     Event,
-    Message,
     ReasoningDelta,
     RunRecord,
     ServerMetrics,
@@ -80,6 +81,11 @@ class RunRequest:
     conversation_id: str | None = None
     compare_group: str | None = None
     benchmark_id: str | None = None
+
+    @property
+    def model(self) -> catalog.Model:
+        """The model table's value for `model_id` (resolved once, cached); UnknownModelError if it is no model id."""
+        return catalog.resolve(self.model_id)
 
 
 @dataclass(frozen=True)
@@ -324,8 +330,8 @@ class Run:
         record = self._new_record()
         progress = self._progress
         try:
-            _check(self.request)
-            provider = providers.provider_for(self.request.model_id)
+            model = _check(self.request)
+            provider = model.family.provider if model.family else None
             client = self._client or runtime_client(
                 self.request.backend, self.request.region, self.request.profile,
                 max_attempts=self.request.max_attempts, read_timeout_s=self.request.read_timeout_s)
@@ -343,8 +349,8 @@ class Run:
                     if self._cancelled.is_set():  # the read failed because cancel() shut the connection
                         raise _Cancelled from problem
                     progress.sdk_retries += _retries_of(problem)
-                    error = classify(problem)
-                    mode = self._recovery_mode(error, provider)
+                    error = _named(classify(problem), model)
+                    mode = self._recovery_mode(error, model)
                     if mode is None:
                         raise error from (None if error is problem else problem)
                     record.attempts += 1
@@ -361,6 +367,8 @@ class Run:
             record.status = "cancelled"  # the text ends here; the consumer's loop finishes normally
         except Exception as problem:  # noqa: BLE001 - everything reaches the user as a LabError
             failure = classify(problem)
+            with contextlib.suppress(catalog.UnknownModelError):
+                failure = _named(failure, self.request.model)
             self.failure = failure
             record.status, record.error_code, record.error_message = "error", failure.code, failure.message
             if failure is problem:
@@ -369,7 +377,7 @@ class Run:
         finally:
             self._finish(record)
 
-    def _recovery_mode(self, error: LabError, provider: Any) -> str | None:
+    def _recovery_mode(self, error: LabError, model: catalog.Model) -> str | None:
         req, progress = self.request, self._progress
         if not (req.recover and req.stream and progress.t0 is not None and progress.first_event_at is not None):
             return None  # nothing had started: botocore's own retries already had their turn
@@ -378,27 +386,26 @@ class Run:
         if self._recoveries >= req.max_recoveries:
             return None
         self._recoveries += 1
-        return "continue" if provider.supports_prefill and progress.text else "restart"
+        return "continue" if model.takes_prefill and progress.text else "restart"
 
     def _continuation(self, chat: ChatRequest) -> ChatRequest:
         """The same conversation with the partial answer as an assistant prefill, so nothing repeats."""
         partial = "".join(self._progress.text).rstrip()  # Claude refuses a prefill ending in white space
         used = self._progress.output_tokens or metrics.estimate_tokens(partial)
-        messages = chat.messages if chat.messages[-1].role == "user" else chat.messages[:-1]
-        return ChatRequest(messages=(*messages, Message("assistant", partial)), system=chat.system,
-                           max_tokens=max(1, chat.max_tokens - used), temperature=chat.temperature,
-                           top_p=chat.top_p, stop_sequences=chat.stop_sequences)
+        return catalog.continuation(chat, partial, used)
 
     def _attempt(self, client: Any, provider: Any, chat: ChatRequest, record: RunRecord) -> Iterator[RunEvent]:
-        req, progress = self.request, self._progress
-        family = providers.family_of(req.model_id)
+        req, progress, model = self.request, self._progress, self.request.model
+        chat, rules = catalog.fit_request(model, chat)
         if req.api == "converse":
-            kwargs, notes = converse.build_request(req.model_id, providers.base_model_id(req.model_id), chat)
+            fields = providers.converse_fields(provider, chat.reasoning)
+            kwargs, notes = converse.build_request(req.model_id, chat, takes_system=model.takes_system("converse"),
+                                                   fields=fields)
             request_json = json.dumps({k: v for k, v in kwargs.items() if k != "modelId"})
         else:
             built = provider.build_request(chat)
             notes, request_json = built.notes, json.dumps(built.body)
-        record.notes.extend(n for n in notes if n not in record.notes)
+        record.notes.extend(n for n in (*rules, *notes) if n not in record.notes)
         record.request_json = record.request_json or request_json
         if self._cancelled.is_set():
             raise _Cancelled
@@ -414,6 +421,8 @@ class Run:
             response = client.invoke_model_with_response_stream(
                 modelId=req.model_id, body=request_json, contentType="application/json", accept="application/json")
             stream, key = response["body"], "chunk"
+        tag = model.family.reasoning_tag if model.family and key else None
+        splitter = TagSplitter(tag) if tag else None
         progress.sdk_retries += response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
         self._open_stream = stream
         try:
@@ -429,13 +438,18 @@ class Run:
                 if key is None:
                     events = _converse_events(raw)
                 elif key in raw:
-                    events = providers.events_from_chunk(family, _decode_chunk(raw[key]["bytes"]))
+                    events = providers.events_from_chunk(provider, _decode_chunk(raw[key]["bytes"]))
+                    if splitter is not None:
+                        events = split_events(splitter, events)
                 else:
                     continue
                 for event in events:
                     progress.take(event, now)
                     if isinstance(event, (TextDelta, ReasoningDelta)):
                         yield event
+            for event in splitter.flush() if splitter is not None else ():
+                progress.take(event, progress.last_event_at or time.perf_counter())
+                yield event
             if not progress.ended:
                 raise StreamInterruptedError("the stream ended before its final event", code="IncompleteStream")
         finally:
@@ -514,7 +528,7 @@ class Run:
         gaps = metrics.summarize_gaps([t * 1000 for t in progress.arrivals])
         record.gap_count, record.gap_p50_ms, record.gap_p90_ms, record.gap_max_ms = (
             gaps.count, gaps.p50_ms, gaps.p90_ms, gaps.max_ms)
-        record.cost_usd = catalog.cost_usd(record.model_id, record.input_tokens, record.output_tokens)
+        record.cost_usd = _cost(record)
         self._record = record
         if self._on_finish is not None:
             try:
@@ -558,8 +572,8 @@ def _converse_events(raw: dict[str, Any]) -> list[Event]:
         raise StreamInterruptedError(str(problem), code="MalformedChunk") from None
 
 
-def _check(request: RunRequest) -> None:
-    """Refuse, before any call, what cannot work, with a message that says why."""
+def _check(request: RunRequest) -> catalog.Model:
+    """Refuse, before any call, what cannot work, with a message that says why; the model it will call."""
     chat = request.chat
     if not chat.messages or not any(m.text.strip() for m in chat.messages if m.role == "user"):
         raise ValidationError("the message is empty: type something to send", code="EmptyPrompt")
@@ -571,20 +585,45 @@ def _check(request: RunRequest) -> None:
                                   "as undecodable bytes leave): fix its encoding", code="InvalidText")
     if chat.max_tokens < 1:
         raise ValidationError(f"max tokens must be at least 1, not {chat.max_tokens}", code="InvalidParameter")
-    entry = catalog.entry_for(request.model_id)
-    if entry is not None and chat.max_tokens > entry.max_output_tokens:
-        raise ValidationError(f"max tokens is {chat.max_tokens}, but this model writes at most "
-                              f"{entry.max_output_tokens}", code="InvalidParameter")
+    if request.api not in ("invoke", "converse"):
+        raise ValidationError(f"api must be invoke or converse, not {request.api!r}", code="InvalidParameter")
+    try:
+        model = request.model
+        if request.api == "invoke":
+            providers.family_of(request.model_id)
+    except catalog.UnknownModelError as problem:
+        raise ModelNotFoundError(str(problem), code="UnknownModel") from None
+    if request.api not in model.apis:
+        other = "Converse" if request.api == "invoke" else "InvokeModel"
+        raise ValidationError(f"{model.name} is not served through "
+                              f"{'InvokeModel' if request.api == 'invoke' else 'Converse'}: use {other}",
+                              code="UnsupportedApi")
+    limit = model.max_output_tokens
+    if limit is not None and chat.max_tokens > limit:
+        raise ValidationError(f"max tokens is {chat.max_tokens}, but {model.name} writes at most {limit:,}",
+                              code="InvalidParameter")
     if chat.temperature is not None and chat.temperature < 0:
         raise ValidationError(f"temperature cannot be negative ({chat.temperature})", code="InvalidParameter")
     if chat.top_p is not None and not 0 <= chat.top_p <= 1:
         raise ValidationError(f"top_p must be between 0 and 1, not {chat.top_p}", code="InvalidParameter")
-    if request.api not in ("invoke", "converse"):
-        raise ValidationError(f"api must be invoke or converse, not {request.api!r}", code="InvalidParameter")
+    return model
+
+
+def _named(error: LabError, model: catalog.Model) -> LabError:
+    """A lifecycle 404 that says which model it was and which current one replaces it."""
+    if not isinstance(error, ModelRetiredError):
+        return error
+    replacement = model.replacement
+    return error.naming(model.name, replacement.name if replacement else None,
+                        replacement.invocation_id(None) if replacement else None)
+
+
+def _cost(record: RunRecord) -> float | None:
     try:
-        providers.family_of(request.model_id)
-    except providers.UnknownModelError as problem:
-        raise ModelNotFoundError(str(problem), code="UnknownModel") from None
+        model = catalog.resolve(record.model_id)
+    except catalog.UnknownModelError:
+        return None
+    return model.cost_usd(record.input_tokens, record.output_tokens)
 
 
 def start(request: RunRequest, **kwargs: Any) -> Run:

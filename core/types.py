@@ -13,6 +13,7 @@ Role = Literal["user", "assistant"]
 Api = Literal["invoke", "converse"]
 Status = Literal["ok", "error", "cancelled"]
 TokensSource = Literal["reported", "estimated"]
+ThinkingStyle = Literal["budget", "adaptive", "effort"]
 
 
 def invalid_text_at(text: str) -> int | None:
@@ -32,6 +33,20 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Reasoning:
+    """How a model is asked to reason, already in the terms its family takes (the model table decides).
+
+    `budget`: `thinking_budget_tokens` (Claude 3.7 to 4.5); `adaptive`: the model decides, at `effort`
+    (Claude 4.6 and later, `output_config.effort`); `effort`: the family's own effort field (Nova 2
+    `maxReasoningEffort`, gpt-oss `reasoning_effort`).
+    """
+
+    style: ThinkingStyle
+    effort: str | None = None
+    budget_tokens: int | None = None
+
+
+@dataclass(frozen=True)
 class ChatRequest:
     """What the user asked for, whatever the model family: a conversation and its parameters.
 
@@ -45,6 +60,7 @@ class ChatRequest:
     temperature: float | None = None
     top_p: float | None = None
     stop_sequences: tuple[str, ...] = ()
+    reasoning: Reasoning | None = None  # None: the model's default (no extended reasoning where it is optional)
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ from typing import Any
 import streamlit as st
 
 from core import errors
-from core.catalog import PRICE_TABLE_DATE, typical_tokens_per_s
+from core.catalog import PRICE_TABLE_DATE
 from core.conversation import coalesce, split_blocks, to_json, to_markdown, to_messages, trim
 from core.history import History, HistoryUnavailable
 from core.metrics import caption
 from core.settings import LabSettings
 from core.streaming import Run, RunRequest, slower_than_usual, start
-from core.types import ChatRequest, RunRecord
+from core.types import RunRecord
 from pages.common import page_history
 
 MAX_MESSAGES = 60
@@ -114,7 +114,7 @@ def _show_live(slot: Any, run: Run, settings: LabSettings) -> None:
     live = run.live()
     rate = f"{live.tokens_per_s:,.0f} tok/s" if live.tokens_per_s else "…"
     text = f"{live.output_tokens:,} tokens (est.) · {rate} · {live.elapsed_ms / 1000:.1f} s"
-    typical = typical_tokens_per_s(settings.model_id)
+    typical = settings.model.model.typical_tokens_per_s
     if slower_than_usual(live, typical):
         text += f" · slower than this model's usual ~{typical:.0f} tok/s"
     slot.progress(min(1.0, live.output_tokens / settings.max_tokens), text=text)
@@ -123,8 +123,7 @@ def _show_live(slot: Any, run: Run, settings: LabSettings) -> None:
 def _answer(settings: LabSettings, history: History | None) -> None:
     turns, dropped = trim(to_messages(state.chat_messages), system=settings.system, model_id=settings.model_id,
                           max_tokens=settings.max_tokens, max_messages=MAX_MESSAGES)
-    chat = ChatRequest(tuple(turns), settings.system, settings.max_tokens, settings.temperature, settings.top_p,
-                       settings.stop_sequences)
+    chat = settings.chat_request(turns)
     request = RunRequest(settings.model_id, chat, api=settings.api, stream=settings.streaming,
                          backend=settings.backend, region=settings.region, profile=settings.profile,
                          max_attempts=settings.max_attempts, read_timeout_s=settings.read_timeout_s,

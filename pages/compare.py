@@ -10,17 +10,16 @@ from typing import Any
 import streamlit as st
 
 from core import charts, compare
-from core.catalog import PRICE_TABLE_DATE, ModelInfo
+from core.catalog import PRICE_TABLE_DATE, ModelInfo, default_model_ids
 from core.errors import LabError
 from core.history import History
 from core.metrics import caption
-from core.settings import DEFAULT_MAX_TOKENS, TEMPERATURE_RANGE, TOP_P_RANGE, LabSettings, output_limit
+from core.settings import DEFAULT_MAX_TOKENS, LabSettings, output_limit
 from core.streaming import RunRequest
 from core.types import Message, RunRecord
-from pages.common import page_history
+from pages.common import effort_control, page_history, sampling_controls
 
 MODES = {"pair": "Sync vs stream", "models": "Models side by side"}
-PREFERRED_MODELS = ("claude-3-5-haiku", "nova-lite", "llama3-1-8b", "mistral-large")  # four vendors by default
 POLL_S = 0.05  # how often the script thread looks at the lanes
 LIVE_INTERVAL_S = 0.25  # live numbers change four times a second at most
 UPDATE_INTERVAL_S = 0.1  # a panel's text is redrawn ten times a second at most ...
@@ -295,8 +294,9 @@ def _models_run(panel_settings: list[LabSettings], prompt: str, continued: bool,
 
 
 def _default_models(models: Sequence[ModelInfo], count: int) -> list[str]:
+    """The model table's Compare defaults that the backend offers, then the rest of its list."""
     ids = [m.model_id for m in models]
-    chosen = [next(i for i in ids if key in i) for key in PREFERRED_MODELS if any(key in i for i in ids)]
+    chosen = [i for i in default_model_ids("compare") if i in ids]
     chosen += [i for i in ids if i not in chosen]
     return chosen[:count]
 
@@ -315,7 +315,7 @@ def _panel_choices(settings: LabSettings, models: Sequence[ModelInfo]) -> list[L
         with column:
             model_id = st.selectbox(f"Model {i + 1}", list(by_id), key=f"compare_model_{i}",
                                     index=list(by_id).index(defaults[i % len(defaults)]),
-                                    format_func=lambda m: f"{by_id[m].provider} · {by_id[m].name}"
+                                    format_func=lambda m: by_id[m].label
                                                           + ("" if by_id[m].streaming else " (no streaming)"))
             model = by_id[model_id]
             if same:
@@ -327,12 +327,11 @@ def _panel_choices(settings: LabSettings, models: Sequence[ModelInfo]) -> list[L
             limit = output_limit(model)
             max_tokens = st.number_input("Max tokens", 1, limit, min(DEFAULT_MAX_TOKENS, limit),
                                          key=f"compare_max_tokens_{i}_{limit}")
-            temperature = st.slider("Temperature", *TEMPERATURE_RANGE, settings.temperature, 0.05,
-                                    key=f"compare_temperature_{i}")
-            top_p = st.slider("Top P", *TOP_P_RANGE, settings.top_p, 0.05, key=f"compare_top_p_{i}")
-            chosen.append(compare.panel_settings(settings, model=model, api=api or settings.api, stream=bool(stream),
-                                                 max_tokens=int(max_tokens), temperature=float(temperature),
-                                                 top_p=float(top_p)))
+            temperature, top_p = sampling_controls(model.model, f"compare_{i}", settings.temperature, settings.top_p)
+            effort = effort_control(model.model, f"compare_{i}")
+            panel = compare.panel_settings(settings, model=model, api=api or settings.api, stream=bool(stream),
+                                           max_tokens=int(max_tokens))
+            chosen.append(dataclasses.replace(panel, temperature=temperature, top_p=top_p, effort=effort))
     return chosen
 
 

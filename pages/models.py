@@ -30,7 +30,8 @@ st.caption(f"{len(shown)} of {len(models)} models · {sum(m.streaming for m in s
            f"{sum(m.needs_inference_profile for m in shown)} need an inference profile (us., eu., apac., global.)")
 st.dataframe(models_frame(shown), hide_index=True, width="stretch",
              column_config={"Streaming": st.column_config.CheckboxColumn("Streaming", width="small"),
-                            "Input $/1K (est.)": st.column_config.NumberColumn(format="$%.6f"),
-                            "Output $/1K (est.)": st.column_config.NumberColumn(format="$%.6f")})
-st.caption(f"Prices are estimates: public on-demand list prices per 1,000 tokens (us-east-1) as of "
-           f"{PRICE_TABLE_DATE}. Your account's prices may differ.")
+                            "Input $/1M (est.)": st.column_config.NumberColumn(format="$%.3f"),
+                            "Output $/1M (est.)": st.column_config.NumberColumn(format="$%.3f")})
+st.caption(f"Prices are estimates: public on-demand list prices per 1M tokens (us-east-1, regional profiles) as of "
+           f"{PRICE_TABLE_DATE}; `global.` profiles are priced apart. Your account's prices may differ. Legacy models "
+           "show their end-of-life date; models that reached it are not listed.")

@@ -37,7 +37,7 @@ def _model_choices(settings: LabSettings) -> dict[str, str]:
         models = _models(settings.backend, settings.region, settings.profile)
     except Exception:  # noqa: BLE001 - the sidebar already explains a backend that cannot list models
         return {settings.model_id: settings.model.name}
-    return {invocation_id(m, settings.region): f"{m.provider} · {m.name}" for m in models}
+    return {invocation_id(m, settings.region): m.label for m in models}
 
 
 def _start(spec: bench.BenchmarkSpec, history: History) -> None:

@@ -28,7 +28,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from .. import catalog, errors, providers
+from .. import catalog, errors
 from ..catalog import PRICE_TABLE_DATE, ModelInfo
 from ..client import DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, default_backend, make_client, shared_emulator
 from ..conversation import coalesce
@@ -309,26 +309,22 @@ class ModelBook:
                     listed = catalog.list_text_models(client)
                 except Exception as problem:  # noqa: BLE001 - typed for the caller
                     raise errors.classify(problem) from problem
-                self._models = {m.model_id: m for m in listed if _speaks(m.model_id)}
+                self._models = {m.model_id: m for m in listed}
                 self._listed_at = time.monotonic()
             return self._models
 
 
-def _speaks(model_id: str) -> bool:
-    try:
-        providers.family_of(model_id)
-    except providers.UnknownModelError:
-        return False
-    return True
-
-
 def _model_json(model: ModelInfo, region: str | None) -> dict[str, Any]:
+    known, prices = model.model, model.model.prices_per_1m_usd
     return {
         "model_id": catalog.invocation_id(model, region), "foundation_model_id": model.model_id,
         "name": model.name, "provider": model.provider, "streaming": model.streaming,
         "needs_inference_profile": model.needs_inference_profile, "context_tokens": model.context_tokens,
-        "max_output_tokens": model.max_output_tokens,
-        "price": {"input_per_1k_usd": model.input_per_1k_usd, "output_per_1k_usd": model.output_per_1k_usd,
+        "max_output_tokens": model.max_output_tokens, "apis": list(known.apis), "lifecycle": model.lifecycle,
+        "end_of_life": known.spec.eol_date if known.spec else None,
+        "sampling": known.sampling, "reasoning": known.thinking, "efforts": list(known.efforts),
+        "default": model.model_id == catalog.default_model_id("api"),
+        "price": {"input_per_1m_usd": prices[0] if prices else None, "output_per_1m_usd": prices[1] if prices else None,
                   "as_of": PRICE_TABLE_DATE, "estimate": True},
     }
 

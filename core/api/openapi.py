@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..catalog import EFFORT_LEVELS, default_model_id
 from ..settings import DEFAULT_MAX_TOKENS, TEMPERATURE_RANGE, TOP_P_RANGE
 from .params import MAX_STOP_SEQUENCES
 
@@ -54,12 +55,17 @@ _GENERATE = {
                      "items": {"type": "object", "required": ["role", "content"],
                                "properties": {"role": {"enum": ["user", "assistant"]}, "content": _CONTENT}}},
         "model_id": {"type": "string", "description": "An id from GET /api/models (`model_id`), an inference "
-                     "profile id or an ARN.", "examples": ["amazon.nova-micro-v1:0"]},
+                     "profile id or an ARN.", "examples": [default_model_id("api")]},
         "system": {"type": ["string", "null"], "description": "System prompt; folded into the first message "
                    "(with a note in `metrics.notes`) for models that take none."},
         "temperature": {"type": ["number", "null"], "minimum": TEMPERATURE_RANGE[0],
                         "maximum": TEMPERATURE_RANGE[1], "description": "Null: the model's default."},
-        "top_p": {"type": ["number", "null"], "minimum": TOP_P_RANGE[0], "maximum": TOP_P_RANGE[1]},
+        "top_p": {"type": ["number", "null"], "minimum": TOP_P_RANGE[0], "maximum": TOP_P_RANGE[1],
+                  "description": "Models that take temperature or top_p (not both) get temperature when both are "
+                  "set; models that take neither get neither. What was left out is said in `metrics.notes`."},
+        "effort": {"enum": [*EFFORT_LEVELS, None], "default": None, "description": "Reasoning effort, sent in "
+                   "the model's own field (Claude thinking, Nova 2 reasoningConfig, gpt-oss reasoning_effort); "
+                   "null: the model's default. GET /api/models lists each model's `efforts`."},
         "max_tokens": {"type": "integer", "minimum": 1, "default": DEFAULT_MAX_TOKENS,
                        "description": "At most the model's `max_output_tokens` (the default is capped by it)."},
         "stop_sequences": {"type": "array", "items": {"type": "string", "minLength": 1},

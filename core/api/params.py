@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from .. import catalog, providers
+from .. import catalog
 from ..catalog import ModelInfo
 from ..settings import DEFAULT_MAX_TOKENS, FALLBACK_OUTPUT_LIMIT, TEMPERATURE_RANGE, TOP_P_RANGE, output_limit
 from ..types import Api, ChatRequest, Message, invalid_text_at
 
 FIELDS = ("prompt", "messages", "model_id", "system", "temperature", "top_p", "max_tokens", "stop_sequences",
-          "stream", "api")
+          "stream", "api", "effort")
 APIS: tuple[Api, ...] = ("converse", "invoke")
 DEFAULT_API: Api = "converse"
 MAX_STOP_SEQUENCES = 8
@@ -71,7 +71,16 @@ def parse_generate(payload: object, models: Mapping[str, ModelInfo] | None, regi
     api = body.get("api", DEFAULT_API)
     if api not in APIS:
         raise BadRequest(f"api must be \"converse\" or \"invoke\", not {api!r}", "api")
-    chat = ChatRequest(messages, system or "", max_tokens, temperature, top_p, stops)
+    model = catalog.resolve(model_id)
+    if api not in model.apis or (api == "invoke" and model.family is None):
+        raise BadRequest(f"{model.name} cannot be asked through InvokeModel by the lab: use \"api\": \"converse\"",
+                         "api")
+    effort = body.get("effort")
+    if effort is not None and effort not in catalog.EFFORT_LEVELS:
+        raise BadRequest(f"effort must be one of {', '.join(catalog.EFFORT_LEVELS)} or null, not {_kind(effort)}",
+                         "effort")
+    chat = ChatRequest(messages, system or "", max_tokens, temperature, top_p, stops,
+                       catalog.reasoning_for(model, effort))
     upstream_stream = stream and (info is None or info.streaming)
     return Generate(model_id, chat, cast(Api, api), stream, input_field, upstream_stream)
 
@@ -104,15 +113,15 @@ def _model(value: object, models: Mapping[str, ModelInfo] | None, region: str | 
     unknown = BadRequest(f"unknown model {model_id!r}: GET /api/models lists the models this backend offers",
                          "model_id")
     try:
-        providers.family_of(model_id)
-    except providers.UnknownModelError:
+        catalog.resolve(model_id)
+    except catalog.UnknownModelError:
         raise unknown from None
     if models is None:
         return model_id, None
-    info = models.get(providers.base_model_id(model_id))
+    info = models.get(catalog.base_model_id(model_id))
     if info is None:
         raise unknown
-    if info.needs_inference_profile and providers.base_model_id(model_id) == model_id:
+    if info.needs_inference_profile and catalog.base_model_id(model_id) == model_id:
         profile = catalog.invocation_id(info, region)
         raise BadRequest(f"{model_id} is only available through an inference profile: use {profile!r}", "model_id")
     return model_id, info
@@ -224,8 +233,7 @@ def _parse_number(text: str) -> float | int | str:
 
 
 def _catalog_limit(model_id: str) -> int:
-    entry = catalog.entry_for(model_id)
-    return entry.max_output_tokens if entry else FALLBACK_OUTPUT_LIMIT
+    return catalog.resolve(model_id).max_output_tokens or FALLBACK_OUTPUT_LIMIT
 
 
 def _kind(value: object) -> str:

@@ -4,61 +4,36 @@ Each family module is pure: `build_request` turns a neutral `ChatRequest` into t
 body, `parse_response` reads a sync body, `parse_chunk` turns one decoded stream chunk into events.
 Nothing here does I/O.
 
-    provider = provider_for("us.anthropic.claude-3-5-haiku-20241022-v1:0")
+    provider = provider_for("us.anthropic.claude-haiku-4-5-20251001-v1:0")
     body = provider.build_request(ChatRequest((Message("user", "Hi"),))).body
     events = events_from_chunk("anthropic-messages", json.loads(chunk["bytes"]))
+
+Which family a model belongs to is the model table's word (`core/models.toml`, read by `core.catalog`).
 """
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Mapping
 from typing import Protocol
 
-from ..types import BuiltRequest, ChatRequest, Completion, Event, Message, ServerMetrics, Stop, TextDelta, Usage
-
-FAMILIES = (
-    "anthropic-messages", "anthropic-text", "titan-text", "nova", "llama2", "llama3", "mistral-chat",
-    "mistral-prompt", "cohere-r", "cohere-command", "jamba", "jurassic2",
+from ..catalog import UnknownModelError, base_model_id, resolve, table
+from ..types import (
+    BuiltRequest,
+    ChatRequest,
+    Completion,
+    Event,
+    Message,
+    Reasoning,
+    ServerMetrics,
+    Stop,
+    TextDelta,
+    Usage,
 )
 
-GEOGRAPHY_PREFIXES = ("us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.")
+__all__ = ["FAMILIES", "Provider", "UnknownModelError", "base_model_id", "family_of", "provider_for", "provider_name"]
 
-# First match wins, so the specific prefixes come before the catch-all of their vendor.
-_FAMILY_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("anthropic.claude-v2", "anthropic-text"),
-    ("anthropic.claude-instant-v1", "anthropic-text"),
-    ("anthropic.claude-", "anthropic-messages"),
-    ("amazon.titan-text-", "titan-text"),
-    ("amazon.nova-", "nova"),
-    ("meta.llama2-", "llama2"),
-    ("meta.llama3-", "llama3"),
-    ("meta.llama4-", "llama3"),
-    ("mistral.mistral-large-2407", "mistral-chat"),
-    ("mistral.mistral-large-2411", "mistral-chat"),
-    ("mistral.pixtral", "mistral-chat"),
-    ("mistral.", "mistral-prompt"),
-    ("cohere.command-r", "cohere-r"),
-    ("cohere.command-text", "cohere-command"),
-    ("cohere.command-light", "cohere-command"),
-    ("ai21.jamba", "jamba"),
-    ("ai21.j2", "jurassic2"),
-)
-
-_VENDORS = {"anthropic": "Anthropic", "amazon": "Amazon", "meta": "Meta", "mistral": "Mistral AI",
-            "cohere": "Cohere", "ai21": "AI21 Labs"}
-
-
-class UnknownModelError(ValueError):
-    """A model id no family here can talk to; the message is displayed to the user."""
-
-    def __init__(self, model_id: str) -> None:
-        super().__init__(
-            f"Unknown model {model_id!r}: the lab speaks InvokeModel to text models from Anthropic (Claude), "
-            "Amazon (Titan Text, Nova), Meta (Llama 2, 3, 4), Mistral AI, Cohere (Command, Command R) and "
-            "AI21 Labs (Jamba, Jurassic-2), by model id, inference profile id or ARN.")
-        self.model_id = model_id
+FAMILIES = tuple(table().families)  # the family rows of the model table (core/models.toml)
 
 
 class Provider(Protocol):
@@ -81,75 +56,39 @@ class Provider(Protocol):
     def parse_chunk(self, payload: Mapping[str, object]) -> list[Event]: ...
 
 
-# -- model ids -------------------------------------------------------------------------------
-
-
-def base_model_id(model_id: str) -> str:
-    """The foundation model id behind an id, inference profile id or ARN."""
-    ref = model_id.strip()
-    if ref.startswith("arn:"):
-        # arn:partition:bedrock:region:account:resource-type/id, and the id itself may contain ":"
-        resource = ref.split(":", 5)[-1]
-        ref = resource.split("/", 1)[-1]
-    for prefix in GEOGRAPHY_PREFIXES:
-        if ref.startswith(prefix):
-            return ref[len(prefix):]
-    return ref
-
-
 def family_of(model_id: str) -> str:
-    """The request/response family of any Bedrock model reference; UnknownModelError if none fits."""
-    ref = model_id.strip()
-    if ref.startswith("arn:"):  # arn:partition:bedrock:region:account:resource-type/id, nothing else
-        parts = ref.split(":", 5)
-        if len(parts) < 6 or parts[2] != "bedrock" or "/" not in parts[5]:
-            raise UnknownModelError(model_id)
-    base = base_model_id(model_id)
-    for prefix, family in _FAMILY_PREFIXES:
-        if base.startswith(prefix):
-            return family
-    raise UnknownModelError(model_id)
+    """The InvokeModel family of any model reference; UnknownModelError when the lab knows none for it."""
+    model = resolve(model_id)
+    if model.family is None:
+        raise UnknownModelError(model_id, (
+            f"The lab does not know the InvokeModel body of {model.base_id!r}: ask it through the Converse API, "
+            "which every Bedrock text model takes"))
+    return model.family.name
 
 
 def provider_name(model_id: str) -> str:
     """The vendor as Bedrock names it ("Anthropic", "Meta", ...); never raises, for records of failed runs."""
-    vendor = base_model_id(model_id).split(".", 1)[0]
-    return _VENDORS.get(vendor, vendor or "unknown")
+    try:
+        return resolve(model_id).vendor
+    except UnknownModelError:
+        return "unknown"
 
 
-@functools.cache
-def _registry() -> dict[str, Provider]:
-    # Imported here because the family modules import this package's helpers.
-    from . import (
-        anthropic_messages,
-        anthropic_text,
-        cohere_command,
-        cohere_r,
-        jamba,
-        jurassic2,
-        llama,
-        mistral_chat,
-        mistral_prompt,
-        nova,
-        titan_text,
-    )
-
-    return {
-        "anthropic-messages": anthropic_messages, "anthropic-text": anthropic_text, "titan-text": titan_text,
-        "nova": nova, "llama2": llama.LLAMA2, "llama3": llama.LLAMA3, "mistral-chat": mistral_chat,
-        "mistral-prompt": mistral_prompt, "cohere-r": cohere_r, "cohere-command": cohere_command,
-        "jamba": jamba, "jurassic2": jurassic2,
-    }
+def converse_fields(provider: Provider | None, reasoning: Reasoning | None) -> dict[str, object]:
+    """The Converse request members that carry a family's reasoning ask (empty for families without one)."""
+    fields = getattr(provider, "converse_fields", None)
+    return fields(reasoning) if fields is not None and reasoning is not None else {}
 
 
 def provider_for(model_id: str) -> Provider:
     """The provider that builds and parses InvokeModel bodies for this model (or family name)."""
-    return _registry()[model_id if model_id in FAMILIES else family_of(model_id)]
+    families = table().families
+    return (families[model_id] if model_id in families else families[family_of(model_id)]).provider
 
 
-def events_from_chunk(model_id_or_family: str, payload: Mapping[str, object]) -> list[Event]:
+def events_from_chunk(family: str | Provider, payload: Mapping[str, object]) -> list[Event]:
     """The events in one decoded stream chunk, with Bedrock's own invocation metrics when it carries them."""
-    events = provider_for(model_id_or_family).parse_chunk(payload)
+    events = (provider_for(family) if isinstance(family, str) else family).parse_chunk(payload)
     metrics = payload.get("amazon-bedrock-invocationMetrics")
     if isinstance(metrics, dict):
         events.append(ServerMetrics(

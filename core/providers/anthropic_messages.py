@@ -1,10 +1,17 @@
-"""Anthropic Messages (Claude 3 and later): `messages` in, `message_start` ... `message_stop` out."""
+"""Anthropic Messages (Claude 3 and later): `messages` in, `message_start` ... `message_stop` out.
+
+Reasoning (Anthropic's "Extended thinking", "Adaptive thinking" and "Effort" pages; Bedrock takes the
+same body on InvokeModel): `thinking: {"type": "enabled", "budget_tokens": N}` up to Claude 4.5, and
+`thinking: {"type": "adaptive"}` with `output_config: {"effort": ...}` from Claude 4.6 on. Opus 4.7 and
+later default to `display: "omitted"` (thinking blocks with empty text), so the lab asks for
+`"summarized"`: it shows reasoning apart and needs text to show.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..types import BuiltRequest, ChatRequest, Completion, Event, Message, ReasoningDelta
+from ..types import BuiltRequest, ChatRequest, Completion, Event, Message, Reasoning, ReasoningDelta
 from . import as_int, as_list, as_str, conversation, dig, present, stop_events, stops, text_events, usage_events
 
 LABEL = "Claude"
@@ -30,11 +37,39 @@ def build_request(request: ChatRequest) -> BuiltRequest:
         top_p=request.top_p,
         stop_sequences=stops(request),
     )
+    thinking, output_config, note = _reasoning_fields(request.reasoning)
+    body.update(present(thinking=thinking, output_config=output_config))
+    notes += [note] if note else []
     return BuiltRequest(body, tuple(notes))
 
 
+def converse_fields(reasoning: Reasoning | None) -> dict[str, object]:
+    """The same ask through Converse: `thinking` in `additionalModelRequestFields`, the effort in the
+    top-level `outputConfig.effort` (botocore's bedrock-runtime `OutputConfig` shape)."""
+    thinking, output_config, _ = _reasoning_fields(reasoning)
+    return present(additionalModelRequestFields={"thinking": thinking} if thinking else None,
+                   outputConfig=output_config)
+
+
+def _reasoning_fields(reasoning: Reasoning | None) -> tuple[dict[str, object] | None, dict[str, object] | None, str]:
+    """`thinking` and `output_config` for a reasoning ask, and a note when it could not be sent."""
+    if reasoning is None:
+        return None, None, ""
+    if reasoning.style == "budget" and reasoning.budget_tokens:
+        return {"type": "enabled", "budget_tokens": reasoning.budget_tokens}, None, ""
+    if reasoning.style == "adaptive":
+        effort: dict[str, object] | None = {"effort": reasoning.effort} if reasoning.effort else None
+        return {"type": "adaptive", "display": "summarized"}, effort, ""
+    return None, None, (f"{LABEL} takes reasoning as a thinking budget or as adaptive thinking: "
+                        f"the {reasoning.style} reasoning ask was not sent.")
+
+
 def parse_response(body: Mapping[str, object]) -> Completion:
-    """Text blocks make the answer, thinking blocks the reasoning."""
+    """Text blocks make the answer, thinking blocks the reasoning; `redacted_thinking` has no text to show.
+
+    The stop reason passes through as Claude says it, `refusal`, `pause_turn` and
+    `model_context_window_exceeded` included.
+    """
     blocks = as_list(body.get("content"))
     return Completion(
         text="".join(as_str(dig(b, "text")) for b in blocks if dig(b, "type") == "text"),
@@ -46,7 +81,7 @@ def parse_response(body: Mapping[str, object]) -> Completion:
 
 
 def parse_chunk(payload: Mapping[str, object]) -> list[Event]:
-    """Events of one Messages stream chunk; pings, signatures and tool input yield nothing."""
+    """Events of one Messages stream chunk; pings, signatures, redacted thinking and tool input yield nothing."""
     kind = payload.get("type")
     if kind == "message_start":
         # message_start also says output_tokens (1 or so): a placeholder, not a count.

@@ -1,10 +1,17 @@
-"""Amazon Nova (messages-v1): Converse-like `messages`, stream chunks wrapped by event name."""
+"""Amazon Nova (messages-v1): Converse-like `messages`, stream chunks wrapped by event name.
+
+Nova 2 reasons when asked (AWS Nova 2 user guide, "Request and response schema" and "Using the Invoke
+API"): on InvokeModel `inferenceConfig.reasoningConfig: {"type": "enabled", "maxReasoningEffort":
+"low" | "medium" | "high"}`, through Converse the same object in `additionalModelRequestFields`. The
+reasoning comes back as `reasoningContent` blocks, and Nova 2 Lite redacts it: its text reads
+"[REDACTED]" (kept as reasoning, so a run shows that the model did reason).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..types import BuiltRequest, ChatRequest, Completion, Event, ReasoningDelta
+from ..types import BuiltRequest, ChatRequest, Completion, Event, Reasoning, ReasoningDelta
 from . import as_int, as_list, as_str, conversation, dig, present, stop_events, stops, text_events, usage_events
 
 LABEL = "Nova"
@@ -14,20 +21,39 @@ streams = True
 
 
 def build_request(request: ChatRequest) -> BuiltRequest:
-    """`schemaVersion`, `system` as text blocks, `messages` and `inferenceConfig`."""
+    """`schemaVersion`, `system` as text blocks, `messages` and `inferenceConfig` (with Nova 2's
+    `reasoningConfig` when reasoning is asked for)."""
     messages, notes = conversation(request, LABEL, system=True, prefill=False)
+    reasoning_config, note = _reasoning_config(request.reasoning)
+    notes += [note] if note else []
     body = present(
         schemaVersion="messages-v1",
         system=[{"text": request.system}] if request.system else None,
         messages=[{"role": m.role, "content": [{"text": m.text}]} for m in messages],
         inferenceConfig=present(max_new_tokens=request.max_tokens, temperature=request.temperature,
-                                top_p=request.top_p, stopSequences=stops(request)),
+                                top_p=request.top_p, stopSequences=stops(request),
+                                reasoningConfig=reasoning_config),
     )
     return BuiltRequest(body, tuple(notes))
 
 
+def converse_fields(reasoning: Reasoning | None) -> dict[str, object]:
+    """Through Converse the reasoning ask goes in `additionalModelRequestFields.reasoningConfig`."""
+    reasoning_config, _ = _reasoning_config(reasoning)
+    return {"additionalModelRequestFields": {"reasoningConfig": reasoning_config}} if reasoning_config else {}
+
+
+def _reasoning_config(reasoning: Reasoning | None) -> tuple[dict[str, object] | None, str]:
+    if reasoning is None:
+        return None, ""
+    if reasoning.style == "effort" and reasoning.effort:
+        return {"type": "enabled", "maxReasoningEffort": reasoning.effort}, ""
+    return None, f"{LABEL} takes reasoning as an effort level only: the {reasoning.style} reasoning ask was not sent."
+
+
 def parse_response(body: Mapping[str, object]) -> Completion:
-    """`{"output": {"message": {"content": [...]}}, "stopReason", "usage"}`; reasoning blocks kept apart."""
+    """`{"output": {"message": {"content": [...]}}, "stopReason", "usage"}`; reasoning blocks kept apart
+    (`reasoningContent.reasoningText.text`; a `redactedContent` block has no text)."""
     blocks = as_list(dig(body, "output", "message", "content"))
     return Completion(
         text="".join(as_str(dig(b, "text")) for b in blocks),
@@ -39,7 +65,8 @@ def parse_response(body: Mapping[str, object]) -> Completion:
 
 
 def parse_chunk(payload: Mapping[str, object]) -> list[Event]:
-    """`contentBlockDelta`, `messageStop` and `metadata` carry something; other events nothing."""
+    """`contentBlockDelta` (answer `text`, or `reasoningContent.text`), `messageStop` and `metadata` carry
+    something; other events, and reasoning deltas with only a signature or redacted bytes, nothing."""
     delta = dig(payload, "contentBlockDelta", "delta")
     reasoning = as_str(dig(delta, "reasoningContent", "text"))
     return (text_events(dig(delta, "text"))

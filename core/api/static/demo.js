@@ -52,7 +52,7 @@ async function loadModels() {
       option.textContent = `${model.provider} · ${model.name}` + (model.streaming ? "" : " (no streaming)");
       modelSelect.append(option);
     }
-    const preferred = body.models.find((m) => m.model_id.includes("claude-3-5-haiku")) || body.models[0];
+    const preferred = body.models.find((m) => m.default) || body.models[0];
     if (preferred) modelSelect.value = preferred.model_id;
     setStatus(`${body.models.length} models on the ${body.backend} backend.`);
   } catch (problem) {
