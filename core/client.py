@@ -1,22 +1,38 @@
 """boto3 clients for the chosen backend: the embedded emulator (default) or real AWS.
 
-The `aws` backend uses the standard boto3 configuration only: the credential chain, `AWS_PROFILE`,
-`AWS_REGION` / `AWS_DEFAULT_REGION`, `~/.aws/config`, and `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, which
-boto3 honours by itself and this module never overrides.
+The `aws` backend uses the standard boto3 configuration: the credential chain, `AWS_PROFILE`,
+`~/.aws/config`, and `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` / `AWS_ENDPOINT_URL_BEDROCK`, which boto3
+honours by itself and this module never overrides. Two things boto3 does not do alone are done here:
+
+- the region: `AWS_REGION` is read as well as `AWS_DEFAULT_REGION` (boto3 reads only the second), by
+  `configured_region`, and passed to every client this module makes (bedrock-runtime, bedrock, sts);
+- Bedrock API keys: with `AWS_BEARER_TOKEN_BEDROCK` exported, botocore signs every request whose
+  signing name is `bedrock` (both Bedrock services) with `Authorization: Bearer <key>` instead of
+  SigV4, and only over HTTPS. STS knows nothing of such keys, so `describe_credentials` describes the
+  key from its public format instead of asking STS. The key itself is never kept, shown or logged.
+
+The emulator backend signs with SigV4 and dummy keys even when a key is exported, so a user's key
+never reaches the emulator (and botocore does not refuse the emulator's plain-HTTP URL).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import threading
+import urllib.parse
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ReadTimeoutError
+from botocore.exceptions import BotoCoreError, ReadTimeoutError
+from botocore.utils import get_token_from_environment
 
+from . import errors
 from .emulator import EmbeddedEmulator, start_embedded
 
 BACKENDS = ("emulator", "aws")
@@ -24,9 +40,24 @@ DEFAULT_READ_TIMEOUT_S = 300.0
 DEFAULT_CONNECT_TIMEOUT_S = 10.0
 DEFAULT_MAX_ATTEMPTS = 3
 EMULATOR_REGION = "us-east-1"
+API_KEY_VARIABLE = "AWS_BEARER_TOKEN_BEDROCK"
+# botocore 1.44.5 looks the bearer token up as AWS_BEARER_TOKEN_<SIGNING NAME> (utils.get_token_from_environment)
+# and offers bearer auth for this signing name only (handlers.get_bearer_auth_supported_services);
+# bedrock-runtime and bedrock both sign as "bedrock".
+_BEARER_SIGNING_NAME = "bedrock"
+# The public formats of Bedrock API keys. Short-term: this prefix + base64 of a SigV4-presigned URL without its
+# scheme, "bedrock.amazonaws.com/?Action=CallWithBearerToken&X-Amz-...&Version=1" (aws-bedrock-token-generator).
+# Long-term (IAM service-specific credentials): "ABSK" + base64 (the prefix secret scanners match on).
+SHORT_TERM_KEY_PREFIX = "bedrock-api-key-"
+LONG_TERM_KEY_PREFIX = "ABSK"
+# Set in code, an auth scheme preference counts as "auth configured in code", and botocore's
+# _set_auth_scheme_preference_signer then leaves SigV4 alone instead of switching to the exported bearer token.
+_SIGV4_ONLY = Config(auth_scheme_preference="sigv4")
 
 _lock = threading.Lock()
 _shared: EmbeddedEmulator | None = None
+
+ApiKeyKind = Literal["short-term", "long-term", "unknown"]
 
 
 def default_backend() -> str:
@@ -34,6 +65,31 @@ def default_backend() -> str:
     if backend not in BACKENDS:
         raise ValueError(f"BEDROCK_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
     return backend
+
+
+def configured_region(profile: str | None = None, *, region: str | None = None) -> str | None:
+    """The region of the aws backend: `region` when given, else `AWS_REGION`, else `AWS_DEFAULT_REGION`, else the
+    profile's `region` in ~/.aws/config (the default profile, or `AWS_PROFILE`, when `profile` is None), else None.
+
+        >>> configured_region(region="eu-west-1")
+        'eu-west-1'
+    """
+    for candidate in (region, os.environ.get("AWS_REGION"), os.environ.get("AWS_DEFAULT_REGION")):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    try:
+        found = boto3.Session(profile_name=profile).region_name
+    except BotoCoreError:  # an unknown profile or an unreadable config: the identity step says what is wrong
+        return None
+    return found or None
+
+
+def api_key_in_use() -> bool:
+    """Whether a Bedrock API key is exported: botocore then sends it, not SigV4, on the aws backend's Bedrock calls.
+
+    The same test botocore makes (`get_token_from_environment`): the variable being set, even to an empty value.
+    """
+    return get_token_from_environment(_BEARER_SIGNING_NAME) is not None
 
 
 def shared_emulator() -> EmbeddedEmulator:
@@ -66,16 +122,30 @@ def _no_retry_after_read_timeout(caught_exception: BaseException | None = None, 
     return False if isinstance(caught_exception, ReadTimeoutError) else None
 
 
+def _aws_session(region: str | None, profile: str | None) -> boto3.Session:
+    return boto3.Session(profile_name=profile, region_name=configured_region(profile, region=region))
+
+
 def make_client(service: str, backend: str = "emulator", *, region: str | None = None, profile: str | None = None,
                 config: Config | None = None) -> Any:
-    """A boto3 client for `bedrock-runtime` or `bedrock` on the given backend."""
+    """A boto3 client for `bedrock-runtime` or `bedrock` on the given backend.
+
+    On `aws` the region is `configured_region(profile, region=region)`; with an API key exported the client sends
+    it, and refuses (CredentialsError) an endpoint that is not HTTPS, as botocore would on the first call.
+    """
     config = config or botocore_config()
     if backend == "emulator":
         client = boto3.client(service, endpoint_url=shared_emulator().url, region_name=region or EMULATOR_REGION,
-                              aws_access_key_id="emulator", aws_secret_access_key="emulator", config=config)
+                              aws_access_key_id="emulator", aws_secret_access_key="emulator",
+                              config=config.merge(_SIGV4_ONLY))
     elif backend == "aws":
-        session = boto3.Session(profile_name=profile, region_name=region)
+        session = _aws_session(region, profile)
+        if session.region_name is None:
+            raise errors.LabError("no AWS region is configured", code="NoRegionError",
+                                  action="Set AWS_REGION (or AWS_DEFAULT_REGION), a region in the profile in "
+                                         "~/.aws/config, or type one in the Region field (--region).")
         client = session.client(service, config=config)
+        _check_bearer_transport(client)
     else:
         raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
     if service == "bedrock-runtime":
@@ -83,12 +153,46 @@ def make_client(service: str, backend: str = "emulator", *, region: str | None =
     return client
 
 
-@lru_cache(maxsize=32)
+def _check_bearer_transport(client: Any) -> None:
+    """Refuse, in words, a Bedrock client that would send an exported API key over plain HTTP."""
+    endpoint = str(client.meta.endpoint_url)
+    if (client.meta.service_model.signing_name == _BEARER_SIGNING_NAME and api_key_in_use()
+            and not endpoint.lower().startswith("https://")):
+        client.close()
+        raise errors.CredentialsError(
+            f"a Bedrock API key is sent only over HTTPS, and this endpoint is {endpoint}", code="BearerNeedsHttps",
+            action=f"Point AWS_ENDPOINT_URL_BEDROCK_RUNTIME and AWS_ENDPOINT_URL_BEDROCK at https:// URLs, or unset "
+                   f"{API_KEY_VARIABLE} to sign with AWS credentials; the emulator backend needs neither.")
+
+
 def runtime_client(backend: str = "emulator", region: str | None = None, profile: str | None = None, *,
                    max_attempts: int = DEFAULT_MAX_ATTEMPTS, read_timeout_s: float = DEFAULT_READ_TIMEOUT_S) -> Any:
-    """A shared `bedrock-runtime` client per configuration (boto3 clients are thread-safe and slow to make)."""
+    """A shared `bedrock-runtime` client per configuration (boto3 clients are thread-safe and slow to make).
+
+    The aws backend's region is resolved first and the AWS_* environment is part of the configuration, so a
+    changed AWS_REGION, endpoint or API key gets a client of its own instead of an earlier one.
+    """
+    environment = ""
+    if backend == "aws":
+        region = configured_region(profile, region=region)
+        environment = _aws_environment()
+    return _runtime_client(backend, region, profile, max_attempts, read_timeout_s, environment)
+
+
+@lru_cache(maxsize=32)
+def _runtime_client(backend: str, region: str | None, profile: str | None, max_attempts: int,
+                    read_timeout_s: float, environment: str) -> Any:
     config = botocore_config(max_attempts=max_attempts, read_timeout_s=read_timeout_s)
     return make_client("bedrock-runtime", backend, region=region, profile=profile, config=config)
+
+
+def _aws_environment() -> str:
+    """A digest of the AWS_* variables (a cache key that holds no credential)."""
+    items = sorted((name, value) for name, value in os.environ.items() if name.startswith("AWS_"))
+    return hashlib.sha256(repr(items).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+# -- who the aws backend acts as ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -101,18 +205,108 @@ class Identity:
     profile: str | None
 
 
+@dataclass(frozen=True)
+class BedrockApiKey:
+    """The Bedrock API key the `aws` backend sends, as its public format tells: never the key itself.
+
+    `expires_utc` (short-term keys) is when the presigned URL inside stops being valid (X-Amz-Date + X-Amz-Expires);
+    the key can end sooner, with the session that made it. `key_region` is the region it was generated for, the only
+    one where a short-term key works. `region` is where the clients go (`configured_region`).
+    """
+
+    kind: ApiKeyKind
+    region: str | None
+    profile: str | None = None
+    expires_utc: str | None = None
+    key_region: str | None = None
+
+    def expired(self, now: datetime | None = None) -> bool:
+        return self.expires_utc is not None and datetime.fromisoformat(self.expires_utc) <= (now or datetime.now(UTC))
+
+    def describe(self, now: datetime | None = None) -> str:
+        """'Bedrock API key (short-term, expires 14:05 UTC)', '... (long-term)', '... (kind not recognised)'."""
+        if self.kind == "unknown":
+            return "Bedrock API key (kind not recognised)"
+        if self.expires_utc is None:
+            return f"Bedrock API key ({self.kind})"
+        now = now or datetime.now(UTC)
+        ends = datetime.fromisoformat(self.expires_utc)
+        # A short-term key lasts 12 h at most, so the time of day says it; further off, the date is needed too.
+        when = ends.strftime("%H:%M UTC" if abs(ends - now) < timedelta(hours=20) else "%Y-%m-%d %H:%M UTC")
+        return f"Bedrock API key ({self.kind}, {'expired' if ends <= now else 'expires'} {when})"
+
+    def warnings(self, now: datetime | None = None) -> tuple[str, ...]:
+        """What stops the key from working here, in words: expired, made for another region, no region."""
+        found = []
+        if self.expired(now):
+            found.append(f"The key has expired: generate a new short-term key (Bedrock console or "
+                         f"aws-bedrock-token-generator) and export it as {API_KEY_VARIABLE}.")
+        if self.key_region and self.region and self.key_region != self.region:
+            found.append(f"This short-term key was generated for {self.key_region} and works only there: "
+                         f"set the region to {self.key_region}, or generate a key in {self.region}.")
+        if self.region is None:
+            found.append("No AWS region is configured: set AWS_REGION or a region in the profile.")
+        return tuple(found)
+
+
+Caller = Identity | BedrockApiKey
+
+
 def caller_identity(region: str | None = None, profile: str | None = None) -> Identity:
     """The AWS identity the standard credential chain resolves to; raises CredentialsError with what to do."""
-    from .errors import classify
-
     try:
-        session = boto3.Session(profile_name=profile, region_name=region)
+        session = _aws_session(region, profile)
         sts = session.client("sts", config=Config(retries={"mode": "standard", "total_max_attempts": 2},
                                                   connect_timeout=5, read_timeout=10))
         found = sts.get_caller_identity()
     except Exception as problem:  # noqa: BLE001 - every failure becomes a typed, explained error
-        raise classify(problem) from problem
+        raise errors.classify(problem) from problem
     return Identity(found["Account"], found["Arn"], session.region_name, profile or session.profile_name)
+
+
+def bedrock_api_key(region: str | None = None, profile: str | None = None) -> BedrockApiKey | None:
+    """The exported Bedrock API key, described (no network call), or None when none is exported.
+
+    An empty `AWS_BEARER_TOKEN_BEDROCK` is a CredentialsError: botocore would send it and every call would fail.
+    """
+    key = get_token_from_environment(_BEARER_SIGNING_NAME)
+    if key is None:
+        return None
+    if not key.strip():
+        raise errors.CredentialsError(f"{API_KEY_VARIABLE} is set but empty", code="EmptyBedrockApiKey",
+                                      action=f"Export a Bedrock API key in {API_KEY_VARIABLE}, or unset it to sign "
+                                             f"with AWS credentials; or use the emulator backend, which needs none.")
+    kind, expires_utc, key_region = _read_key(key.strip())
+    return BedrockApiKey(kind, configured_region(profile, region=region), profile, expires_utc, key_region)
+
+
+def describe_credentials(region: str | None = None, profile: str | None = None) -> Caller:
+    """What the aws backend signs with: the exported Bedrock API key (botocore prefers it; STS is not asked, it
+    cannot take a bearer token), else the STS identity of the credential chain. Raises CredentialsError.
+
+    A page shows `found.describe()` ("Bedrock API key (short-term, expires 21:30 UTC)") and `found.warnings()` for
+    a key, or `found.arn` and `found.account` for an identity.
+    """
+    return bedrock_api_key(region, profile) or caller_identity(region, profile)
+
+
+def _read_key(key: str) -> tuple[ApiKeyKind, str | None, str | None]:
+    """Kind, expiry and region of a key, from its public format. Only a short-term key's presigned URL is read, and
+    only for its date, lifetime and credential scope's region; nothing of it is kept or put in an error."""
+    if key.startswith(LONG_TERM_KEY_PREFIX):
+        return "long-term", None, None
+    if not key.startswith(SHORT_TERM_KEY_PREFIX):
+        return "unknown", None, None
+    try:
+        url = base64.b64decode(key[len(SHORT_TERM_KEY_PREFIX):], validate=True).decode("ascii")
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(f"https://{url}").query)
+        signed = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        expires = signed + timedelta(seconds=int(query["X-Amz-Expires"][0]))
+        scope = query.get("X-Amz-Credential", [""])[0].split("/")  # KEY-ID/DATE/REGION/bedrock/aws4_request
+    except (ValueError, KeyError, IndexError):  # not base64, not ASCII, no date or lifetime: still short-term
+        return "short-term", None, None
+    region = scope[2] if len(scope) == 5 and scope[3] == _BEARER_SIGNING_NAME and scope[2] else None
+    return "short-term", expires.isoformat(), region
 
 
 def emulator_faults() -> Any:

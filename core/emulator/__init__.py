@@ -36,10 +36,11 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _server(app: Emulator, sock: socket.socket) -> uvicorn.Server:
+def _server(app: Emulator, sock: socket.socket, ssl_certfile: str | None = None,
+            ssl_keyfile: str | None = None) -> uvicorn.Server:
     # log_config=None: uvicorn leaves logging alone (an embedding app owns it); only warnings get through.
     config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False, server_header=False,
-                            backlog=2048, timeout_keep_alive=30)
+                            backlog=2048, timeout_keep_alive=30, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
     _quiet_uvicorn()
     return uvicorn.Server(config)
 
@@ -49,9 +50,10 @@ def _quiet_uvicorn() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def _url(sock: socket.socket) -> str:
+def _url(sock: socket.socket, tls: bool = False) -> str:
     host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    scheme = "https" if tls else "http"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 @dataclass
@@ -83,11 +85,16 @@ def _make_state(time_scale: float, seed: int, faults: Iterable[Fault]) -> Emulat
 
 
 def start_embedded(*, host: str = "127.0.0.1", port: int = 0, time_scale: float = 1.0, seed: int = 0,
-                   faults: Iterable[Fault] = (), startup_timeout_s: float = 10.0) -> EmbeddedEmulator:
-    """Start the emulator on `host:port` (0 = a free port) in a daemon thread; stopped at exit."""
+                   faults: Iterable[Fault] = (), startup_timeout_s: float = 10.0, ssl_certfile: str | None = None,
+                   ssl_keyfile: str | None = None) -> EmbeddedEmulator:
+    """Start the emulator on `host:port` (0 = a free port) in a daemon thread; stopped at exit.
+
+    With `ssl_certfile` (and `ssl_keyfile`, PEM files) it serves HTTPS and its URL starts with https://: what a
+    client that sends a bearer token (a Bedrock API key) needs, since botocore sends one only over TLS.
+    """
     state = _make_state(time_scale, seed, faults)
     sock = _bind(host, port)
-    server = _server(Emulator(state), sock)
+    server = _server(Emulator(state), sock, ssl_certfile, ssl_keyfile)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="bedrock-emulator", daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout_s
@@ -95,18 +102,20 @@ def start_embedded(*, host: str = "127.0.0.1", port: int = 0, time_scale: float 
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the Bedrock emulator did not start")
         time.sleep(0.01)
-    emulator = EmbeddedEmulator(_url(sock), state, server, thread)
+    emulator = EmbeddedEmulator(_url(sock, ssl_certfile is not None), state, server, thread)
     atexit.register(emulator.stop)
     return emulator
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 0, time_scale: float = 1.0, seed: int = 0,
-          faults: Iterable[Fault] = (), on_ready: Callable[[str], None] | None = None) -> None:
-    """Run the emulator in the foreground until interrupted (the `python -m core emulator` command)."""
+          faults: Iterable[Fault] = (), on_ready: Callable[[str], None] | None = None,
+          ssl_certfile: str | None = None, ssl_keyfile: str | None = None) -> None:
+    """Run the emulator in the foreground until interrupted (the `python -m core emulator` command); HTTPS with
+    `ssl_certfile` / `ssl_keyfile`, as in `start_embedded`."""
     sock = _bind(host, port)
-    server = _server(Emulator(_make_state(time_scale, seed, faults)), sock)
+    server = _server(Emulator(_make_state(time_scale, seed, faults)), sock, ssl_certfile, ssl_keyfile)
     if on_ready is not None:
-        on_ready(_url(sock))
+        on_ready(_url(sock, ssl_certfile is not None))
     server.run(sockets=[sock])
 
 
