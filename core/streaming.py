@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import catalog, converse, metrics, providers
-from .client import DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, runtime_client
+from .client import DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, configured_region, runtime_client
 from .errors import (
     ConnectionLostError,
     LabError,
@@ -321,7 +321,7 @@ class Run:
         return RunRecord(
             run_id=self.run_id, started_utc=datetime.now(UTC).isoformat(timespec="milliseconds"),
             model_id=req.model_id, provider=providers.provider_name(req.model_id), api=req.api,
-            mode="stream" if req.stream else "sync", backend=req.backend, region=req.region,
+            mode="stream" if req.stream else "sync", backend=req.backend, region=_region(req),
             system=chat.system, max_tokens=chat.max_tokens, temperature=chat.temperature, top_p=chat.top_p,
             stop_sequences=list(chat.stop_sequences), session_id=req.session_id,
             conversation_id=req.conversation_id, compare_group=req.compare_group, benchmark_id=req.benchmark_id)
@@ -607,6 +607,13 @@ def _check(request: RunRequest) -> catalog.Model:
     if chat.top_p is not None and not 0 <= chat.top_p <= 1:
         raise ValidationError(f"top_p must be between 0 and 1, not {chat.top_p}", code="InvalidParameter")
     return model
+
+
+def _region(request: RunRequest) -> str | None:
+    """The region the run goes to, as the record keeps it (the configured one when none was given)."""
+    if request.backend != "aws":
+        return request.region
+    return configured_region(request.profile, region=request.region)
 
 
 def _named(error: LabError, model: catalog.Model) -> LabError:

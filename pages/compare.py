@@ -167,6 +167,8 @@ def _draw_entry(entry: dict[str, Any], badges: list[str]) -> None:
             st.code(f"{problem['code']}\n{problem['message']}", language=None)
     if record is not None:
         st.caption(caption(record, PRICE_TABLE_DATE))
+        for note in record.notes:  # what the model could not take was left out, and this says so
+            st.caption(f":material/info: {note}")
         with st.expander("View API request"):
             st.code(record.request_json or "{}", language="json")
 

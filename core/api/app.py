@@ -19,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import boto3
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -30,7 +29,14 @@ from starlette.types import Receive, Scope, Send
 
 from .. import catalog, errors
 from ..catalog import PRICE_TABLE_DATE, ModelInfo
-from ..client import DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, default_backend, make_client, shared_emulator
+from ..client import (
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_READ_TIMEOUT_S,
+    configured_region,
+    default_backend,
+    make_client,
+    shared_emulator,
+)
 from ..conversation import coalesce
 from ..history import History, HistoryUnavailable
 from ..streaming import Run, RunRequest, start
@@ -75,11 +81,7 @@ class ApiSettings:
     def from_environment(cls) -> ApiSettings:
         """`BEDROCK_BACKEND`, and for AWS the region the standard configuration resolves to."""
         backend = default_backend()
-        region = None
-        if backend == "aws":
-            with contextlib.suppress(Exception):  # a broken profile: boto3 reports it on the first call
-                region = boto3.Session().region_name
-        return cls(backend=backend, region=region)
+        return cls(backend=backend, region=configured_region() if backend == "aws" else None)
 
 
 # -- errors ----------------------------------------------------------------------------------------
