@@ -22,6 +22,11 @@ _STATUS = {
 INVALID_MODEL = "The provided model identifier is invalid."
 NO_STREAMING = "The model is unsupported for streaming."
 TOO_LONG = "Input is too long for requested model."
+# The two lifecycle 404s, word for word (bedrock-2026.md: GenAIIDP#708; amazon-bedrock-workshop#386, llmeter#35).
+END_OF_LIFE = ("This model version has reached the end of its life. Please refer to the AWS documentation for more "
+               "details.")
+LEGACY_UNUSED = ("Access denied. This Model is marked by provider as Legacy and you have not been actively using the "
+                 "model in the last 30 days. Please upgrade to an active model on Amazon Bedrock")
 
 
 @dataclass
@@ -43,6 +48,10 @@ def validation(message: str) -> BedrockError:
 def malformed(problems: list[str]) -> BedrockError:
     """The message Bedrock's JSON-schema check writes for an InvokeModel body it cannot accept."""
     return validation("Malformed input request: " + "".join(problems) + ", please reformat your input and try again.")
+
+
+def not_found(message: str) -> BedrockError:
+    return BedrockError("ResourceNotFoundException", message)
 
 
 def model_error(message: str) -> BedrockError:

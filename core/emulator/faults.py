@@ -2,7 +2,9 @@
 
 A fault either answers a request with an error before any stream starts (`BEFORE`), or breaks a
 response after `after_tokens` output tokens (`DURING`: an exception event, a cut connection, a
-stall, a malformed chunk). Sync requests get the nearest equivalent of a `DURING` fault.
+stall, a malformed chunk). Sync requests get the nearest equivalent of a `DURING` fault. An `ENDING`
+is not an error: the answer stops after `after_tokens` tokens with that stop reason (Claude's
+`refusal`, with its `stop_details`, and `pause_turn`), as a normal HTTP 200 response.
 
 Faults are set with `--fault KIND[,key=value...]` on the command line or `POST /_emulator/faults`.
 """
@@ -13,6 +15,8 @@ import itertools
 import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
+
+from .models import resolve
 
 BEFORE: dict[str, tuple[str, str]] = {
     "throttling": ("ThrottlingException", "Too many requests, please wait before trying again."),
@@ -27,7 +31,8 @@ BEFORE: dict[str, tuple[str, str]] = {
                        "The system encountered an unexpected error during processing. Try your request again."),
 }
 DURING = ("stream_error", "cut", "stall", "malformed")
-KINDS = tuple(BEFORE) + DURING
+ENDINGS = ("refusal", "pause_turn")
+KINDS = tuple(BEFORE) + DURING + ENDINGS
 
 STREAM_EXCEPTIONS: dict[str, tuple[str, str]] = {
     # event-stream exception type -> (status-code error for sync calls, message)
@@ -61,10 +66,17 @@ class Fault:
             raise ValueError("count must be at least 1 (leave it out for a fault that stays)")
         if self.after_tokens < 0 or self.seconds < 0:
             raise ValueError("after_tokens and seconds cannot be negative")
+        resolved = resolve(self.model_id) if self.model_id else None
+        if resolved is not None:  # a profile id or an ARN names its base model, as requests are matched
+            self.model_id = resolved.model.model_id
 
     @property
     def during_stream(self) -> bool:
         return self.kind in DURING
+
+    @property
+    def ending(self) -> bool:
+        return self.kind in ENDINGS
 
 
 _FIELDS = {"model": "model_id", "model_id": "model_id", "count": "count", "after": "after_tokens",

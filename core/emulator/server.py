@@ -4,10 +4,15 @@ Routes (paths are split raw, then each segment is unquoted, because model ARNs c
 
     POST /model/{modelId}/invoke | invoke-with-response-stream | converse | converse-stream | count-tokens
     GET  /foundation-models[/{id}]        GET /inference-profiles[/{id}]       (control plane)
-    GET|POST|DELETE /_emulator/faults     GET|POST /_emulator/config           POST|DELETE /_emulator/profiles
+    GET|POST|DELETE /_emulator/faults     GET|POST /_emulator/config (time_scale, seed, legacy_access)
+    POST|DELETE /_emulator/profiles
     GET|POST|DELETE /_emulator/echo       (the next answers are a given text or the prompt: see echo.py)
     GET  /_emulator/health                GET /_emulator/streams (when recent streams sent their tokens, and for
                                           which prompt: prompt_sha256 of the last user message)
+
+Model lifecycle: an end-of-life model answers Bedrock's end-of-life 404 by id, profile or ARN and is not
+listed; a legacy model answers normally unless the config says the account has not used it lately
+(`legacy_access: false`), when it answers the legacy 404.
 
 Every stream is a coroutine on one event loop (no thread per stream); frames are sent at absolute
 deadlines, so a slow loop delays a frame but never shifts the ones after it.
@@ -26,14 +31,24 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from . import families, models, textgen, timing
 from .echo import Echo, EchoBook
-from .errors import INVALID_MODEL, NO_STREAMING, TOO_LONG, BedrockError, model_error, validation
+from .errors import (
+    END_OF_LIFE,
+    INVALID_MODEL,
+    LEGACY_UNUSED,
+    NO_STREAMING,
+    TOO_LONG,
+    BedrockError,
+    model_error,
+    not_found,
+    validation,
+)
 from .eventstream import encode_event, encode_exception
 from .families import converse
 from .families.base import Frame, Prompt
@@ -74,6 +89,7 @@ class EmulatorState:
 
     time_scale: float = 1.0
     seed: int = 0
+    legacy_access: bool = True  # False: the account has not used its legacy models lately (the legacy 404)
     faults: FaultBook = field(default_factory=FaultBook)
     echoes: EchoBook = field(default_factory=EchoBook)
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -187,7 +203,7 @@ class Emulator:
             api, streaming = _OPERATIONS[operation]
             model = self._resolve(model_ref)
             fault = state.faults.take(model.model_id)
-            if fault is not None and not fault.during_stream:
+            if fault is not None and fault.kind in BEFORE:
                 code, message = BEFORE[fault.kind]
                 raise BedrockError(code, message)
             if streaming and not model.streaming:
@@ -199,9 +215,15 @@ class Emulator:
         except BedrockError as error:
             await _send_reply(send, _error_reply(error, request_id))
             return
+        window_cut = False
+        room = model.context_tokens - input_tokens
+        if model.rules.context_stop and prompt.max_tokens > room:
+            # Claude 4.5+: the answer may run to the end of the window and stops there with
+            # model_context_window_exceeded, instead of a 400 (ClaudeDocs "Handling stop reasons").
+            prompt, window_cut = replace(prompt, max_tokens=max(1, room)), True
         echo = state.echoes.take(model.model_id)
         answer = echo.answer(prompt.user_text) if echo is not None else None
-        run = _Run(state, model, api, prompt, input_tokens, body, started, request_id, fault, answer)
+        run = _Run(state, model, api, prompt, input_tokens, body, started, request_id, fault, answer, window_cut)
         if streaming:
             state.active_streams += 1
             try:
@@ -211,10 +233,20 @@ class Emulator:
         else:
             await run.respond(send)
 
-    def _resolve(self, model_ref: str) -> models.EmulatedModel:
+    def _lookup(self, model_ref: str) -> models.Resolved:
+        """The model a reference names, if Bedrock still serves it to this account."""
         resolved = models.resolve(model_ref)
         if resolved is None:
             raise validation(INVALID_MODEL)
+        status = resolved.model.lifecycle.status
+        if status == models.END_OF_LIFE:
+            raise not_found(END_OF_LIFE)
+        if status == models.LEGACY and not self.state.legacy_access:
+            raise not_found(LEGACY_UNUSED)
+        return resolved
+
+    def _resolve(self, model_ref: str) -> models.EmulatedModel:
+        resolved = self._lookup(model_ref)
         if not resolved.via_profile and not resolved.model.on_demand:
             raise validation(
                 f"Invocation of model ID {resolved.model.model_id} with on-demand throughput isn't supported. "
@@ -232,8 +264,11 @@ class Emulator:
         return families.FAMILIES[model.family].parse(payload, model)
 
     def _count_tokens(self, model_ref: str, body: bytes, request_id: str) -> Reply:
-        model = self._resolve(model_ref)
-        if not model.count_tokens:
+        # By the bare id only, and only the ARN-versioned Claude models: profiles and Nova get this refusal
+        # (bedrock-2026.md section 7); which Claude ids count is inferred from that section.
+        resolved = self._lookup(model_ref)
+        model = resolved.model
+        if resolved.via_profile or not model.count_tokens:
             raise validation("The provided model doesn't support counting tokens.")
         try:
             request = json.loads(body or b"{}").get("input", {})
@@ -253,15 +288,13 @@ class Emulator:
         if segments[0] == "foundation-models":
             if len(segments) == 2:
                 resolved = models.resolve(segments[1])
-                if resolved is None:
-                    raise BedrockError("ResourceNotFoundException",
-                                       "Could not resolve the foundation model from the provided model identifier.")
+                if resolved is None or not resolved.model.lifecycle.listed:
+                    raise not_found("Could not resolve the foundation model from the provided model identifier.")
                 return _json_reply(200, {"modelDetails": _summary(resolved.model, region)}, request_id)
             query = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
-            listed = [_summary(m, region) for m in models.MODELS if _matches(m, query)]
+            listed = [_summary(m, region) for m in models.LISTED if _matches(m, query)]
             return _json_reply(200, {"modelSummaries": listed}, request_id)
-        profiles = [_profile(m, geo, region) for m in models.MODELS if m.inference_profile
-                    for geo in models.PROFILE_PREFIXES]
+        profiles = [_profile(m, geo, region) for m in models.LISTED for geo in m.profiles]
         if len(segments) == 2:
             found = [p for p in profiles if segments[1] in (p["inferenceProfileId"], p["inferenceProfileArn"])]
             if not found:
@@ -275,7 +308,7 @@ class Emulator:
         try:
             payload = json.loads(body) if body else {}
             if what == "health":
-                return _json_reply(200, {"status": "ok", "models": len(models.MODELS),
+                return _json_reply(200, {"status": "ok", "models": len(models.LISTED),
                                          "time_scale": state.time_scale, "seed": state.seed,
                                          "active_streams": state.active_streams, "requests": state.requests},
                                    request_id)
@@ -308,7 +341,12 @@ class Emulator:
                         state.time_scale = max(0.0, float(payload["time_scale"]))
                     if "seed" in payload:
                         state.seed = int(payload["seed"])
-                return _json_reply(200, {"time_scale": state.time_scale, "seed": state.seed}, request_id)
+                    if "legacy_access" in payload:
+                        if not isinstance(payload["legacy_access"], bool):
+                            raise ValueError("legacy_access must be true or false")
+                        state.legacy_access = payload["legacy_access"]
+                return _json_reply(200, {"time_scale": state.time_scale, "seed": state.seed,
+                                         "legacy_access": state.legacy_access}, request_id)
             if what == "profiles":
                 if method == "DELETE":
                     state.overrides.clear()
@@ -336,19 +374,28 @@ def _matches(model: models.EmulatedModel, query: dict[str, str]) -> bool:
     return not inference or inference in model.inference_types
 
 
+def _lifecycle(life: models.Lifecycle) -> dict[str, Any]:
+    """`modelLifecycle` as the bedrock service model has it: status ACTIVE | LEGACY, and the known dates."""
+    out: dict[str, Any] = {"status": life.status}
+    for key, day in (("startOfLifeTime", life.start), ("legacyTime", life.legacy), ("endOfLifeTime", life.end_of_life)):
+        if day is not None:
+            out[key] = models.epoch_s(day)
+    return out
+
+
 def _summary(model: models.EmulatedModel, region: str) -> dict[str, Any]:
     return {
         "modelArn": f"arn:aws:bedrock:{region}::foundation-model/{model.model_id}",
         "modelId": model.model_id, "modelName": model.name, "providerName": model.provider,
         "inputModalities": ["TEXT"], "outputModalities": ["TEXT"],
         "responseStreamingSupported": model.streaming, "customizationsSupported": [],
-        "inferenceTypesSupported": model.inference_types, "modelLifecycle": {"status": "ACTIVE"},
+        "inferenceTypesSupported": model.inference_types, "modelLifecycle": _lifecycle(model.lifecycle),
     }
 
 
 def _profile(model: models.EmulatedModel, geo: str, region: str) -> dict[str, Any]:
     profile_id = f"{geo}.{model.model_id}"
-    label = {"us": "US", "eu": "EU", "apac": "APAC", "global": "Global"}[geo]
+    label = {"us": "US", "eu": "EU", "apac": "APAC", "jp": "JP", "global": "Global"}[geo]
     return {
         "inferenceProfileName": f"{label} {model.name}",
         "description": f"Routes requests to {model.name} in {label} regions.",
@@ -374,9 +421,10 @@ class _Run:
 
     def __init__(self, state: EmulatorState, model: models.EmulatedModel, api: str, prompt: Prompt,
                  input_tokens: int, body: bytes, started: float, request_id: str, fault: Fault | None,
-                 answer: str | None = None) -> None:
+                 answer: str | None = None, window_cut: bool = False) -> None:
         self.model, self.api, self.prompt, self.input_tokens = model, api, prompt, input_tokens
         self.started, self.request_id, self.fault, self.answer = started, request_id, fault, answer
+        self.window_cut = window_cut
         self.time_scale = state.time_scale
         self.state_sent = state.sent
         digest = hashlib.blake2b(body, digest_size=8).hexdigest()
@@ -394,11 +442,18 @@ class _Run:
         """The output, made on first use: a stream makes it while it waits for its first token, so a
         burst of requests does not queue behind each other's text generation."""
         prompt = self.prompt
-        return textgen.generate(
+        gen = textgen.generate(
             model_name=self.model.name, user_text=prompt.user_text, system=prompt.system, turn=prompt.turn,
             max_tokens=prompt.max_tokens, stop_sequences=prompt.stop_sequences,
             thinking_budget=prompt.thinking_budget, input_tokens=self.input_tokens, seed=self.seed,
             prefill=prompt.prefill if self.model.family == "anthropic-messages" else "", answer=self.answer)
+        if self.window_cut and gen.stop == "max_tokens":
+            gen = replace(gen, stop="context_window")
+        fault = self.fault
+        if fault is not None and fault.ending:  # the model stops early with this reason, as a normal answer
+            gen = replace(gen, answer_tokens=gen.answer_tokens[: fault.after_tokens], stop=fault.kind,
+                          stop_sequence=None)
+        return gen
 
     def _elapsed_ms(self) -> int:
         return round((time.perf_counter() - self.started) * 1000)
@@ -413,7 +468,7 @@ class _Run:
 
     def _sync_payload(self) -> dict[str, Any]:
         if self.api == "converse":
-            return converse.sync_body(self.gen, self._elapsed_ms())
+            return converse.sync_body(self.prompt, self.gen, self.model, self._elapsed_ms())
         return families.FAMILIES[self.model.family].sync_body(self.prompt, self.gen, self.model)
 
     async def respond(self, send: Send) -> None:
@@ -449,7 +504,7 @@ class _Run:
         answer = timing.chunk(self.gen.answer_tokens, sizes, self.rng)
         thinking = timing.chunk(self.gen.thinking_tokens, sizes, self.rng)
         if self.api == "converse":
-            return converse.frames(self.gen, answer, thinking)
+            return converse.frames(self.prompt, self.gen, self.model, answer, thinking)
         return families.FAMILIES[self.model.family].frames(self.prompt, self.gen, self.model, answer, thinking)
 
     def _encode(self, frame: Frame, last: bool, malformed: bool) -> bytes:

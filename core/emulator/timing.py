@@ -3,7 +3,8 @@
 Times are seconds after the request arrived, before the time scale is applied. The first frame
 that carries output tokens is due at the drawn time to first token; the rest are spread so that the
 whole output takes `output_tokens / rate`, which makes the decode rate a client measures as
-`output_tokens / (E2E - TTFT)` (the formula AWS uses) match the drawn rate.
+`output_tokens / (E2E - TTFT)` (the formula AWS uses) match the drawn rate. A hidden first frame (thinking
+the model does not show) is due once all its tokens are made, after a silence of `tokens / rate`.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def schedule(frames: list[Frame], d: Draw, rng: random.Random) -> list[float]:
     if not carrying:
         return [d.ttft_s] * len(frames)
     total = sum(frames[i].tokens for i in carrying)
-    first = frames[carrying[0]].tokens
+    first = 0 if frames[carrying[0]].hidden else frames[carrying[0]].tokens
     duration = total / d.tokens_per_s
     gap = duration / max(1, len(carrying) - 1)
     times, cum, last = [], 0, d.ttft_s

@@ -1,5 +1,6 @@
-"""Test-side knowledge of every family's wire format, written from bedrock-wire.md and not shared
-with the emulator, so the tests check the emulator against the reference rather than against itself."""
+"""Test-side knowledge of every family's wire format, written from bedrock-wire.md, bedrock-2026.md and the
+providers' Bedrock pages (not shared
+with the emulator), so the tests check the emulator against the references rather than against itself."""
 
 from __future__ import annotations
 
@@ -20,22 +21,6 @@ def llama3_prompt(messages: Messages, system: str) -> str:
     return out + "<|start_header_id|>assistant<|end_header_id|>\n\n"
 
 
-def inst_prompt(messages: Messages, system: str) -> str:
-    out = ""
-    for i in range(0, len(messages), 2):
-        user = messages[i][1]
-        if i == 0 and system:
-            user = f"<<SYS>>\n{system}\n<</SYS>>\n\n{user}"
-        out += f"<s>[INST] {user} [/INST]"
-        if i + 1 < len(messages):
-            out += f" {messages[i + 1][1]}</s>"
-    return out
-
-
-def transcript(messages: Messages, user: str, assistant: str, sep: str) -> str:
-    return "".join(f"{sep}{user if r == 'user' else assistant} {t}" for r, t in messages)
-
-
 @dataclass(frozen=True)
 class Case:
     family: str
@@ -49,6 +34,11 @@ class Case:
     length_reason: str  # the family's word for "hit max tokens"
     system: bool = True
     streams: bool = True
+    name: str = ""  # the test id, when a family has two cases
+
+    @property
+    def id(self) -> str:
+        return self.name or self.family
 
 
 def _claude_msgs(m: Messages, s: str, n: int) -> JSON:
@@ -77,9 +67,40 @@ def _nova(m: Messages, s: str, n: int) -> JSON:
     return body
 
 
+def _nova2(m: Messages, s: str, n: int) -> JSON:
+    """Nova 2 as its user guide writes the body: no schemaVersion, camelCase `maxTokens`."""
+    body: JSON = {"messages": [{"role": r, "content": [{"text": t}]} for r, t in m],
+                  "inferenceConfig": {"maxTokens": n}}
+    if s:
+        body["system"] = [{"text": s}]
+    return body
+
+
+def _nova_text(b: JSON) -> str:
+    return "".join(c["text"] for c in b["output"]["message"]["content"] if "text" in c)
+
+
 def _openai(m: Messages, s: str, n: int) -> JSON:
     msgs = ([{"role": "system", "content": s}] if s else []) + [{"role": r, "content": t} for r, t in m]
     return {"messages": msgs, "max_tokens": n}
+
+
+def _chat_completions(m: Messages, s: str, n: int) -> JSON:
+    """OpenAI Chat Completions: the system prompt as a `developer` message, `max_completion_tokens`."""
+    msgs = ([{"role": "developer", "content": s}] if s else []) + [{"role": r, "content": t} for r, t in m]
+    return {"messages": msgs, "max_completion_tokens": n}
+
+
+def _writer(m: Messages, s: str, n: int) -> JSON:
+    """Writer Palmyra as AWS's example writes it: `content` as a `{"text": ...}` object."""
+    msgs = ([{"role": "system", "content": {"text": s}}] if s else []) + [
+        {"role": r, "content": {"text": t}} for r, t in m]
+    return {"messages": msgs, "max_tokens": n}
+
+
+def deepseek_prompt(m: Messages, s: str) -> str:
+    turns = "".join(f"<｜User｜>{t}" if r == "user" else f"<｜Assistant｜>{t}<｜end▁of▁sentence｜>" for r, t in m)
+    return f"<｜begin▁of▁sentence｜>{s}{turns}<｜Assistant｜>"
 
 
 def _cohere_r(m: Messages, s: str, n: int) -> JSON:
@@ -90,57 +111,61 @@ def _cohere_r(m: Messages, s: str, n: int) -> JSON:
     return body
 
 
+def _delta(c: JSON) -> str:
+    return str(c["choices"][0]["delta"].get("content") or "") if c.get("choices") else ""
+
+
 CASES = [
-    Case("anthropic-messages", "anthropic.claude-3-haiku-20240307-v1:0", _claude_msgs,
+    Case("anthropic-messages", "us.anthropic.claude-haiku-4-5-20251001-v1:0", _claude_msgs,
          lambda b: "".join(c["text"] for c in b["content"] if c["type"] == "text"),
          lambda b: b["usage"]["output_tokens"], _claude_chunk,
          lambda cs: [c for c in cs if c["type"] == "message_delta"][-1]["usage"]["output_tokens"],
          lambda b: b["stop_reason"], "max_tokens"),
-    Case("anthropic-text", "anthropic.claude-v2:1",
-         lambda m, s, n: {"prompt": (s + transcript(m, "Human:", "Assistant:", "\n\n") + "\n\nAssistant:"),
-                          "max_tokens_to_sample": n},
-         lambda b: b["completion"], lambda b: None, lambda c: c["completion"],
-         lambda cs: -1, lambda b: b["stop_reason"], "max_tokens"),
-    Case("titan-text", "amazon.titan-text-express-v1",
-         lambda m, s, n: {"inputText": transcript(m, "User:", "Bot:", "\n").strip() + "\nBot:",
-                          "textGenerationConfig": {"maxTokenCount": n}},
-         lambda b: b["results"][0]["outputText"], lambda b: b["results"][0]["tokenCount"],
-         lambda c: c["outputText"], lambda cs: cs[-1]["totalOutputTextTokenCount"],
-         lambda b: b["results"][0]["completionReason"], "LENGTH", system=False),
     Case("nova", "us.amazon.nova-lite-v1:0", _nova,
-         lambda b: b["output"]["message"]["content"][0]["text"], lambda b: b["usage"]["outputTokens"],
+         _nova_text, lambda b: b["usage"]["outputTokens"],
          lambda c: c.get("contentBlockDelta", {}).get("delta", {}).get("text", ""),
          lambda cs: [c for c in cs if "metadata" in c][-1]["metadata"]["usage"]["outputTokens"],
          lambda b: b["stopReason"], "max_tokens"),
+    Case("nova", "global.amazon.nova-2-lite-v1:0", _nova2,
+         _nova_text, lambda b: b["usage"]["outputTokens"],
+         lambda c: c.get("contentBlockDelta", {}).get("delta", {}).get("text", ""),
+         lambda cs: [c for c in cs if "metadata" in c][-1]["metadata"]["usage"]["outputTokens"],
+         lambda b: b["stopReason"], "max_tokens", name="nova-2"),
     Case("llama3", "meta.llama3-1-8b-instruct-v1:0",
          lambda m, s, n: {"prompt": llama3_prompt(m, s), "max_gen_len": n},
          lambda b: b["generation"], lambda b: b["generation_token_count"], lambda c: c["generation"],
          lambda cs: _last(cs, "generation_token_count"), lambda b: b["stop_reason"], "length"),
-    Case("llama2", "meta.llama2-13b-chat-v1",
-         lambda m, s, n: {"prompt": inst_prompt(m, s), "max_gen_len": n},
+    Case("llama3", "us.meta.llama4-scout-17b-instruct-v1:0",
+         lambda m, s, n: {"prompt": llama3_prompt(m, s), "max_gen_len": n},
          lambda b: b["generation"], lambda b: b["generation_token_count"], lambda c: c["generation"],
-         lambda cs: _last(cs, "generation_token_count"), lambda b: b["stop_reason"], "length"),
-    Case("mistral-prompt", "mistral.mistral-7b-instruct-v0:2",
-         lambda m, s, n: {"prompt": inst_prompt(m, s), "max_tokens": n},
-         lambda b: b["outputs"][0]["text"], lambda b: None, lambda c: c["outputs"][0]["text"],
-         lambda cs: -1, lambda b: b["outputs"][0]["stop_reason"], "length", system=False),
+         lambda cs: _last(cs, "generation_token_count"), lambda b: b["stop_reason"], "length", name="llama4"),
     Case("mistral-chat", "mistral.mistral-large-2407-v1:0", _openai,
          lambda b: b["choices"][0]["message"]["content"], lambda b: b["usage"]["completion_tokens"],
          lambda c: c["choices"][0]["message"]["content"] or "",
          lambda cs: cs[-1]["usage"]["completion_tokens"], lambda b: b["choices"][0]["stop_reason"], "length"),
+    Case("mistral-chat", "mistral.mistral-large-3-675b-instruct", _openai,
+         lambda b: b["choices"][0]["message"]["content"], lambda b: b["usage"]["completion_tokens"], _delta,
+         lambda cs: cs[-1]["usage"]["completion_tokens"], lambda b: b["choices"][0]["finish_reason"], "length",
+         name="mistral-large-3"),
     Case("cohere-r", "cohere.command-r-v1:0", _cohere_r,
          lambda b: b["text"], lambda b: b["meta"]["billed_units"]["output_tokens"],
          lambda c: c.get("text", "") if c.get("event_type") == "text-generation" else "",
          lambda cs: cs[-1]["response"]["meta"]["billed_units"]["output_tokens"],
          lambda b: b["finish_reason"], "MAX_TOKENS"),
-    Case("cohere-command", "cohere.command-text-v14",
-         lambda m, s, n: {"prompt": m[-1][1], "max_tokens": n},
-         lambda b: b["generations"][0]["text"], lambda b: None, lambda c: c.get("text", ""),
-         lambda cs: -1, lambda b: b["generations"][0]["finish_reason"], "MAX_TOKENS", system=False),
-    Case("jamba", "ai21.jamba-1-5-mini-v1:0", _openai,
-         lambda b: b["choices"][0]["message"]["content"], lambda b: b["usage"]["completion_tokens"],
-         lambda c: c["choices"][0]["delta"].get("content", ""), lambda cs: cs[-1]["usage"]["completion_tokens"],
-         lambda b: b["choices"][0]["finish_reason"], "length"),
+    Case("openai-chat", "qwen.qwen3-32b-v1:0", _chat_completions,
+         lambda b: b["choices"][0]["message"]["content"], lambda b: b["usage"]["completion_tokens"], _delta,
+         lambda cs: cs[-1]["usage"]["completion_tokens"], lambda b: b["choices"][0]["finish_reason"], "length"),
+    Case("openai-chat", "zai.glm-4.7", _chat_completions,
+         lambda b: b["choices"][0]["message"]["content"], lambda b: b["usage"]["completion_tokens"], _delta,
+         lambda cs: cs[-1]["usage"]["completion_tokens"], lambda b: b["choices"][0]["finish_reason"], "length",
+         name="glm"),
+    Case("deepseek", "deepseek.v3-v1:0",
+         lambda m, s, n: {"prompt": deepseek_prompt(m, s), "max_tokens": n},
+         lambda b: b["choices"][0]["text"], lambda b: None, lambda c: c["choices"][0]["text"],
+         lambda cs: -1, lambda b: b["choices"][0]["stop_reason"], "length"),
+    Case("writer", "us.writer.palmyra-x5-v1:0", _writer,
+         lambda b: b["choices"][0]["message"]["content"], lambda b: b["usage"]["completion_tokens"], _delta,
+         lambda cs: cs[-1]["usage"]["completion_tokens"], lambda b: b["choices"][0]["finish_reason"], "length"),
     Case("jurassic2", "ai21.j2-mid-v1",
          lambda m, s, n: {"prompt": m[-1][1], "maxTokens": n},
          lambda b: b["completions"][0]["data"]["text"], lambda b: len(b["completions"][0]["data"]["tokens"]),

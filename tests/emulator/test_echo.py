@@ -27,7 +27,7 @@ def echo(control: Any) -> Any:
     control.request("DELETE", "/_emulator/echo")
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.family)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_a_sync_answer_is_exactly_the_text_with_matching_token_counts(runtime: Any, echo: Any, case: Case) -> None:
     echo(text=HOSTILE, model_id=case.model_id)
     response = runtime.invoke_model(modelId=case.model_id, body=json.dumps(case.build([("user", "Hi")], "", 500)))
@@ -38,7 +38,7 @@ def test_a_sync_answer_is_exactly_the_text_with_matching_token_counts(runtime: A
         assert case.sync_tokens(body) == count_tokens(HOSTILE)
 
 
-@pytest.mark.parametrize("case", STREAMING, ids=lambda c: c.family)
+@pytest.mark.parametrize("case", STREAMING, ids=lambda c: c.id)
 def test_a_streamed_answer_carries_the_text_in_chunks_with_its_metrics(runtime: Any, echo: Any, case: Case) -> None:
     echo(text=HOSTILE * 3, model_id=case.model_id)
     response = runtime.invoke_model_with_response_stream(
@@ -65,21 +65,21 @@ def test_converse_stream_echoes_the_prompt_and_then_answers_normally(runtime: An
 
 def test_max_tokens_and_stop_sequences_still_cut_an_echo(runtime: Any, echo: Any) -> None:
     echo(text="one two three four five six", count=2)
-    short = runtime.converse(modelId="meta.llama3-8b-instruct-v1:0", inferenceConfig={"maxTokens": 3},
+    short = runtime.converse(modelId="meta.llama3-1-8b-instruct-v1:0", inferenceConfig={"maxTokens": 3},
                              messages=[{"role": "user", "content": [{"text": "Hi"}]}])
     assert short["output"]["message"]["content"][0]["text"] == "one two three" and short["stopReason"] == "max_tokens"
-    stopped = runtime.converse(modelId="meta.llama3-8b-instruct-v1:0", inferenceConfig={"stopSequences": ["four"]},
+    stopped = runtime.converse(modelId="meta.llama3-1-8b-instruct-v1:0", inferenceConfig={"stopSequences": ["four"]},
                                messages=[{"role": "user", "content": [{"text": "Hi"}]}])
     assert stopped["output"]["message"]["content"][0]["text"] == "one two three "
     assert stopped["stopReason"] == "stop_sequence"
 
 
 def test_an_echo_for_one_model_leaves_others_alone_until_used(runtime: Any, echo: Any, control: Any) -> None:
-    echo(text="only for Llama", model_id="meta.llama3-8b-instruct-v1:0", count=None)
+    echo(text="only for Llama", model_id="meta.llama3-1-8b-instruct-v1:0", count=None)
     other = runtime.converse(modelId="amazon.nova-micro-v1:0", messages=[{"role": "user", "content": [{"text": "Hi"}]}])
     assert other["output"]["message"]["content"][0]["text"].startswith("(Emulated answer")
     for _ in range(2):
-        llama = runtime.converse(modelId="meta.llama3-8b-instruct-v1:0",
+        llama = runtime.converse(modelId="meta.llama3-1-8b-instruct-v1:0",
                                  messages=[{"role": "user", "content": [{"text": "Hi"}]}])
         assert llama["output"]["message"]["content"][0]["text"] == "only for Llama"
     status, listed = control.request("GET", "/_emulator/echo")
@@ -90,9 +90,9 @@ def test_an_echo_for_one_model_leaves_others_alone_until_used(runtime: Any, echo
 def test_a_failed_request_does_not_use_up_an_echo(runtime: Any, echo: Any, control: Any) -> None:
     echo(text="kept for the next good request")
     with pytest.raises(runtime.exceptions.ValidationException):
-        runtime.converse(modelId="meta.llama3-8b-instruct-v1:0",
+        runtime.converse(modelId="meta.llama3-1-8b-instruct-v1:0",
                          messages=[{"role": "assistant", "content": [{"text": "x"}]}])
-    good = runtime.converse(modelId="meta.llama3-8b-instruct-v1:0",
+    good = runtime.converse(modelId="meta.llama3-1-8b-instruct-v1:0",
                             messages=[{"role": "user", "content": [{"text": "Hi"}]}])
     assert good["output"]["message"]["content"][0]["text"] == "kept for the next good request"
 

@@ -11,8 +11,8 @@ from botocore.exceptions import ClientError, EventStreamError, ReadTimeoutError,
 
 from ..conftest import client_for, read_all
 
-MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
-OTHER = "meta.llama3-8b-instruct-v1:0"
+MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+OTHER = "meta.llama3-1-8b-instruct-v1:0"
 BODY = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 200,
                    "messages": [{"role": "user", "content": "Tell me about event streams."}]})
 
@@ -166,3 +166,28 @@ def test_the_control_endpoint_lists_clears_and_refuses_bad_faults(control: Any) 
     status, body = control.request("POST", "/_emulator/faults", {"kind": "stream_error", "exception": "oops"})
     assert status == 400 and "unknown stream exception" in body["message"]
     assert control.request("DELETE", "/_emulator/faults") == (200, {"faults": []})
+
+
+def test_a_refusal_is_a_normal_answer_that_stops_with_its_reason(runtime: Any, control: Any) -> None:
+    """Claude's `refusal` (with `stop_details`) and `pause_turn`: HTTP 200, the answer cut after N tokens."""
+    control.fault("refusal", model_id=MODEL, after_tokens=4)
+    body = json.loads(runtime.invoke_model(modelId=MODEL, body=BODY)["body"].read())
+    assert body["stop_reason"] == "refusal" and body["stop_details"]["type"] == "refusal"
+    assert body["usage"]["output_tokens"] == 4
+    control.fault("refusal", model_id=MODEL, after_tokens=0)
+    chunks = [json.loads(e["chunk"]["bytes"]) for e in read_all(stream_claude(runtime)["body"])]
+    delta = [c for c in chunks if c["type"] == "message_delta"][0]["delta"]
+    assert delta["stop_reason"] == "refusal" and delta["stop_details"]["category"]
+    assert text_of([{"chunk": {"bytes": json.dumps(c)}} for c in chunks]) == ""
+    control.fault("pause_turn", model_id=MODEL, after_tokens=3)
+    assert json.loads(runtime.invoke_model(modelId=MODEL, body=BODY)["body"].read())["stop_reason"] == "pause_turn"
+    control.fault("refusal", model_id=MODEL, after_tokens=2)
+    converse = runtime.converse(modelId=MODEL, messages=[{"role": "user", "content": [{"text": "Hi"}]}])
+    assert converse["stopReason"] == "content_filtered" and converse["usage"]["outputTokens"] == 2
+
+
+def test_a_fault_named_by_profile_or_arn_applies_to_its_base_model(runtime: Any, control: Any) -> None:
+    fault = control.fault("throttling", model_id=f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/{MODEL}")
+    assert fault["model_id"] == MODEL.removeprefix("us.")
+    with pytest.raises(runtime.exceptions.ThrottlingException):
+        runtime.invoke_model(modelId="global." + MODEL.removeprefix("us."), body=BODY)

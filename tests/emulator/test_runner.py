@@ -18,7 +18,8 @@ from core.emulator import parse_fault, start_embedded
 from ..conftest import client_for, read_all
 
 ROOT = Path(__file__).resolve().parents[2]
-CLAUDE = "anthropic.claude-3-haiku-20240307-v1:0"
+CLAUDE = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+CLAUDE_BASE = "anthropic.claude-haiku-4-5-20251001-v1:0"
 
 
 def test_the_cli_prints_its_url_and_a_boto3_example_and_honours_fault_flags() -> None:
@@ -102,7 +103,7 @@ def test_time_scale_and_profile_overrides_shape_reported_latency(emulator: Any, 
     ("throttling", {"kind": "throttling", "count": 1}),
     ("stream_error,after=20,exception=throttlingException,count=always",
      {"kind": "stream_error", "after_tokens": 20, "exception": "throttlingException", "count": None}),
-    (f"stall,seconds=2.5,model={CLAUDE}", {"kind": "stall", "seconds": 2.5, "model_id": CLAUDE}),
+    (f"stall,seconds=2.5,model={CLAUDE}", {"kind": "stall", "seconds": 2.5, "model_id": CLAUDE_BASE}),
 ])
 def test_fault_specs_read_from_the_command_line(spec: str, expected: dict[str, Any]) -> None:
     fault = parse_fault(spec)

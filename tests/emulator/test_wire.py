@@ -7,6 +7,7 @@ import json
 import urllib.error
 import urllib.request
 from contextlib import closing
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -18,7 +19,7 @@ from botocore.eventstream import EventStreamBuffer
 
 from ..conftest import read_all
 
-CLAUDE = "anthropic.claude-3-haiku-20240307-v1:0"
+CLAUDE = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 SIGNED = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/eu-west-1/bedrock/aws4_request, "
                            "SignedHeaders=host;x-amz-date, Signature=0000"}
 BODY = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 40,
@@ -107,40 +108,120 @@ def test_the_environment_variable_points_boto3_at_the_emulator(emulator: Any, mo
         assert control_plane.list_foundation_models()["modelSummaries"]
 
 
-def test_list_foundation_models_covers_every_provider(bedrock: Any) -> None:
-    summaries = bedrock.list_foundation_models()["modelSummaries"]
-    assert len(summaries) >= 25
-    assert {s["providerName"] for s in summaries} == {"Anthropic", "Amazon", "Meta", "Mistral AI", "Cohere",
-                                                      "AI21 Labs"}
-    for summary in summaries:
+# The lineup of December 2026 (the shared lineup note): what ListFoundationModels shows, and what is end of life.
+ACTIVE = ["anthropic.claude-opus-5", "anthropic.claude-sonnet-5", "anthropic.claude-fable-5",
+          "anthropic.claude-opus-4-8", "anthropic.claude-opus-4-7", "anthropic.claude-opus-4-6-v1",
+          "anthropic.claude-sonnet-4-6",
+          "anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-haiku-4-5-20251001-v1:0",
+          "anthropic.claude-opus-4-5-20251101-v1:0", "amazon.nova-2-lite-v1:0", "amazon.nova-pro-v1:0",
+          "amazon.nova-lite-v1:0", "amazon.nova-micro-v1:0", "openai.gpt-oss-120b-1:0", "openai.gpt-oss-20b-1:0",
+          "deepseek.r1-v1:0", "deepseek.v3-v1:0", "qwen.qwen3-235b-a22b-2507-v1:0", "qwen.qwen3-32b-v1:0",
+          "qwen.qwen3-coder-480b-a35b-v1:0", "meta.llama4-maverick-17b-instruct-v1:0",
+          "meta.llama4-scout-17b-instruct-v1:0", "meta.llama3-3-70b-instruct-v1:0", "meta.llama3-1-8b-instruct-v1:0",
+          "meta.llama3-1-70b-instruct-v1:0", "mistral.mistral-large-3-675b-instruct",
+          "mistral.pixtral-large-2502-v1:0", "mistral.magistral-small-2509", "mistral.mistral-large-2407-v1:0",
+          "cohere.command-r-plus-v1:0", "cohere.command-r-v1:0", "writer.palmyra-x5-v1:0", "writer.palmyra-x4-v1:0",
+          "zai.glm-4.7"]
+LEGACY = "anthropic.claude-opus-4-1-20250805-v1:0"
+END_OF_LIFE = ["anthropic.claude-sonnet-4-20250514-v1:0", "anthropic.claude-3-7-sonnet-20250219-v1:0",
+               "anthropic.claude-3-5-haiku-20241022-v1:0", "anthropic.claude-3-haiku-20240307-v1:0",
+               "anthropic.claude-opus-4-20250514-v1:0", "amazon.nova-premier-v1:0", "meta.llama3-1-405b-instruct-v1:0",
+               "meta.llama3-2-1b-instruct-v1:0", "meta.llama3-2-3b-instruct-v1:0", "meta.llama3-2-11b-instruct-v1:0",
+               "meta.llama3-2-90b-instruct-v1:0", "ai21.jamba-1-5-large-v1:0", "ai21.jamba-1-5-mini-v1:0"]
+EOL_TEXT = "This model version has reached the end of its life. Please refer to the AWS documentation for more details."
+LEGACY_TEXT = ("Access denied. This Model is marked by provider as Legacy and you have not been actively using the "
+               "model in the last 30 days. Please upgrade to an active model on Amazon Bedrock")
+
+
+def test_list_foundation_models_shows_the_lineup_with_its_lifecycle(bedrock: Any) -> None:
+    summaries = {s["modelId"]: s for s in bedrock.list_foundation_models()["modelSummaries"]}
+    assert set(ACTIVE) | {LEGACY} <= set(summaries)
+    assert not set(END_OF_LIFE) & set(summaries)  # the status enum is ACTIVE | LEGACY: end of life is not listed
+    assert {s["providerName"] for s in summaries.values()} == {
+        "Anthropic", "Amazon", "Meta", "Mistral AI", "Cohere", "AI21 Labs", "OpenAI", "DeepSeek", "Qwen", "Writer",
+        "Z.AI"}
+    for summary in summaries.values():
         assert summary["modelArn"] == f"arn:aws:bedrock:us-east-1::foundation-model/{summary['modelId']}"
-        assert summary["outputModalities"] == ["TEXT"] and summary["modelLifecycle"] == {"status": "ACTIVE"}
-    required = ["anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-3-5-haiku-20241022-v1:0",
-                "anthropic.claude-3-5-sonnet-20241022-v2:0", "anthropic.claude-3-7-sonnet-20250219-v1:0",
-                "anthropic.claude-sonnet-4-20250514-v1:0", "amazon.titan-text-express-v1",
-                "amazon.titan-text-lite-v1", "amazon.titan-text-premier-v1:0", "amazon.nova-micro-v1:0",
-                "amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0", "meta.llama3-8b-instruct-v1:0",
-                "meta.llama3-70b-instruct-v1:0", "meta.llama3-1-8b-instruct-v1:0", "meta.llama3-1-70b-instruct-v1:0",
-                "meta.llama3-2-3b-instruct-v1:0", "meta.llama3-3-70b-instruct-v1:0",
-                "mistral.mistral-7b-instruct-v0:2", "mistral.mixtral-8x7b-instruct-v0:1",
-                "mistral.mistral-large-2402-v1:0", "mistral.mistral-large-2407-v1:0", "cohere.command-r-v1:0",
-                "cohere.command-r-plus-v1:0", "cohere.command-text-v14", "ai21.jamba-1-5-mini-v1:0",
-                "ai21.jamba-1-5-large-v1:0", "ai21.j2-mid-v1"]
-    assert set(required) <= {s["modelId"] for s in summaries}
+        assert summary["outputModalities"] == ["TEXT"]
+        assert summary["modelLifecycle"]["status"] in ("ACTIVE", "LEGACY")
+    assert all(summaries[m]["modelLifecycle"]["status"] == "ACTIVE" for m in ACTIVE)
+    legacy = summaries[LEGACY]["modelLifecycle"]
+    assert legacy["status"] == "LEGACY"
+    assert legacy["endOfLifeTime"] == datetime(2027, 1, 8, tzinfo=UTC)
+    assert legacy["startOfLifeTime"] == datetime(2025, 8, 5, tzinfo=UTC)
+    assert summaries["anthropic.claude-opus-4-7"]["modelLifecycle"]["startOfLifeTime"].year == 2026
     anthropic = bedrock.list_foundation_models(byProvider="Anthropic")["modelSummaries"]
     assert anthropic and {s["providerName"] for s in anthropic} == {"Anthropic"}
-    profile_only = bedrock.list_foundation_models(byInferenceType="ON_DEMAND")["modelSummaries"]
-    assert "anthropic.claude-sonnet-4-20250514-v1:0" not in {s["modelId"] for s in profile_only}
+    on_demand = {s["modelId"] for s in bedrock.list_foundation_models(byInferenceType="ON_DEMAND")["modelSummaries"]}
+    assert "anthropic.claude-sonnet-4-6" not in on_demand and "openai.gpt-oss-120b-1:0" in on_demand
+    assert summaries["amazon.nova-2-lite-v1:0"]["inferenceTypesSupported"] == ["INFERENCE_PROFILE"]
 
 
 def test_get_foundation_model_and_inference_profiles(bedrock: Any) -> None:
     details = bedrock.get_foundation_model(modelIdentifier="ai21.j2-mid-v1")["modelDetails"]
-    assert details["responseStreamingSupported"] is False
-    with pytest.raises(bedrock.exceptions.ResourceNotFoundException):
-        bedrock.get_foundation_model(modelIdentifier="nope.nothing-v1")
+    assert details["responseStreamingSupported"] is False  # the one model kept to show a model that does not stream
+    assert bedrock.get_foundation_model(modelIdentifier=LEGACY)["modelDetails"]["modelLifecycle"]["status"] == "LEGACY"
+    for missing in ("nope.nothing-v1", "anthropic.claude-3-haiku-20240307-v1:0"):
+        with pytest.raises(bedrock.exceptions.ResourceNotFoundException):
+            bedrock.get_foundation_model(modelIdentifier=missing)
     profiles = bedrock.list_inference_profiles()["inferenceProfileSummaries"]
     ids = {p["inferenceProfileId"] for p in profiles}
-    assert {"us.anthropic.claude-sonnet-4-20250514-v1:0", "eu.amazon.nova-lite-v1:0",
-            "apac.meta.llama3-2-3b-instruct-v1:0", "global.anthropic.claude-sonnet-4-20250514-v1:0"} <= ids
+    assert {"us.anthropic.claude-sonnet-4-6", "jp.anthropic.claude-sonnet-4-6", "apac.anthropic.claude-sonnet-5",
+            "global.anthropic.claude-opus-5", "eu.anthropic.claude-opus-5", "us.anthropic.claude-fable-5",
+            "global.amazon.nova-2-lite-v1:0", "us.deepseek.r1-v1:0", "eu.mistral.pixtral-large-2502-v1:0",
+            "us.writer.palmyra-x5-v1:0", "us.anthropic.claude-opus-4-1-20250805-v1:0"} <= ids
+    # Only each model's own geographies, and none for end-of-life models or on-demand-only ones.
+    assert not {"eu.anthropic.claude-fable-5", "jp.anthropic.claude-opus-5", "apac.anthropic.claude-opus-4-8",
+                "eu.amazon.nova-2-lite-v1:0", "us.openai.gpt-oss-120b-1:0",
+                "us.anthropic.claude-sonnet-4-20250514-v1:0", "us.meta.llama3-2-3b-instruct-v1:0"} & ids
     one = bedrock.get_inference_profile(inferenceProfileIdentifier="us.amazon.nova-pro-v1:0")
     assert one["models"][0]["modelArn"].endswith("foundation-model/amazon.nova-pro-v1:0")
+    with pytest.raises(bedrock.exceptions.ResourceNotFoundException):
+        bedrock.get_inference_profile(inferenceProfileIdentifier="eu.anthropic.claude-fable-5")
+
+
+def _references(model_id: str) -> list[str]:
+    """The id, its foundation-model ARN and, when it has profiles (all but Jamba: US ones), a profile and its ARN."""
+    geo = None if model_id.startswith("ai21.") else "us"
+    refs = [model_id, f"arn:aws:bedrock:us-west-2::foundation-model/{model_id}"]
+    if geo:
+        refs += [f"{geo}.{model_id}", f"arn:aws:bedrock:us-west-2:{ACCOUNT}:inference-profile/{geo}.{model_id}"]
+    return refs
+
+
+ACCOUNT = "123456789012"
+
+
+@pytest.mark.parametrize("model_id", END_OF_LIFE)
+def test_end_of_life_models_answer_the_end_of_life_404_by_id_profile_or_arn(runtime: Any, model_id: str) -> None:
+    for ref in _references(model_id):
+        with pytest.raises(runtime.exceptions.ResourceNotFoundException) as caught:
+            runtime.invoke_model(modelId=ref, body=BODY)
+        assert caught.value.response["Error"]["Message"] == EOL_TEXT
+        assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+        for call in (runtime.converse, runtime.converse_stream):
+            with pytest.raises(runtime.exceptions.ResourceNotFoundException) as caught:
+                call(modelId=ref, messages=[{"role": "user", "content": [{"text": "Hi"}]}])
+            assert caught.value.response["Error"]["Message"] == EOL_TEXT
+
+
+def test_a_legacy_model_answers_until_the_account_counts_as_not_using_it(runtime: Any, control: Any) -> None:
+    refs = [f"us.{LEGACY}", f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.{LEGACY}"]
+    for ref in refs:
+        assert json.loads(runtime.invoke_model(modelId=ref, body=BODY)["body"].read())["content"]
+    assert control.request("GET", "/_emulator/config")[1]["legacy_access"] is True
+    try:
+        assert control.request("POST", "/_emulator/config", {"legacy_access": False})[1]["legacy_access"] is False
+        for ref in refs:
+            with pytest.raises(runtime.exceptions.ResourceNotFoundException) as caught:
+                runtime.invoke_model_with_response_stream(modelId=ref, body=BODY)
+            assert caught.value.response["Error"]["Message"] == LEGACY_TEXT
+            with pytest.raises(runtime.exceptions.ResourceNotFoundException) as caught:
+                runtime.converse(modelId=ref, messages=[{"role": "user", "content": [{"text": "Hi"}]}])
+            assert caught.value.response["Error"]["Message"] == LEGACY_TEXT
+        assert runtime.converse(modelId=CLAUDE, messages=[{"role": "user", "content": [{"text": "Hi"}]}])
+        status, body = control.request("POST", "/_emulator/config", {"legacy_access": "no"})
+        assert status == 400 and "legacy_access" in body["message"]
+    finally:
+        control.request("POST", "/_emulator/config", {"legacy_access": True})
+    assert json.loads(runtime.invoke_model(modelId=refs[0], body=BODY)["body"].read())["content"]

@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 from .ai21 import Jamba, Jurassic2
-from .amazon import Nova, TitanText
-from .anthropic import Messages, TextCompletions
+from .amazon import Nova
+from .anthropic import Messages
 from .base import Family, Frame, Prompt, Turn
-from .cohere import Command, CommandR
+from .cohere import CommandR
+from .deepseek import DeepSeek
 from .meta import Llama
-from .mistral import MistralChat, MistralPrompt
+from .mistral import MistralChat
+from .openai import OpenAIChat
+from .writer import Writer
 
 FAMILIES: dict[str, Family] = {
     "anthropic-messages": Messages(),
-    "anthropic-text": TextCompletions(),
-    "titan-text": TitanText(),
     "nova": Nova(),
-    "llama2": Llama(),
     "llama3": Llama(),
-    "mistral-prompt": MistralPrompt(),
     "mistral-chat": MistralChat(),
     "cohere-r": CommandR(),
-    "cohere-command": Command(),
     "jamba": Jamba(),
     "jurassic2": Jurassic2(),
+    "openai-chat": OpenAIChat(),
+    "deepseek": DeepSeek(),
+    "writer": Writer(),
 }
 
 __all__ = ["FAMILIES", "Family", "Frame", "Prompt", "Turn"]

@@ -29,7 +29,7 @@ class Jamba:
 
     @staticmethod
     def _reason(gen: Generation) -> str:
-        return "length" if gen.stop == "max_tokens" else "stop"
+        return "length" if gen.stop in ("max_tokens", "context_window") else "stop"
 
     def sync_body(self, prompt: Prompt, gen: Generation, model: EmulatedModel) -> JSON:
         return {"id": new_id("chatcmpl-"), "model": model.model_id.removeprefix("ai21.").removesuffix("-v1:0"),
@@ -79,7 +79,7 @@ class Jurassic2:
     def sync_body(self, prompt: Prompt, gen: Generation, model: EmulatedModel) -> JSON:
         rng = random.Random(len(prompt.input_text))
         reason: JSON = {"reason": "endoftext"}
-        if gen.stop == "max_tokens":
+        if gen.stop in ("max_tokens", "context_window"):
             reason = {"reason": "length", "length": gen.output_tokens}
         elif gen.stop == "stop_sequence":
             reason = {"reason": "stop", "sequence": gen.stop_sequence}

@@ -1,69 +1,57 @@
-"""Amazon Titan Text (`inputText` + `textGenerationConfig`) and Amazon Nova (`messages-v1`)."""
+"""Amazon Nova (`messages-v1`): Converse-like `messages`, stream chunks wrapped by event name.
+
+Nova 2 (AWS Nova 2 user guide, "Using the Invoke API" and "Request and response schema"): `inferenceConfig`
+takes `maxTokens`, `temperature`, `topP`, `topK`, `stopSequences` and `reasoningConfig: {"type": "enabled",
+"maxReasoningEffort": "low" | "medium" | "high"}`; the first generation's `max_new_tokens`, `top_p` and
+`top_k` are taken too (inferred: the guide calls the two schemas nearly identical). Nova 2 Lite redacts its
+reasoning: the block reads "[REDACTED]" and is billed ("Reasoning capabilities").
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from .. import rules
 from ..errors import validation
 from ..models import EmulatedModel
 from ..schema import Field
 from ..textgen import Generation
-from .base import JSON, Frame, Prompt, Turn, block_text, check_alternation, count, render_input, require, split_turns
+from .base import JSON, Frame, Prompt, Turn, block_text, check_alternation, count, render_input, require
 
 ALTERNATE = ("A conversation must alternate between user and assistant roles. Make sure the conversation "
              "alternates between user and assistant roles and try again.")
+REDACTED = "[REDACTED]"
+REASON = {"end": "end_turn", "max_tokens": "max_tokens", "stop_sequence": "end_turn",
+          "context_window": "max_tokens", "refusal": "content_filtered", "pause_turn": "end_turn"}
 
 
-class TitanText:
-    _REASON = {"end": "FINISH", "max_tokens": "LENGTH", "stop_sequence": "STOP_CRITERIA_MET"}
-
-    def parse(self, body: JSON, model: EmulatedModel) -> Prompt:
-        config = {
-            "temperature": Field("number", minimum=0, maximum=1),
-            "topP": Field("number", minimum=0, maximum=1),
-            "maxTokenCount": Field("integer", minimum=0, maximum=model.max_output_tokens),
-            "stopSequences": Field("array", items="string"),
-        }
-        require(body, {"inputText": Field("string", required=True),
-                       "textGenerationConfig": Field("object", fields=config)})
-        settings = body.get("textGenerationConfig", {})
-        _, turns = split_turns(body["inputText"], "User:", "Bot:")
-        return Prompt(turns, "", settings.get("maxTokenCount", model.default_max_tokens), body["inputText"],
-                      tuple(settings.get("stopSequences", ())))
-
-    def sync_body(self, prompt: Prompt, gen: Generation, model: EmulatedModel) -> JSON:
-        return {"inputTextTokenCount": gen.input_tokens, "results": [
-            {"tokenCount": gen.output_tokens, "outputText": gen.text, "completionReason": self._REASON[gen.stop]}]}
-
-    def frames(self, prompt: Prompt, gen: Generation, model: EmulatedModel,
-               answer: list[str], thinking: list[str]) -> list[Frame]:
-        pieces = answer or [""]
-        frames, total = [], 0
-        for i, piece in enumerate(pieces):
-            total += count(piece)
-            last = i == len(pieces) - 1
-            frames.append(Frame({
-                "outputText": piece, "index": 0, "totalOutputTextTokenCount": total,
-                "completionReason": self._REASON[gen.stop] if last else None,
-                "inputTextTokenCount": gen.input_tokens if i == 0 else None,
-            }, count(piece)))
-        return frames
+def _first(settings: JSON, *names: str) -> Any:
+    return next((settings[n] for n in names if n in settings), None)
 
 
 class Nova:
-    _REASON = {"end": "end_turn", "max_tokens": "max_tokens", "stop_sequence": "end_turn"}
-
-    def parse(self, body: JSON, model: EmulatedModel) -> Prompt:
+    def _config(self, model: EmulatedModel) -> dict[str, Field]:
+        out = model.max_output_tokens
         config = {
-            "max_new_tokens": Field("integer", minimum=1, maximum=model.max_output_tokens),
+            "max_new_tokens": Field("integer", minimum=1, maximum=out),
             "temperature": Field("number", minimum=0, maximum=1),
             "top_p": Field("number", minimum=0, maximum=1),
             "top_k": Field("integer", minimum=0, maximum=128),
             "stopSequences": Field("array", items="string", max_items=4),
         }
+        if model.wire == "nova2":
+            config |= {"maxTokens": Field("integer", minimum=1, maximum=out),
+                       "topP": Field("number", minimum=0, maximum=1),
+                       "topK": Field("integer", minimum=0, maximum=128),
+                       "reasoningConfig": Field("object")}
+        return config
+
+    def parse(self, body: JSON, model: EmulatedModel) -> Prompt:
         require(body, {
             "schemaVersion": Field("string", enum=("messages-v1",)),
             "system": Field("array"),
             "messages": Field("array", required=True),
-            "inferenceConfig": Field("object", fields=config),
+            "inferenceConfig": Field("object", fields=self._config(model)),
             "toolConfig": Field("object"),
         })
         turns = tuple(Turn(m.get("role", ""), block_text(m.get("content"))) for m in body["messages"])
@@ -75,8 +63,14 @@ class Nova:
         check_alternation(turns, ALTERNATE)
         system = block_text(body.get("system", []))
         settings = body.get("inferenceConfig", {})
-        return Prompt(turns, system, settings.get("max_new_tokens", model.default_max_tokens),
-                      render_input(system, turns), tuple(settings.get("stopSequences", ())))
+        max_set = _first(settings, "maxTokens", "max_new_tokens")
+        max_tokens = max_set if max_set is not None else model.default_max_tokens
+        asked = rules.Asked(max_tokens=max_tokens, temperature=settings.get("temperature"),
+                            top_p=_first(settings, "topP", "top_p"), top_k=_first(settings, "topK", "top_k"),
+                            max_tokens_set=max_set is not None, reasoning_config=settings.get("reasoningConfig"))
+        reasoning = rules.decide(model, asked, "invoke")
+        return Prompt(turns, system, max_tokens, render_input(system, turns),
+                      tuple(settings.get("stopSequences", ())), reasoning.budget, display=reasoning.display)
 
     def _usage(self, gen: Generation) -> JSON:
         return {"inputTokens": gen.input_tokens, "outputTokens": gen.output_tokens,
@@ -84,17 +78,28 @@ class Nova:
                 "cacheReadInputTokenCount": 0, "cacheWriteInputTokenCount": 0}
 
     def sync_body(self, prompt: Prompt, gen: Generation, model: EmulatedModel) -> JSON:
-        return {"output": {"message": {"role": "assistant", "content": [{"text": gen.text}]}},
-                "stopReason": self._REASON[gen.stop], "usage": self._usage(gen)}
+        content: list[JSON] = []
+        if gen.thinking_tokens:
+            content.append({"reasoningContent": {"reasoningText": {"text": REDACTED}}})
+        content.append({"text": gen.text})
+        return {"output": {"message": {"role": "assistant", "content": content}},
+                "stopReason": REASON[gen.stop], "usage": self._usage(gen)}
 
     def frames(self, prompt: Prompt, gen: Generation, model: EmulatedModel,
                answer: list[str], thinking: list[str]) -> list[Frame]:
         frames = [Frame({"messageStart": {"role": "assistant"}})]
-        frames += [Frame({"contentBlockDelta": {"delta": {"text": p}, "contentBlockIndex": 0}}, count(p))
+        index = 0
+        if gen.thinking_tokens:
+            frames.append(Frame({"contentBlockDelta": {"delta": {"reasoningContent": {"text": REDACTED}},
+                                                       "contentBlockIndex": 0}},
+                                len(gen.thinking_tokens), hidden=True))
+            frames.append(Frame({"contentBlockStop": {"contentBlockIndex": 0}}))
+            index = 1
+        frames += [Frame({"contentBlockDelta": {"delta": {"text": p}, "contentBlockIndex": index}}, count(p))
                    for p in answer]
         usage = self._usage(gen)
         del usage["totalTokens"]
-        frames += [Frame({"contentBlockStop": {"contentBlockIndex": 0}}),
-                   Frame({"messageStop": {"stopReason": self._REASON[gen.stop]}}),
+        frames += [Frame({"contentBlockStop": {"contentBlockIndex": index}}),
+                   Frame({"messageStop": {"stopReason": REASON[gen.stop]}}),
                    Frame({"metadata": {"usage": usage, "metrics": {}, "trace": {}}})]
         return frames

@@ -1,33 +1,39 @@
-"""Anthropic on Bedrock: the Messages API (Claude 3 and later) and legacy Text Completions (Claude 2)."""
+"""Anthropic Messages on Bedrock (Claude 4.x; the Claude 3 ids are end of life but share the format).
+
+Reasoning (Anthropic's "Adaptive thinking", "Effort" and "Streaming" pages, mirrored in gpambrozio/ClaudeDocs):
+`thinking: {type: enabled, budget_tokens}` up to Claude 4.5 (still accepted on 4.6), `thinking: {type: adaptive}`
+with `output_config.effort` from 4.6 on. A thinking block streams `thinking_delta` events, then one
+`signature_delta` just before `content_block_stop`; with `display: "omitted"` (the default from Opus 4.7 on)
+there are no thinking deltas, only the signature, after the silence the thinking takes.
+
+`anthropic_version`: Bedrock's `bedrock-2023-05-31`, or a dated `YYYY-MM-DD` version, which is what Anthropic's
+SDK puts in the body (anthropic 2.15.0: `ANTHROPIC_API_VERSION = "2026-10-21"`, set in `lib/bedrock/_client.py`).
+Anything else gets the text boto/boto3#4218 shows: "Invalid API version: <value>".
+"""
 
 from __future__ import annotations
 
 import base64
 import re
 
+from .. import rules
 from ..errors import validation
 from ..models import EmulatedModel
 from ..schema import Field
 from ..textgen import Generation
-from .base import (
-    JSON,
-    Frame,
-    Prompt,
-    Turn,
-    block_text,
-    check_alternation,
-    count,
-    new_id,
-    render_input,
-    require,
-    split_turns,
-)
+from .base import JSON, Frame, Prompt, Turn, block_text, check_alternation, count, new_id, render_input, require
 
-_STOP = {"end": "end_turn", "max_tokens": "max_tokens", "stop_sequence": "stop_sequence"}
+STOP = {"end": "end_turn", "max_tokens": "max_tokens", "stop_sequence": "stop_sequence",
+        "context_window": "model_context_window_exceeded", "refusal": "refusal", "pause_turn": "pause_turn"}
+VERSIONS = ("bedrock-2023-05-31",)
+_DATED = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Anthropic's example of a refusal (ClaudeDocs "Refusals and fallback"); the category is the emulator's pick.
+REFUSAL = {"type": "refusal", "category": "cyber",
+           "explanation": "This request was declined because it could enable cyber harm."}
 
 
 def short_name(model: EmulatedModel) -> str:
-    """`anthropic.claude-3-haiku-20240307-v1:0` -> `claude-3-haiku-20240307`, as Claude names itself."""
+    """`anthropic.claude-haiku-4-5-20251001-v1:0` -> `claude-haiku-4-5-20251001`, as Claude names itself."""
     return re.sub(r"-v\d+(:\d+)?$", "", model.model_id.removeprefix("anthropic."))
 
 
@@ -36,10 +42,20 @@ def thinking_signature(text: str) -> str:
     return base64.b64encode(("emulated-signature:" + str(len(text))).encode()).decode()
 
 
+def check_version(version: str) -> None:
+    if version not in VERSIONS and not _DATED.fullmatch(version):
+        raise validation(f"Invalid API version: {version}")
+
+
+def _effort(body: JSON) -> object:
+    config = body.get("output_config")
+    return config.get("effort") if isinstance(config, dict) else None
+
+
 class Messages:
     def spec(self, model: EmulatedModel) -> dict[str, Field]:
         spec = {
-            "anthropic_version": Field("string", required=True, enum=("bedrock-2023-05-31",)),
+            "anthropic_version": Field("string", required=True),
             "anthropic_beta": Field("array", items="string"),
             "max_tokens": Field("integer", required=True, minimum=1),
             "messages": Field("array", required=True),
@@ -52,12 +68,15 @@ class Messages:
             "tool_choice": Field("object"),
             "metadata": Field("object"),
         }
-        if model.thinking:
+        if model.reasons:
             spec["thinking"] = Field("object")
+        if model.rules.efforts:
+            spec["output_config"] = Field("object")
         return spec
 
     def parse(self, body: JSON, model: EmulatedModel) -> Prompt:
         require(body, self.spec(model))
+        check_version(body["anthropic_version"])
         max_tokens = body["max_tokens"]
         if max_tokens > model.max_output_tokens:
             raise validation(f"max_tokens: {max_tokens} > {model.max_output_tokens}, which is the maximum "
@@ -78,38 +97,34 @@ class Messages:
         if turns[0].role != "user":
             raise validation('messages: first message must use the "user" role')
         check_alternation(tuple(turns))
-        budget = self._thinking_budget(body, max_tokens)
+        asked = rules.Asked(max_tokens=max_tokens, temperature=body.get("temperature"), top_p=body.get("top_p"),
+                            top_k=body.get("top_k"), max_tokens_set=True, thinking=body.get("thinking"),
+                            effort=_effort(body), prefill=turns[-1].role == "assistant")
+        reasoning = rules.decide(model, asked, "invoke")
         system = block_text(body.get("system", ""))
         return Prompt(tuple(turns), system, max_tokens, render_input(system, tuple(turns)),
-                      tuple(body.get("stop_sequences", ())), budget)
-
-    @staticmethod
-    def _thinking_budget(body: JSON, max_tokens: int) -> int | None:
-        thinking = body.get("thinking")
-        if not thinking or thinking.get("type") != "enabled":
-            return None
-        budget = thinking.get("budget_tokens")
-        if not isinstance(budget, int) or budget < 1024:
-            raise validation("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")
-        if max_tokens <= budget:
-            raise validation("`max_tokens` must be greater than `thinking.budget_tokens`")
-        if body.get("temperature", 1) != 1:
-            raise validation("`temperature` may only be set to 1 when thinking is enabled.")
-        return budget
+                      tuple(body.get("stop_sequences", ())), reasoning.budget, display=reasoning.display)
 
     def _message(self, model: EmulatedModel) -> JSON:
         return {"id": new_id("msg_bdrk_"), "type": "message", "role": "assistant", "model": short_name(model)}
 
+    @staticmethod
+    def _usage(gen: Generation) -> JSON:
+        usage: JSON = {"input_tokens": gen.input_tokens, "output_tokens": gen.output_tokens}
+        if gen.thinking_tokens:  # what the billed output spent on reasoning, shown or not (ClaudeDocs "Pricing")
+            usage["output_tokens_details"] = {"thinking_tokens": len(gen.thinking_tokens)}
+        return usage
+
     def sync_body(self, prompt: Prompt, gen: Generation, model: EmulatedModel) -> JSON:
         content: list[JSON] = []
         if gen.thinking_tokens:
-            content.append({"type": "thinking", "thinking": gen.thinking,
-                            "signature": thinking_signature(gen.thinking)})
+            shown = gen.thinking if prompt.display == "summarized" else ""
+            content.append({"type": "thinking", "thinking": shown, "signature": thinking_signature(gen.thinking)})
         content.append({"type": "text", "text": gen.text})
         return {
-            **self._message(model), "content": content, "stop_reason": _STOP[gen.stop],
-            "stop_sequence": gen.stop_sequence,
-            "usage": {"input_tokens": gen.input_tokens, "output_tokens": gen.output_tokens},
+            **self._message(model), "content": content, "stop_reason": STOP[gen.stop],
+            "stop_sequence": gen.stop_sequence, "stop_details": REFUSAL if gen.stop == "refusal" else None,
+            "usage": self._usage(gen),
         }
 
     def frames(self, prompt: Prompt, gen: Generation, model: EmulatedModel,
@@ -120,12 +135,16 @@ class Messages:
         index = 0
         if thinking:
             frames.append(Frame({"type": "content_block_start", "index": 0,
-                                 "content_block": {"type": "thinking", "thinking": ""}}))
-            frames += [Frame({"type": "content_block_delta", "index": 0,
-                              "delta": {"type": "thinking_delta", "thinking": piece}}, count(piece))
-                       for piece in thinking]
-            frames.append(Frame({"type": "content_block_delta", "index": 0,
-                                 "delta": {"type": "signature_delta", "signature": thinking_signature(gen.thinking)}}))
+                                 "content_block": {"type": "thinking", "thinking": "", "signature": ""}}))
+            signature = {"type": "content_block_delta", "index": 0,
+                         "delta": {"type": "signature_delta", "signature": thinking_signature(gen.thinking)}}
+            if prompt.display == "summarized":
+                frames += [Frame({"type": "content_block_delta", "index": 0,
+                                  "delta": {"type": "thinking_delta", "thinking": piece}}, count(piece))
+                           for piece in thinking]
+                frames.append(Frame(signature))
+            else:  # omitted: the signature alone, once the unseen thinking is done
+                frames.append(Frame(signature, len(gen.thinking_tokens), hidden=True))
             frames.append(Frame({"type": "content_block_stop", "index": 0}))
             index = 1
         frames.append(Frame({"type": "content_block_start", "index": index,
@@ -133,49 +152,10 @@ class Messages:
         frames += [Frame({"type": "content_block_delta", "index": index,
                           "delta": {"type": "text_delta", "text": piece}}, count(piece)) for piece in answer]
         frames.append(Frame({"type": "content_block_stop", "index": index}))
-        frames.append(Frame({"type": "message_delta",
-                             "delta": {"stop_reason": _STOP[gen.stop], "stop_sequence": gen.stop_sequence},
+        delta: JSON = {"stop_reason": STOP[gen.stop], "stop_sequence": gen.stop_sequence}
+        if gen.stop == "refusal":
+            delta["stop_details"] = REFUSAL
+        frames.append(Frame({"type": "message_delta", "delta": delta,
                              "usage": {"output_tokens": gen.output_tokens}}))
         frames.append(Frame({"type": "message_stop"}))
         return frames
-
-
-class TextCompletions:
-    HUMAN, ASSISTANT = "\n\nHuman:", "\n\nAssistant:"
-
-    def parse(self, body: JSON, model: EmulatedModel) -> Prompt:
-        require(body, {
-            "prompt": Field("string", required=True),
-            "max_tokens_to_sample": Field("integer", required=True, minimum=1, maximum=model.max_output_tokens),
-            "temperature": Field("number", minimum=0, maximum=1),
-            "top_p": Field("number", minimum=0, maximum=1),
-            "top_k": Field("integer", minimum=0, maximum=500),
-            "stop_sequences": Field("array", items="string"),
-            "anthropic_version": Field("string"),
-        })
-        prompt = body["prompt"]
-        if self.HUMAN not in prompt:
-            raise validation('prompt must start with "\n\nHuman:" turn after an optional system prompt')
-        if not prompt.rstrip().endswith(self.ASSISTANT.strip()):
-            raise validation('prompt must end with "\n\nAssistant:" turn')
-        system, turns = split_turns(prompt, "Human:", "Assistant:")
-        return Prompt(turns, system, body["max_tokens_to_sample"], prompt,
-                      tuple(body.get("stop_sequences", ())))
-
-    def _stop(self, gen: Generation) -> tuple[str, str | None]:
-        if gen.stop == "max_tokens":
-            return "max_tokens", None
-        return "stop_sequence", gen.stop_sequence or self.HUMAN
-
-    def sync_body(self, prompt: Prompt, gen: Generation, model: EmulatedModel) -> JSON:
-        reason, stop = self._stop(gen)
-        return {"type": "completion", "completion": gen.text, "stop_reason": reason, "stop": stop}
-
-    def frames(self, prompt: Prompt, gen: Generation, model: EmulatedModel,
-               answer: list[str], thinking: list[str]) -> list[Frame]:
-        reason, stop = self._stop(gen)
-        frames = [Frame({"type": "completion", "completion": p, "stop_reason": None, "stop": None}, count(p))
-                  for p in answer]
-        frames.append(Frame({"type": "completion", "completion": "", "stop_reason": reason, "stop": stop}))
-        return frames
-

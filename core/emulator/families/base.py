@@ -32,6 +32,7 @@ class Prompt:
     stop_sequences: tuple[str, ...] = ()
     thinking_budget: int | None = None
     extra: JSON = field(default_factory=dict)  # family-specific values the response echoes
+    display: str = "summarized"  # how reasoning goes on the wire: summarized | omitted | redacted
 
     @property
     def user_text(self) -> str:
@@ -49,11 +50,16 @@ class Prompt:
 
 @dataclass(frozen=True)
 class Frame:
-    """One stream event: its payload, the output tokens it carries, and its event name."""
+    """One stream event: its payload, the output tokens it carries, and its event name.
+
+    A `hidden` frame stands for tokens the model made but did not show (Claude's omitted thinking, Nova 2's
+    redacted reasoning): it is due only once all of them are made, so the stream is silent meanwhile.
+    """
 
     payload: JSON
     tokens: int = 0
     event: str = "chunk"
+    hidden: bool = False
 
 
 class Family(Protocol):
@@ -128,21 +134,6 @@ def parse_chat_template(prompt: str) -> tuple[str, tuple[Turn, ...]]:
                 turns.append(Turn("assistant", answer))
         return system, tuple(turns)
     return "", (Turn("user", prompt.strip()),)
-
-
-def split_turns(prompt: str, user: str, assistant: str) -> tuple[str, tuple[Turn, ...]]:
-    """(text before the first turn, turns) of a `Human:`/`Assistant:` or `User:`/`Bot:` transcript."""
-    pattern = re.compile(rf"(?:^|\n)\s*({re.escape(user)}|{re.escape(assistant)})", re.M)
-    marks = list(pattern.finditer(prompt))
-    if not marks:
-        return "", (Turn("user", prompt.strip()),)
-    preamble = prompt[: marks[0].start()].strip()
-    turns = []
-    for mark, nxt in zip(marks, [*marks[1:], None], strict=True):
-        text = prompt[mark.end(): nxt.start() if nxt else len(prompt)].strip()
-        if text:
-            turns.append(Turn("user" if mark.group(1) == user else "assistant", text))
-    return preamble, tuple(turns)
 
 
 def count(piece: str) -> int:

@@ -1,4 +1,4 @@
-"""Cohere: Command R / R+ (`message`, `chat_history`, `preamble`) and legacy Command (`prompt`)."""
+"""Cohere Command R / R+: `message`, `chat_history`, `preamble` in; `text-generation` events out."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from .base import JSON, Frame, Prompt, Turn, count, render_input, require
 
 
 class CommandR:
-    _REASON = {"end": "COMPLETE", "max_tokens": "MAX_TOKENS", "stop_sequence": "COMPLETE"}
+    _REASON = {"end": "COMPLETE", "max_tokens": "MAX_TOKENS", "stop_sequence": "COMPLETE",
+               "context_window": "MAX_TOKENS", "refusal": "ERROR_TOXIC", "pause_turn": "COMPLETE"}
 
     def parse(self, body: JSON, model: EmulatedModel) -> Prompt:
         require(body, {
@@ -61,36 +62,4 @@ class CommandR:
                    for p in answer]
         frames.append(Frame({"is_finished": True, "event_type": "stream-end",
                              "finish_reason": final["finish_reason"], "response": final}))
-        return frames
-
-
-class Command:
-    _REASON = {"end": "COMPLETE", "max_tokens": "MAX_TOKENS", "stop_sequence": "COMPLETE"}
-
-    def parse(self, body: JSON, model: EmulatedModel) -> Prompt:
-        require(body, {
-            "prompt": Field("string", required=True),
-            "temperature": Field("number", minimum=0, maximum=5),
-            "p": Field("number", minimum=0, maximum=1),
-            "k": Field("integer", minimum=0, maximum=500),
-            "max_tokens": Field("integer", minimum=1, maximum=model.max_output_tokens),
-            "stop_sequences": Field("array", items="string", max_items=4),
-            "return_likelihoods": Field("string", enum=("GENERATION", "ALL", "NONE")),
-            "stream": Field("boolean"),
-            "num_generations": Field("integer", minimum=1, maximum=5),
-            "logit_bias": Field("object"),
-            "truncate": Field("string", enum=("NONE", "START", "END")),
-        })
-        prompt = body["prompt"]
-        return Prompt((Turn("user", prompt),), "", body.get("max_tokens", model.default_max_tokens), prompt,
-                      tuple(body.get("stop_sequences", ())))
-
-    def sync_body(self, prompt: Prompt, gen: Generation, model: EmulatedModel) -> JSON:
-        return {"id": str(uuid.uuid4()), "prompt": prompt.input_text, "generations": [
-            {"id": str(uuid.uuid4()), "text": gen.text, "finish_reason": self._REASON[gen.stop]}]}
-
-    def frames(self, prompt: Prompt, gen: Generation, model: EmulatedModel,
-               answer: list[str], thinking: list[str]) -> list[Frame]:
-        frames = [Frame({"text": p, "is_finished": False}, count(p)) for p in answer]
-        frames.append(Frame({"is_finished": True, "finish_reason": self._REASON[gen.stop]}))
         return frames

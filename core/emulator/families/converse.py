@@ -1,19 +1,32 @@
-"""Converse and ConverseStream: one request shape for every model, mapped onto the emulated model."""
+"""Converse and ConverseStream: one request shape for every model, mapped onto the emulated model.
+
+Reasoning asks travel where each provider's Bedrock page puts them: Claude's `thinking` in
+`additionalModelRequestFields` and its effort in the top-level `outputConfig.effort` (botocore 1.44.5's
+`OutputConfig`; `additionalModelRequestFields.output_config.effort` is read too), `top_k` there as well;
+Nova 2's `reasoningConfig` in `additionalModelRequestFields` (Nova 2 user guide); gpt-oss's
+`reasoning_effort` there too ("Include any other fields in the additionalModelRequestFields object", AWS
+"OpenAI models" page). Reasoning comes back as `reasoningContent`: text deltas, then (Claude only) one
+signature delta; Claude's omitted thinking is the signature alone, Nova 2's is the text "[REDACTED]".
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .. import rules
 from ..errors import TOO_LONG, model_error, validation
 from ..models import EmulatedModel
 from ..textgen import Generation
-from .amazon import ALTERNATE
+from .amazon import ALTERNATE, REDACTED
 from .anthropic import thinking_signature
 from .base import JSON, Frame, Prompt, Turn, block_text, check_alternation, count, render_input
 
-_REASON = {"end": "end_turn", "max_tokens": "max_tokens", "stop_sequence": "stop_sequence"}
+REASON = {"end": "end_turn", "max_tokens": "max_tokens", "stop_sequence": "stop_sequence",
+          "context_window": "model_context_window_exceeded", "refusal": "content_filtered", "pause_turn": "end_turn"}
 _START_WITH_USER = ("A conversation must start with a user message. Try again with a conversation that starts "
                     "with a user message.")
+_EXTRANEOUS_THINKING = ("Malformed input request: #: extraneous key [thinking] is not permitted, please reformat your "
+                        "input and try again.")
 
 
 def _constraint(value: Any, where: str, bound: str, limit: float) -> str:
@@ -29,6 +42,25 @@ def _check_range(config: JSON, name: str, low: float, high: float) -> None:
         raise validation(_constraint(value, f"inferenceConfig.{name}", "greater than or equal to", low))
     if value > high:
         raise validation(_constraint(value, f"inferenceConfig.{name}", "less than or equal to", high))
+
+
+def _asked(body: JSON, model: EmulatedModel, turns: tuple[Turn, ...], max_tokens: int) -> rules.Asked:
+    """The request's sampling and reasoning asks, wherever Converse carries them for this model."""
+    config = body.get("inferenceConfig", {})
+    extra = body.get("additionalModelRequestFields") or {}
+    thinking = extra.get("thinking") or extra.get("reasoning_config")  # Claude 3.7's Converse doc used the latter
+    if thinking and not model.reasons:
+        raise model_error(_EXTRANEOUS_THINKING)
+    effort: Any = None
+    if model.family == "anthropic-messages":
+        output = body.get("outputConfig") or extra.get("output_config") or {}
+        effort = output.get("effort") if isinstance(output, dict) else None
+    elif model.family == "openai-chat":
+        effort = extra.get("reasoning_effort")
+    return rules.Asked(max_tokens=max_tokens, temperature=config.get("temperature"), top_p=config.get("topP"),
+                       top_k=extra.get("top_k"), max_tokens_set="maxTokens" in config, thinking=thinking,
+                       effort=effort, reasoning_config=extra.get("reasoningConfig"),
+                       prefill=turns[-1].role == "assistant")
 
 
 def parse(body: JSON, model: EmulatedModel) -> Prompt:
@@ -53,21 +85,9 @@ def parse(body: JSON, model: EmulatedModel) -> Prompt:
                          f"Try again with a maximum tokens value that is lower than {limit}.")
     _check_range(config, "temperature", 0, 1)
     _check_range(config, "topP", 0, 1)
-    extra = body.get("additionalModelRequestFields") or {}
-    budget = None
-    thinking = extra.get("thinking") or extra.get("reasoning_config")
-    if thinking:
-        if not model.thinking:
-            raise model_error("Malformed input request: #: extraneous key [thinking] is not permitted, "
-                              "please reformat your input and try again.")
-        if thinking.get("type") == "enabled":
-            budget = int(thinking.get("budget_tokens", 0))
-            if budget < 1024:
-                raise validation("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")
-            if max_tokens <= budget:
-                raise validation("`max_tokens` must be greater than `thinking.budget_tokens`")
+    reasoning = rules.decide(model, _asked(body, model, turns, max_tokens), "converse")
     return Prompt(turns, system, max_tokens, render_input(system, turns),
-                  tuple(config.get("stopSequences", ())), budget)
+                  tuple(config.get("stopSequences", ())), reasoning.budget, display=reasoning.display)
 
 
 def too_long() -> Exception:
@@ -79,31 +99,48 @@ def usage(gen: Generation) -> JSON:
             "totalTokens": gen.input_tokens + gen.output_tokens}
 
 
-def sync_body(gen: Generation, latency_ms: int) -> JSON:
+def _reasoning_text(prompt: Prompt, gen: Generation) -> str:
+    if prompt.display == "redacted":
+        return REDACTED
+    return gen.thinking if prompt.display == "summarized" else ""
+
+
+def sync_body(prompt: Prompt, gen: Generation, model: EmulatedModel, latency_ms: int) -> JSON:
     content: list[JSON] = []
     if gen.thinking_tokens:
-        content.append({"reasoningContent": {"reasoningText": {"text": gen.thinking,
-                                                               "signature": thinking_signature(gen.thinking)}}})
+        block: JSON = {"text": _reasoning_text(prompt, gen)}
+        if model.family == "anthropic-messages":
+            block["signature"] = thinking_signature(gen.thinking)
+        content.append({"reasoningContent": {"reasoningText": block}})
     content.append({"text": gen.text})
     return {"output": {"message": {"role": "assistant", "content": content}},
-            "stopReason": _REASON[gen.stop], "usage": usage(gen), "metrics": {"latencyMs": latency_ms}}
+            "stopReason": REASON[gen.stop], "usage": usage(gen), "metrics": {"latencyMs": latency_ms}}
 
 
-def frames(gen: Generation, answer: list[str], thinking: list[str]) -> list[Frame]:
+def _delta(index: int, delta: JSON, tokens: int = 0, hidden: bool = False) -> Frame:
+    return Frame({"contentBlockIndex": index, "delta": delta}, tokens, "contentBlockDelta", hidden)
+
+
+def frames(prompt: Prompt, gen: Generation, model: EmulatedModel, answer: list[str],
+           thinking: list[str]) -> list[Frame]:
     """ConverseStream events; the server fills in `metadata.metrics.latencyMs` when it sends the last."""
     out = [Frame({"role": "assistant"}, event="messageStart")]
     index = 0
-    if thinking:
-        out += [Frame({"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": p}}}, count(p),
-                      "contentBlockDelta") for p in thinking]
-        out.append(Frame({"contentBlockIndex": 0,
-                          "delta": {"reasoningContent": {"signature": thinking_signature(gen.thinking)}}},
-                         event="contentBlockDelta"))
+    if gen.thinking_tokens:
+        signed = model.family == "anthropic-messages"
+        if prompt.display == "summarized":
+            out += [_delta(0, {"reasoningContent": {"text": p}}, count(p)) for p in thinking]
+            if signed:
+                out.append(_delta(0, {"reasoningContent": {"signature": thinking_signature(gen.thinking)}}))
+        elif prompt.display == "redacted":
+            out.append(_delta(0, {"reasoningContent": {"text": REDACTED}}, len(gen.thinking_tokens), True))
+        else:  # omitted: the signature alone, once the unseen thinking is done
+            out.append(_delta(0, {"reasoningContent": {"signature": thinking_signature(gen.thinking)}},
+                              len(gen.thinking_tokens), True))
         out.append(Frame({"contentBlockIndex": 0}, event="contentBlockStop"))
         index = 1
-    out += [Frame({"contentBlockIndex": index, "delta": {"text": p}}, count(p), "contentBlockDelta")
-            for p in answer]
+    out += [_delta(index, {"text": p}, count(p)) for p in answer]
     out.append(Frame({"contentBlockIndex": index}, event="contentBlockStop"))
-    out.append(Frame({"stopReason": _REASON[gen.stop]}, event="messageStop"))
+    out.append(Frame({"stopReason": REASON[gen.stop]}, event="messageStop"))
     out.append(Frame({"usage": usage(gen), "metrics": {"latencyMs": 0}}, event="metadata"))
     return out

@@ -1,4 +1,4 @@
-"""Meta Llama 2, 3.x and 4: a templated `prompt`, `generation` chunks with running token counts."""
+"""Meta Llama 3.x and 4: a templated `prompt`, `generation` chunks with running token counts."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class Llama:
 
     @staticmethod
     def _reason(gen: Generation) -> str:
-        return "length" if gen.stop == "max_tokens" else "stop"
+        return "length" if gen.stop in ("max_tokens", "context_window") else "stop"
 
     def sync_body(self, prompt: Prompt, gen: Generation, model: EmulatedModel) -> JSON:
         return {"generation": gen.text, "prompt_token_count": gen.input_tokens,

@@ -1,45 +1,29 @@
-"""Mistral AI: `[INST]` prompt models (`outputs`), and the chat-shaped Mistral Large 2407 (`choices`)."""
+"""Mistral AI chat models on InvokeModel: `messages` in, `choices` out, in two shapes.
+
+Large (24.07) and Pixtral Large answer in AWS's "Mistral AI chat completion" shape: stream chunks carry
+`choices[0].message.content` and `stop_reason` (bedrock-wire.md). Mistral Large 3 and Magistral (wire
+"openai") answer `choices[0].message.content` with `finish_reason`, and stream `choices[0].delta.content`
+chunks (the sync shape from aws-samples/mistral-on-aws, re:Invent 2025 invoke_model notebook; the chunk shape
+is inferred from it, as the OpenAI-compatible server it is). Magistral reasons only through Converse.
+"""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
+from .. import rules
 from ..errors import validation
 from ..models import EmulatedModel
 from ..schema import Field
 from ..textgen import Generation
-from .base import JSON, Frame, Prompt, Turn, block_text, count, new_id, parse_chat_template, render_input, require
+from .base import JSON, Frame, Prompt, Turn, block_text, count, new_id, render_input, require
+
+REASON = {"end": "stop", "max_tokens": "length", "stop_sequence": "stop", "context_window": "length",
+          "refusal": "stop", "pause_turn": "stop"}
 
 
-def _reason(gen: Generation) -> str:
-    return "length" if gen.stop == "max_tokens" else "stop"
-
-
-class MistralPrompt:
-    def parse(self, body: JSON, model: EmulatedModel) -> Prompt:
-        require(body, {
-            "prompt": Field("string", required=True),
-            "max_tokens": Field("integer", minimum=1, maximum=model.max_output_tokens),
-            "stop": Field("array", items="string", max_items=10),
-            "temperature": Field("number", minimum=0, maximum=1),
-            "top_p": Field("number", minimum=0, maximum=1),
-            "top_k": Field("integer", minimum=0, maximum=200),
-        })
-        system, turns = parse_chat_template(body["prompt"])
-        return Prompt(turns, system, body.get("max_tokens", model.default_max_tokens), body["prompt"],
-                      tuple(body.get("stop", ())))
-
-    def sync_body(self, prompt: Prompt, gen: Generation, model: EmulatedModel) -> JSON:
-        return {"outputs": [{"text": gen.text, "stop_reason": _reason(gen)}]}
-
-    def frames(self, prompt: Prompt, gen: Generation, model: EmulatedModel,
-               answer: list[str], thinking: list[str]) -> list[Frame]:
-        frames = [Frame({"outputs": [{"text": p, "stop_reason": None}]}, count(p)) for p in answer]
-        frames.append(Frame({"outputs": [{"text": "", "stop_reason": _reason(gen)}]}))
-        return frames
-
-
-def parse_openai_messages(messages: list[JSON]) -> tuple[str, tuple[Turn, ...]]:
+def parse_openai_messages(messages: list[Any]) -> tuple[str, tuple[Turn, ...]]:
     """(system, turns) from OpenAI-style messages with system/user/assistant roles."""
     system, turns = [], []
     for i, message in enumerate(messages):
@@ -63,7 +47,7 @@ def usage(gen: Generation) -> JSON:
 
 class MistralChat:
     def parse(self, body: JSON, model: EmulatedModel) -> Prompt:
-        require(body, {
+        spec = {
             "messages": Field("array", required=True),
             "max_tokens": Field("integer", minimum=1, maximum=model.max_output_tokens),
             "temperature": Field("number", minimum=0, maximum=1),
@@ -71,26 +55,42 @@ class MistralChat:
             "stop": Field("array", items="string", max_items=10),
             "tools": Field("array"),
             "tool_choice": Field("any"),
-        })
+        }
+        if model.wire == "openai":
+            spec |= {"response_format": Field("object"), "random_seed": Field("integer"),
+                     "safe_prompt": Field("boolean"), "presence_penalty": Field("number"),
+                     "frequency_penalty": Field("number")}
+        require(body, spec)
         system, turns = parse_openai_messages(body["messages"])
-        return Prompt(turns, system, body.get("max_tokens", model.default_max_tokens),
-                      render_input(system, turns), tuple(body.get("stop", ())))
+        max_tokens = body.get("max_tokens", model.default_max_tokens)
+        reasoning = rules.decide(model, rules.Asked(max_tokens=max_tokens), "invoke")
+        return Prompt(turns, system, max_tokens, render_input(system, turns), tuple(body.get("stop", ())),
+                      reasoning.budget)
 
     def _envelope(self, model: EmulatedModel, kind: str) -> JSON:
-        return {"id": new_id(), "object": kind, "created": int(time.time()),
-                "model": model.model_id.removeprefix("mistral.").removesuffix("-v1:0")}
+        name = model.model_id if model.wire == "openai" else model.model_id.removeprefix("mistral.").removesuffix(
+            "-v1:0")
+        return {"id": new_id(), "object": kind, "created": int(time.time()), "model": name}
 
     def sync_body(self, prompt: Prompt, gen: Generation, model: EmulatedModel) -> JSON:
+        reason = "finish_reason" if model.wire == "openai" else "stop_reason"
         return {**self._envelope(model, "chat.completion"), "choices": [{
             "index": 0, "message": {"role": "assistant", "content": gen.text, "tool_calls": None},
-            "stop_reason": _reason(gen)}], "usage": usage(gen)}
+            reason: REASON[gen.stop]}], "usage": usage(gen)}
 
     def frames(self, prompt: Prompt, gen: Generation, model: EmulatedModel,
                answer: list[str], thinking: list[str]) -> list[Frame]:
         head = self._envelope(model, "chat.completion.chunk")
+        if model.wire == "openai":
+            frames = [Frame({**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": p}
+                                                  if i == 0 else {"content": p}, "finish_reason": None}]}, count(p))
+                      for i, p in enumerate(answer)]
+            frames.append(Frame({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": REASON[gen.stop]}],
+                                 "usage": usage(gen)}))
+            return frames
         frames = [Frame({**head, "choices": [{"index": 0, "message": {
             "role": "assistant" if i == 0 else None, "content": p}, "stop_reason": None}]}, count(p))
             for i, p in enumerate(answer)]
         frames.append(Frame({**head, "choices": [{"index": 0, "message": {"role": None, "content": ""},
-                                                  "stop_reason": _reason(gen)}], "usage": usage(gen)}))
+                                                  "stop_reason": REASON[gen.stop]}], "usage": usage(gen)}))
         return frames
