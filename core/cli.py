@@ -67,7 +67,7 @@ def _tolerant(stream: TextIO) -> None:
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options `ask` and `chat` share."""
-    parser.add_argument("--model", default=catalog.default_model_id(),
+    parser.add_argument("--model", default=catalog.resolve(catalog.default_model_id()).invocation_id(None),
                         help="model id, inference profile id (us., eu., ...) or ARN (default: %(default)s; "
                              "`python -m core models` lists the models the lab knows)")
     parser.add_argument("--api", choices=("invoke", "converse"), default="invoke")

@@ -7,14 +7,26 @@ output that a test wants to control comes from the emulator's echo endpoint (`/_
 
 from __future__ import annotations
 
-MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
-BIG_MODEL = "amazon.nova-lite-v1:0"  # a 300,000-token window: a 1 MB prompt fits
-SMALL_MODEL = "amazon.titan-text-lite-v1"  # a 4,096-token window
+from core import catalog
+
+from . import models
+
+
+def _on_demand_streaming() -> list[catalog.Model]:
+    """Active models of the table that are called by their own id and stream over InvokeModel."""
+    return [m for m in catalog.listed_models() if m.lifecycle == "active" and m.spec and m.spec.on_demand
+            and m.spec.streaming and m.family is not None and "invoke" in m.apis and m.context_tokens]
+
+
+MODEL = models.CLAUDE  # the app's default chat model, as requests call it
+BIG_MODEL = max(_on_demand_streaming(), key=lambda m: m.context_tokens or 0).ref  # a 1 MB prompt fits its window
+_SMALL = min(_on_demand_streaming(), key=lambda m: m.context_tokens or 0)
+SMALL_MODEL = _SMALL.ref  # the smallest window of the lineup; OVER_WINDOW does not fit it
 
 EMPTY = ""
 WHITESPACE = " \n\t \u3000 \r\n "
 ONE_MB = ("word " * (1024 * 1024 // 5 + 1))[: 1024 * 1024]
-OVER_WINDOW = "word " * 6000  # about 6,000 tokens for a 4,096-token window
+OVER_WINDOW = "word " * ((_SMALL.context_tokens or 0) + 2000)  # 2,000 tokens more than SMALL_MODEL's window
 CONTROL = "tab\there \x01\x02 bell\x07 esc \x1b[31mred\x1b[0m title \x1b]0;pwned\x07 del\x7f c1\x9b end"
 NUL = "before\x00after"
 RTL = "مرحبا بالعالم \u202eevil\u202c שלום עולם"
@@ -73,4 +85,4 @@ ARNS = {
     "ARN of another service": "arn:aws:s3:::my-bucket/anthropic.claude-3-haiku-20240307-v1:0",
     "ARN of an unknown model": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-9-nope-v1:0",
 }
-PROFILE_ONLY = "anthropic.claude-sonnet-4-20250514-v1:0"  # refuses on-demand calls by its base id
+PROFILE_ONLY = models.PROFILE_ONLY  # refuses on-demand calls by its base id

@@ -113,9 +113,15 @@ def _model(value: object, models: Mapping[str, ModelInfo] | None, region: str | 
     unknown = BadRequest(f"unknown model {model_id!r}: GET /api/models lists the models this backend offers",
                          "model_id")
     try:
-        catalog.resolve(model_id)
+        model = catalog.resolve(model_id)
     except catalog.UnknownModelError:
         raise unknown from None
+    if model.lifecycle == "end-of-life":
+        replacement = model.replacement
+        instead = (f": use {replacement.name} ({replacement.invocation_id(region)!r}), which replaces it"
+                   if replacement else ": GET /api/models lists the current models")
+        raise BadRequest(f"{model.name} ({model_id!r}) has reached the end of its life on Bedrock{instead}",
+                         "model_id")
     if models is None:
         return model_id, None
     info = models.get(catalog.base_model_id(model_id))

@@ -4,24 +4,52 @@ from __future__ import annotations
 
 from typing import Any
 
+from core import catalog
 from core.catalog import PRICE_TABLE_DATE
 
+from ..models import CHAT, CLAUDE, FAST, LEGACY, NO_SAMPLING, NOT_STREAMING, ONE_SAMPLING, REASONING_TAG, RETIRED
 from .conftest import Served, post
 
 
 def test_models_lists_provider_streaming_support_and_price(api: Served) -> None:
     reply = post(api, None, method="GET", path="/models")
     assert reply.status == 200 and reply.body["backend"] == "emulator"
+    assert reply.body["price_table_date"] == PRICE_TABLE_DATE
     models = {m["foundation_model_id"]: m for m in reply.body["models"]}
-    assert len(models) >= 40 and {m["provider"] for m in models.values()} >= {
-        "Anthropic", "Amazon", "Meta", "Mistral AI", "Cohere", "AI21 Labs"}
-    haiku = models["anthropic.claude-3-haiku-20240307-v1:0"]
-    assert haiku["streaming"] is True and haiku["model_id"] == "anthropic.claude-3-haiku-20240307-v1:0"
-    assert haiku["price"] == {"input_per_1k_usd": 0.00025, "output_per_1k_usd": 0.00125,
-                              "as_of": PRICE_TABLE_DATE, "estimate": True}
-    assert models["ai21.j2-mid-v1"]["streaming"] is False
-    sonnet = models["anthropic.claude-sonnet-4-20250514-v1:0"]
-    assert sonnet["needs_inference_profile"] and sonnet["model_id"] == "us.anthropic.claude-sonnet-4-20250514-v1:0"
+    assert len(models) >= 30 and {m["provider"] for m in models.values()} >= {
+        "Anthropic", "Amazon", "Meta", "Mistral AI", "Cohere", "OpenAI", "DeepSeek"}
+    nova = models[catalog.base_model_id(FAST)]
+    prices = catalog.resolve(FAST).prices_per_1m_usd
+    assert prices is not None
+    assert nova["streaming"] is True and nova["model_id"] == FAST and not nova["needs_inference_profile"]
+    assert nova["price"] == {"input_per_1m_usd": prices[0], "output_per_1m_usd": prices[1],
+                             "as_of": PRICE_TABLE_DATE, "estimate": True}
+    assert models[NOT_STREAMING]["streaming"] is False
+    claude = models[CHAT.base_id]  # profile only: listed with the id to call it by
+    assert claude["needs_inference_profile"] and claude["model_id"] == CLAUDE
+    for model in models.values():
+        assert {"lifecycle", "sampling", "reasoning", "efforts", "default", "price", "end_of_life"} <= set(model)
+        assert set(model["price"]) == {"input_per_1m_usd", "output_per_1m_usd", "as_of", "estimate"}
+        known = catalog.resolve(model["foundation_model_id"])
+        assert model["sampling"] == known.sampling and model["efforts"] == list(known.efforts)
+
+
+def test_models_says_lifecycle_rules_and_the_one_default(api: Served) -> None:
+    models = {m["foundation_model_id"]: m for m in post(api, None, method="GET", path="/models").body["models"]}
+    defaults = [m for m in models.values() if m["default"] is True]
+    assert len(defaults) == 1 and all(m["default"] is False for m in models.values() if m not in defaults)
+    assert defaults[0]["foundation_model_id"] == catalog.default_model_id("api")
+    assert defaults[0]["lifecycle"] == "active"
+    assert {m["lifecycle"] for m in models.values()} <= {"active", "legacy"}  # retired models are not listed
+    assert RETIRED.base_id not in models and all(catalog.resolve(m).lifecycle != "end-of-life" for m in models)
+    legacy = models[LEGACY.base_id]
+    assert legacy["lifecycle"] == "legacy" and legacy["end_of_life"] == (LEGACY.spec.eol_date if LEGACY.spec else None)
+    assert models[NO_SAMPLING.base_id]["sampling"] == "none"
+    assert models[ONE_SAMPLING.base_id]["sampling"] == "one"
+    tagged = models[REASONING_TAG.base_id]
+    assert tagged["reasoning"] == "effort" and tagged["efforts"] == list(REASONING_TAG.efforts) and tagged["efforts"]
+    unpriced = [m for m in models.values() if catalog.resolve(m["foundation_model_id"]).prices_per_1m_usd is None]
+    assert all(m["price"]["input_per_1m_usd"] is None and m["price"]["output_per_1m_usd"] is None for m in unpriced)
 
 
 def test_every_listed_model_id_can_be_sent_as_is(api: Served) -> None:
@@ -52,7 +80,8 @@ def test_openapi_describes_every_endpoint_and_its_references_resolve(api: Served
     assert set(generate) == {"post", "get"}
     assert set(generate["post"]["responses"]) == {"200", "204", "400", "403", "429", "502", "503", "504"}
     fields = generate["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]
-    assert set(fields) >= {"prompt", "messages", "model_id", "system", "temperature", "max_tokens", "stream", "api"}
+    assert set(fields) >= {"prompt", "messages", "model_id", "system", "temperature", "max_tokens", "stream", "api",
+                           "effort"}
     for ref in _refs(schema):
         node: Any = schema
         for part in ref.removeprefix("#/").split("/"):

@@ -12,12 +12,14 @@ import pandas as pd
 import pytest
 
 from ..conftest import Control
+from ..models import CHAT, CLAUDE, FAST, NOT_STREAMING, PROFILE_ONLY, REASONING_TAG, RETIRED, call_id
 from .conftest import Served, post
 
-NOVA = "amazon.nova-micro-v1:0"
-HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
-SONNET_4 = "anthropic.claude-sonnet-4-20250514-v1:0"  # reachable only through an inference profile
-JURASSIC = "ai21.j2-mid-v1"  # does not stream
+NOVA = FAST
+HAIKU = CLAUDE  # the default Claude, as requests call it (an inference profile id)
+HAIKU_LIMIT = CHAT.max_output_tokens or 0
+SONNET_4 = PROFILE_ONLY  # reachable only through an inference profile
+JURASSIC = NOT_STREAMING  # does not stream
 
 
 def ask(**fields: Any) -> dict[str, Any]:
@@ -87,12 +89,48 @@ def test_a_conversation_and_a_system_prompt_reach_the_model(api: Served) -> None
     sent = json.loads(record.request_json)
     assert [m["role"] for m in sent["messages"]] == ["user", "assistant", "user"]
     assert "caching" in reply.body["text"]
+    if CHAT.sampling == "one":  # temperature or top_p: the run keeps temperature, and the answer says so
+        config = sent["inferenceConfig"]  # the API asks through Converse by default
+        assert config["temperature"] == 0.2 and "topP" not in config
+        assert any("top_p 0.9 was not sent" in note for note in reply.body["metrics"]["notes"])
 
 
 def test_a_model_that_cannot_stream_answers_in_one_event(api: Served) -> None:
     reply = post(api, ask(model_id=JURASSIC))
     assert reply.status == 200 and [e.name for e in reply.events] == ["text", "done"]
     assert reply.events[-1].data["metrics"]["mode"] == "sync" and reply.text().startswith("(Emulated")
+
+
+def test_effort_is_sent_in_the_models_own_field_and_its_reasoning_stays_out_of_the_text(api: Served) -> None:
+    tag = REASONING_TAG.family.reasoning_tag if REASONING_TAG.family else None
+    assert tag is not None
+    for stream in (False, True):
+        reply = post(api, ask(model_id=call_id(REASONING_TAG), effort="high", max_tokens=200, api="invoke",
+                              prompt="Why is the sky blue?", stream=stream))
+        assert reply.status == 200, reply.body
+        text, metrics = (reply.text(), reply.events[-1].data["metrics"]) if stream else (
+            reply.body["text"], reply.body["metrics"])
+        assert metrics["status"] == "ok" and metrics["notes"] == [] and text.startswith("(Emulated")
+        assert f"<{tag}>" not in text and f"</{tag}>" not in text
+        record = api.history.get_run(metrics["run_id"])
+        assert record is not None and record.text == text and record.reasoning_text
+        assert json.loads(record.request_json)["reasoning_effort"] == "high"
+    # A level the model does not take is sent as its nearest, and the answer says so.
+    nearest = post(api, ask(model_id=call_id(REASONING_TAG), effort="max", api="invoke", stream=False))
+    assert nearest.status == 200, nearest.body
+    assert any("max was sent as high" in note for note in nearest.body["metrics"]["notes"])
+    record = api.history.get_run(nearest.body["metrics"]["run_id"])
+    assert record is not None and json.loads(record.request_json)["reasoning_effort"] == "high"
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+def test_a_retired_model_is_refused_with_the_model_that_replaces_it(api: Served, stream: bool) -> None:
+    replacement = RETIRED.replacement
+    assert replacement is not None
+    reply = post(api, ask(model_id=call_id(RETIRED), stream=stream))
+    assert reply.status == 400 and reply.events == [] and reply.body["field"] == "model_id", reply.body
+    assert RETIRED.name in reply.body["error"] and "end of" in reply.body["error"]  # "end of its life" or "end of life"
+    assert replacement.name in reply.body["error"] and call_id(replacement) in reply.body["error"]
 
 
 BAD = [
@@ -112,8 +150,8 @@ BAD = [
     ("temperature text", ask(temperature="hot"), "temperature", "must be a number"),
     ("top_p negative", ask(top_p=-0.1), "top_p", "between 0 and 1"),
     ("max_tokens zero", ask(max_tokens=0), "max_tokens", "between 1 and 10000"),
-    ("max_tokens over the model's limit", ask(model_id=HAIKU, max_tokens=5000), "max_tokens",
-     "between 1 and 4096 for this model, not 5000"),
+    ("max_tokens over the model's limit", ask(model_id=HAIKU, max_tokens=HAIKU_LIMIT + 1), "max_tokens",
+     f"between 1 and {HAIKU_LIMIT} for this model, not {HAIKU_LIMIT + 1}"),
     ("max_tokens fractional", ask(max_tokens=10.5), "max_tokens", "whole number"),
     ("max_tokens boolean", ask(max_tokens=True), "max_tokens", "whole number"),
     ("stream not boolean", ask(stream="yes"), "stream", "true or false"),
@@ -133,6 +171,9 @@ BAD = [
     ("empty content", {"model_id": NOVA, "messages": [{"role": "user", "content": ""}]}, "messages[0].content",
      "empty"),
     ("stop sequences not strings", ask(stop_sequences=[1]), "stop_sequences", "list of non-empty strings"),
+    ("unknown effort", ask(effort="extreme"), "effort",
+     "effort must be one of low, medium, high, xhigh, max or null, not the string 'extreme'"),
+    ("effort a number", ask(effort=3), "effort", "effort must be one of low, medium, high, xhigh, max or null"),
 ]
 
 

@@ -15,13 +15,23 @@ from typing import Any
 
 import pytest
 
-from core import bench
+from core import bench, catalog
+from core.emulator import models as emulated
 from core.history import History
 from tests.conftest import client_for
 
+from ..models import BENCH, CLAUDE, FAST, NOT_STREAMING, ONE_SAMPLING, call_id
+
 ROOT = Path(__file__).resolve().parents[2]
-NOVA, HAIKU, J2 = "amazon.nova-micro-v1:0", "anthropic.claude-3-haiku-20240307-v1:0", "ai21.j2-mid-v1"
+NOVA, HAIKU, J2 = FAST, CLAUDE, NOT_STREAMING  # fast on demand, the default Claude (a profile id), no streaming
 SHORT = bench.PROMPT_SETS["short"]
+# The current model that writes the least: max tokens above its limit is refused before anything is sent.
+SHORT_WRITER = min((m for m in catalog.listed_models() if m.lifecycle == "active" and m.max_output_tokens),
+                   key=lambda m: m.max_output_tokens or 0)
+# The emulator's slowest writer among the table's current models: a medium answer takes it several seconds.
+SLOW = call_id(catalog.resolve(min(
+    (m for m in emulated.MODELS if m.streaming and m.lifecycle.status == "ACTIVE"
+     and catalog.resolve(m.model_id).lifecycle == "active"), key=lambda m: m.latency.tokens_per_s).model_id))
 
 
 def spec(models: tuple[str, ...] = (NOVA, HAIKU), **fields: Any) -> bench.BenchmarkSpec:
@@ -51,12 +61,17 @@ def test_a_model_that_cannot_stream_runs_sync_and_says_so() -> None:
 
 
 def test_every_problem_is_named_before_anything_is_sent() -> None:
-    wrong = bench.BenchmarkSpec(("acme.nothing-v1", "meta.llama3-8b-instruct-v1:0"), ("  ",), 4096,
+    limit = SHORT_WRITER.max_output_tokens or 0
+    wrong = bench.BenchmarkSpec(("arn:aws:bedrock", "acme.nothing-v1", call_id(SHORT_WRITER)), ("  ",), limit + 1,
                                 runs_per_model=0, concurrency=bench.MAX_CONCURRENCY + 1)
     with pytest.raises(bench.InvalidBenchmark) as raised:
         bench.plan(wrong)
     message = str(raised.value)
-    for expected in ("unknown model 'acme.nothing-v1'", "writes at most 2048", "at least one prompt",
+    # A malformed reference is no model at all; an id the table does not know can only go through Converse.
+    for expected in ("unknown model 'arn:aws:bedrock'",
+                     "acme.nothing-v1 cannot be asked through InvokeModel by the lab: use --api converse",
+                     f"max tokens is {limit + 1}, but {call_id(SHORT_WRITER)} "
+                     f"writes at most {limit}", "at least one prompt",
                      "runs per model must be between 1 and", "concurrency must be between 1 and 50"):
         assert expected in message
     with pytest.raises(bench.InvalidBenchmark, match="choose at least one model"):
@@ -151,10 +166,11 @@ def test_a_background_job_reports_progress_and_can_be_cancelled(
 
 
 def test_quick_spec_on_the_emulator_and_on_aws() -> None:
-    available = [HAIKU, NOVA, "meta.llama3-1-8b-instruct-v1:0", "mistral.mistral-small-2402-v1:0",
-                 "anthropic.claude-3-5-haiku-20241022-v1:0"]
+    # The picker's ids (profile ids for profile-only models), the table's benchmark defaults among them.
+    available = [HAIKU, call_id(ONE_SAMPLING), *BENCH[1:]]
+    assert HAIKU == BENCH[0] and len({catalog.resolve(m).vendor for m in BENCH}) == len(BENCH)
     quick = bench.quick_spec(HAIKU, available, backend="emulator", session_id="s")
-    assert quick.model_ids == (HAIKU, NOVA, "meta.llama3-1-8b-instruct-v1:0")  # one model per vendor
+    assert quick.model_ids == (HAIKU, *BENCH[1:3])  # the current model, then one default per other vendor
     assert quick.modes == ("stream", "sync") and quick.runs_per_model == 10 and quick.session_id == "s"
     assert quick.api == "invoke"
     assert bench.quick_spec(HAIKU, available, backend="aws").model_ids == (HAIKU,)  # billed: only the chosen one
@@ -202,7 +218,8 @@ def test_cli_prints_a_summary_per_model_and_writes_every_run(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("--model", "acme.unknown-v1", "--runs", "2"), "unknown model 'acme.unknown-v1'"),
+    (("--model", "arn:aws:bedrock", "--runs", "2"), "unknown model 'arn:aws:bedrock'"),
+    (("--model", "acme.unknown-v1", "--runs", "2"), "acme.unknown-v1 cannot be asked through InvokeModel by the lab"),
     (("--model", NOVA, "--runs", "0"), "runs per model must be between 1 and"),
     (("--model", NOVA, "--runs", "two"), "invalid int value: 'two'"),
     (("--model", NOVA, "--concurrency", "500"), "concurrency must be between 1 and 50"),
@@ -248,9 +265,9 @@ def test_cli_exits_1_when_runs_fail_and_counts_throttling(emulator: Any, control
 def test_ctrl_c_stops_the_benchmark_and_keeps_what_finished(tmp_path: Path) -> None:
     history, out = tmp_path / "h.sqlite", tmp_path / "r.csv"
     environment = {**os.environ, "BEDROCK_EMULATOR_TIME_SCALE": "1", "BEDROCK_LAB_HISTORY": str(history)}
-    # Nova Micro answers a short prompt in about half a second, Claude 3 Opus a medium one in about 12 s.
+    # Nova Micro answers a medium prompt in about a second or two, SLOW takes over ten seconds.
     process = subprocess.Popen(
-        [sys.executable, "-m", "core", "bench", "--model", NOVA, "--model", "anthropic.claude-3-opus-20240229-v1:0",
+        [sys.executable, "-m", "core", "bench", "--model", NOVA, "--model", SLOW,
          "--runs", "4", "--concurrency", "2", "--prompt-set", "medium", "--out", str(out)],
         cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -34,8 +34,11 @@ from ..hostile_inputs import (
     UNKNOWN_MODEL,
     WHITESPACE,
 )
+from ..models import CHAT
 
 ROOT = Path(__file__).resolve().parents[2]
+LIMIT = CHAT.max_output_tokens or 0  # MODEL is CHAT, as requests call it
+OVER_LIMIT = LIMIT + 1
 
 
 @pytest.fixture(autouse=True)
@@ -146,7 +149,7 @@ def test_control_characters_in_output_are_shown_not_obeyed_on_a_terminal(run_cli
     (("--temperature", "-1"), 2, "--temperature cannot be negative"),
     (("--temperature", "5"), 1, "Bedrock rejected the request (Malformed input request: #/temperature: 5.0 is not "
                                 "less or equal to 1"),
-    (("--max-tokens", "100000"), 1, "max tokens is 100000, but this model writes at most 4096"),
+    (("--max-tokens", str(OVER_LIMIT)), 1, f"max tokens is {OVER_LIMIT}, but {CHAT.name} writes at most {LIMIT:,}"),
 ], ids=["negative max tokens", "top_p 2", "negative temperature", "temperature 5", "max tokens over the limit"])
 def test_parameters_out_of_range_are_named(run_cli: Any, args: tuple[str, ...], code: int, words: str) -> None:
     result = run_cli("ask", "--model", MODEL, *args, "--no-history", "Hello")

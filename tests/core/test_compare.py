@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from core import compare
+from core import catalog, compare
 from core.catalog import ModelInfo
 from core.history import History
 from core.settings import LabSettings
@@ -19,11 +19,10 @@ from core.streaming import RunRequest
 from core.types import ChatRequest, Message, RunRecord
 
 from ..conftest import client_for
+from ..models import CHAT, CLAUDE, FAMILY_MODELS, FAST, NOT_STREAMING
 
-CLAUDE = "anthropic.claude-3-5-haiku-20241022-v1:0"
-NOVA = "amazon.nova-micro-v1:0"
-LLAMA = "meta.llama3-1-8b-instruct-v1:0"
-MISTRAL = "mistral.mistral-large-2402-v1:0"
+NOVA = FAST
+LLAMA = FAMILY_MODELS["llama3"]
 
 
 def request(model_id: str, *, stream: bool = True, text: str = "Write 120 tokens about queues.", max_tokens: int = 120,
@@ -167,17 +166,26 @@ def test_repeats_alternate_which_mode_goes_first() -> None:
 
 
 def test_a_panel_takes_the_sidebar_settings_with_its_own_choices_on_top() -> None:
-    haiku = ModelInfo(CLAUDE, "Claude 3.5 Haiku", "Anthropic", True, ("INFERENCE_PROFILE",), 200_000, 8192)
-    titan = ModelInfo("amazon.titan-text-lite-v1", "Titan Text Lite", "Amazon", True, ("ON_DEMAND",), 4096, 512)
-    base = LabSettings("emulator", "eu-west-1", None, haiku, "converse", True, "Be brief.", 1024, 0.7, 0.9, ("END",))
-    panel = compare.panel_settings(base, model=titan)
-    assert panel.max_tokens == 512 and panel.temperature == 0.7 and panel.stop_sequences == ("END",)
+    haiku = ModelInfo(CHAT.base_id, CHAT.name, CHAT.vendor, True, ("INFERENCE_PROFILE",))
+    # The current model that writes the least, and the emulator's model that neither streams nor takes a system
+    # prompt through InvokeModel (its family, Jurassic-2, has none).
+    short = min((m for m in catalog.listed_models() if m.lifecycle == "active" and m.max_output_tokens
+                 and m.spec and m.spec.on_demand), key=lambda m: m.max_output_tokens or 0)
+    writer = ModelInfo(short.base_id, short.name, short.vendor, True, ("ON_DEMAND",))
+    quiet = ModelInfo(NOT_STREAMING, "Jurassic-2 Mid", "AI21 Labs", False, ("ON_DEMAND",))
+    limit = short.max_output_tokens or 0
+    base = LabSettings("emulator", "eu-west-1", None, haiku, "converse", True, "Be brief.", limit * 2, 0.7, 0.9,
+                       ("END",))
+    panel = compare.panel_settings(base, model=writer)
+    assert panel.max_tokens == limit and panel.temperature == 0.7 and panel.stop_sequences == ("END",)
+    assert compare.panel_settings(base, model=writer, max_tokens=100).max_tokens == 100  # its own choice wins
     assert compare.panel_settings(base, api="invoke", temperature=0.1) == dataclasses.replace(
         base, api="invoke", temperature=0.1)
     built = compare.request_for(dataclasses.replace(base, read_timeout_s=12.0, max_attempts=1), [Message("user", "hi")],
                                 stream=False, session_id="s", compare_group="g")
-    assert built.model_id == "eu." + CLAUDE and not built.stream and built.compare_group == "g"  # profile for eu
+    assert built.model_id == "eu." + CHAT.base_id and not built.stream and built.compare_group == "g"  # profile for eu
     assert (built.read_timeout_s, built.max_attempts) == (12.0, 1)  # the sidebar's connection settings
     assert built.chat.system == "Be brief."
-    no_system = compare.request_for(dataclasses.replace(panel, api="invoke"), [Message("user", "hi")])
-    assert no_system.chat.system == ""  # Titan takes none through InvokeModel: the panel sends none
+    no_system = compare.request_for(compare.panel_settings(base, model=quiet, api="invoke"), [Message("user", "hi")])
+    assert no_system.chat.system == ""  # Jurassic-2 takes none through InvokeModel: the panel sends none
+    assert not no_system.stream and no_system.model_id == NOT_STREAMING  # it cannot stream: a sync call
