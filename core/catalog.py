@@ -371,6 +371,10 @@ def fit_request(model: Model, chat: ChatRequest) -> tuple[ChatRequest, tuple[str
     no_sampling = model.sampling == "none" or _at_least(effort, model.spec.sampling_free_from if model.spec else None)
     if reasoning is not None and reasoning.style == "budget":
         no_sampling = True  # Claude with thinking budget: temperature must stay 1 and top_p near it
+    send_max_tokens = not _at_least(effort, model.spec.sampling_free_from if model.spec else None)
+    if not send_max_tokens:
+        notes.append(f"{model.name} takes no output limit at effort {effort}: max tokens ({chat.max_tokens:,}) was "
+                     "not sent, so the model decides the length.")
     sent = [f"{n} {v:g}" for n, v in (("temperature", temperature), ("top_p", top_p)) if v is not None]
     if no_sampling and sent:
         why = ("while it reasons" if model.sampling != "none" else "(effort is its knob)")
@@ -384,7 +388,8 @@ def fit_request(model: Model, chat: ChatRequest) -> tuple[ChatRequest, tuple[str
     if messages and messages[-1].role == "assistant" and model.spec and model.spec.prefill is False:
         notes.append(f"{name} cannot continue a partial answer: the final assistant turn was left out.")
         messages = messages[:-1]
-    fitted = replace(chat, messages=messages, temperature=temperature, top_p=top_p, reasoning=reasoning)
+    fitted = replace(chat, messages=messages, temperature=temperature, top_p=top_p, reasoning=reasoning,
+                     send_max_tokens=send_max_tokens)
     return fitted, tuple(notes)
 
 

@@ -35,7 +35,7 @@ def build_request(model_id: str, chat: ChatRequest, *, takes_system: bool,
             messages = fold_system(messages, chat.system)
             notes.append("This model takes no system prompt: it was put at the start of the first user turn.")
     kwargs["messages"] = [{"role": m.role, "content": [{"text": m.text}]} for m in messages]
-    config: dict[str, Any] = {"maxTokens": chat.max_tokens}
+    config: dict[str, Any] = {"maxTokens": chat.max_tokens} if chat.send_max_tokens else {}
     if chat.temperature is not None:
         config["temperature"] = chat.temperature
     if chat.top_p is not None:

@@ -589,10 +589,13 @@ def _check(request: RunRequest) -> catalog.Model:
         raise ValidationError(f"api must be invoke or converse, not {request.api!r}", code="InvalidParameter")
     try:
         model = request.model
-        if request.api == "invoke":
-            providers.family_of(request.model_id)
     except catalog.UnknownModelError as problem:
         raise ModelNotFoundError(str(problem), code="UnknownModel") from None
+    if request.api == "invoke" and model.family is None:
+        raise ValidationError(f"the lab does not know the InvokeModel body of {model.name}: ask it through the "
+                              "Converse API, which every Bedrock text model takes", code="UnsupportedApi",
+                              action="Switch the API to Converse (in the sidebar, --api converse, or \"api\": "
+                                     "\"converse\").")
     if request.api not in model.apis:
         other = "Converse" if request.api == "invoke" else "InvokeModel"
         raise ValidationError(f"{model.name} is not served through "

@@ -61,6 +61,7 @@ class ChatRequest:
     top_p: float | None = None
     stop_sequences: tuple[str, ...] = ()
     reasoning: Reasoning | None = None  # None: the model's default (no extended reasoning where it is optional)
+    send_max_tokens: bool = True  # False where the model refuses an output limit (Nova 2 at high effort)
 
 
 @dataclass(frozen=True)

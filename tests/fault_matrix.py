@@ -1,27 +1,40 @@
-"""The fault matrix: every fault the emulator can inject x every provider family x {invoke, converse} x
-{stream, sync}, and what each cell must show. Used by tests/core/test_fault_matrix.py (through
-`core.streaming.start`) and tests/pages/test_chat_fault_matrix.py (through the chat page in AppTest).
+"""The fault matrix: every fault the emulator can inject x every provider family with a current model x
+{invoke, converse} x {stream, sync}, and what each cell must show. Used by tests/core/test_fault_matrix.py
+(through `core.streaming.start`) and tests/pages/test_chat_fault_matrix.py (through the chat page in AppTest).
 
 The axes come from the code under test, so a new fault kind, stream exception or family enlarges the matrix
 by itself (and `test_the_matrix_covers_every_fault_and_family` fails until the oracle knows the new fault):
 
 - faults: `core.emulator.faults.BEFORE` (error statuses before any stream), `stream_error` once per exception
-  in `STREAM_EXCEPTIONS`, and `cut`, `stall`, `malformed`: 7 + 6 + 3 = 16;
-- families: `core.providers.FAMILIES`, one model each (12); APIs: invoke, converse; modes: stream, sync.
+  in `STREAM_EXCEPTIONS`, `cut`, `stall`, `malformed`, and the `ENDINGS` (`refusal`, `pause_turn`):
+  7 + 6 + 3 + 2 = 18;
+- families: one model each, from tests/models.py `FAMILY_MODELS` (the InvokeModel families with an active,
+  priced model: 7), plus Jurassic-2 through `NOT_STREAMING`, the emulator's demo of a model that cannot
+  stream, so the non-streaming cells stay covered (8); APIs: invoke, converse; modes: stream, sync.
+  The other families of `core.providers.FAMILIES` have no model the emulator still serves (removed, or
+  end of life: a 404 before any fault could apply), so they have no cells.
 
-That is 16 x 12 x 2 x 2 = 768 combinations, of which 736 exist. Which ones, and what they mean:
+That is 18 x 8 x 2 x 2 = 576 combinations, of which 540 exist. Which ones, and what they mean:
 
 - A model that cannot stream (Jurassic-2) has no stream cells: Bedrock refuses such a request before any
   fault could apply (tested in tests/core/test_streaming.py), and the chat page and the API run it in sync
-  mode. That leaves out 16 faults x 2 APIs = 32 combinations.
+  mode. That leaves out 18 faults x 2 APIs = 36 combinations.
 - A during-stream fault on a sync call gets the emulator's nearest equivalent (see core/emulator/faults.py):
   `stream_error` becomes the exception's error status before any body (modelStreamErrorException is a 424
   ModelErrorException); `cut` sends half of the body and drops the connection; `stall` is silence before the
   response, longer than the read timeout; `malformed` sends a body cut in half that is not JSON. A sync call
   has no partial text to keep: the answer arrives whole or not at all, so its cells expect no text.
-- In stream mode, during-stream faults break the stream after `AFTER_TOKENS` output tokens, so every such
-  cell has partial text to keep. ConverseStream has no modelTimeoutException event: the emulator sends
-  modelStreamErrorException instead, as Bedrock does.
+- In stream mode, during-stream faults break the stream after `AFTER_TOKENS` output tokens of answer, so
+  every such cell has partial answer text to keep. ConverseStream has no modelTimeoutException event: the
+  emulator sends modelStreamErrorException instead, as Bedrock does.
+- The models that reason unasked (DeepSeek-R1 in `<think>`, gpt-oss in `<reasoning>`) write their reasoning
+  first, and the emulator counts it as output: their during-stream faults come after `REASONING_ROOM` more
+  tokens (the emulator caps reasoning at half of max tokens), so the fault still breaks the answer, not the
+  reasoning. The partial text is the answer's alone: the reasoning that arrived is kept apart
+  (`record.reasoning_text`), never in the answer text. The other models reason nothing here.
+- An ending (`refusal`, `pause_turn`) is no error: the answer stops after `AFTER_TOKENS` answer tokens with
+  that stop reason, a normal HTTP 200 response, in both modes. The cell shows the run `ok`, the short answer
+  kept whole, its token count, and the stop reason as the family (or Converse) says it: `ENDING_STOP_REASONS`.
 
 Every cell runs with one attempt (botocore retries would turn a one-off fault into a success and hide the
 cell; retries are tested on their own), a read timeout of `STALL_READ_TIMEOUT_S` for stalls (the emulator
@@ -33,27 +46,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core import errors, providers
-from core.emulator.faults import BEFORE, DURING, KINDS, STREAM_EXCEPTIONS, Fault
+from core import catalog, errors, providers
+from core.emulator.faults import BEFORE, DURING, ENDINGS, KINDS, STREAM_EXCEPTIONS, Fault
 
-FAMILY_MODELS = {
-    "anthropic-messages": "anthropic.claude-3-haiku-20240307-v1:0",
-    "anthropic-text": "anthropic.claude-v2:1",
-    "titan-text": "amazon.titan-text-express-v1",
-    "nova": "amazon.nova-lite-v1:0",
-    "llama3": "meta.llama3-1-8b-instruct-v1:0",
-    "llama2": "meta.llama2-13b-chat-v1",
-    "mistral-prompt": "mistral.mistral-7b-instruct-v0:2",
-    "mistral-chat": "mistral.mistral-large-2407-v1:0",
-    "cohere-r": "cohere.command-r-v1:0",
-    "cohere-command": "cohere.command-text-v14",
-    "jamba": "ai21.jamba-1-5-mini-v1:0",
-    "jurassic2": "ai21.j2-mid-v1",
-}
-NOT_STREAMING = {"jurassic2"}
+from . import models
+
+_NOT_STREAMING_FAMILY = catalog.resolve(models.NOT_STREAMING).family
+assert _NOT_STREAMING_FAMILY is not None, "the emulator's non-streaming demo model has no InvokeModel family"
+FAMILY_MODELS: dict[str, str] = {**models.FAMILY_MODELS, _NOT_STREAMING_FAMILY.name: models.NOT_STREAMING}
+NOT_STREAMING = {_NOT_STREAMING_FAMILY.name}
+FAMILIES = tuple(f for f in providers.FAMILIES if f in FAMILY_MODELS)  # in the providers' order
 PROMPT = "How do event streams recover from a broken connection?"
 MAX_TOKENS = 120
 AFTER_TOKENS = 8
+REASONING_ROOM = MAX_TOKENS // 2  # the most a model reasons here: the emulator caps reasoning at half of max tokens
 STALL_S = 20.0
 STALL_READ_TIMEOUT_S = 0.5
 READ_TIMEOUT_S = 10.0
@@ -85,6 +91,15 @@ SYNC_TWIN_ERRORS: dict[str, type[errors.LabError]] = {
     "validationException": errors.ContextWindowError,
     "modelTimeoutException": errors.ModelTimeoutError,
 }
+# An ending's stop reason, as each family says it through InvokeModel, and as Converse says it for any model.
+ENDING_STOP_REASONS: dict[str, dict[str, str]] = {
+    "refusal": {"anthropic-messages": "refusal", "nova": "content_filtered", "openai-chat": "content_filter",
+                "llama3": "stop", "deepseek": "stop", "mistral-chat": "stop", "cohere-r": "ERROR_TOXIC",
+                "jurassic2": "endoftext", "converse": "content_filtered"},
+    "pause_turn": {"anthropic-messages": "pause_turn", "nova": "end_turn", "openai-chat": "stop",
+                   "llama3": "stop", "deepseek": "stop", "mistral-chat": "stop", "cohere-r": "COMPLETE",
+                   "jurassic2": "endoftext", "converse": "end_turn"},
+}
 
 
 @dataclass(frozen=True)
@@ -96,21 +111,26 @@ class FaultCase:
     def label(self) -> str:
         return f"stream_error[{self.exception}]" if self.exception else self.kind
 
-    def fault(self, model_id: str) -> Fault:
+    @property
+    def ending(self) -> bool:
+        return self.kind in ENDINGS
+
+    def fault(self, model_id: str, after_tokens: int = AFTER_TOKENS) -> Fault:
         """The fault for one model, until cleared (one attempt per cell, so it fires once)."""
-        return Fault(self.kind, model_id=providers.base_model_id(model_id), count=None, after_tokens=AFTER_TOKENS,
+        return Fault(self.kind, model_id=providers.base_model_id(model_id), count=None, after_tokens=after_tokens,
                      seconds=STALL_S, exception=self.exception or "modelStreamErrorException")
 
 
 FAULTS = ([FaultCase(kind) for kind in BEFORE] + [FaultCase("stream_error", e) for e in STREAM_EXCEPTIONS]
-          + [FaultCase(kind) for kind in DURING if kind != "stream_error"])
+          + [FaultCase(kind) for kind in DURING if kind != "stream_error"] + [FaultCase(kind) for kind in ENDINGS])
 
 
 @dataclass(frozen=True)
 class Expected:
-    error: type[errors.LabError]
-    code: str
+    error: type[errors.LabError] | None  # None: no error, the answer ends early (an ending)
+    code: str | None
     partial: bool  # some answer text arrived before the fault and must be kept
+    stop_reason: str | None = None  # an ending's stop reason, as the record keeps it
 
 
 @dataclass(frozen=True)
@@ -136,9 +156,29 @@ class Cell:
     def read_timeout_s(self) -> float:
         return STALL_READ_TIMEOUT_S if self.fault.kind == "stall" else READ_TIMEOUT_S
 
+    @property
+    def reasons(self) -> bool:
+        """The model reasons unasked, before its answer (DeepSeek-R1, gpt-oss: the families that reason in tags)."""
+        family = catalog.resolve(self.model_id).family
+        return family is not None and family.reasoning_tag is not None
+
+    @property
+    def after_tokens(self) -> int:
+        """Output tokens before a during-stream fault: past the reasoning, so the answer has begun (an ending
+        counts answer tokens only)."""
+        return AFTER_TOKENS + (REASONING_ROOM if self.reasons and not self.fault.ending else 0)
+
+    def injected(self) -> Fault:
+        """The fault this cell injects."""
+        return self.fault.fault(self.model_id, self.after_tokens)
+
     def expected(self) -> Expected:
-        """The oracle: which typed error, with which technical code, and whether text must be kept."""
+        """The oracle: which typed error (or none, for an ending), with which technical code or stop reason,
+        and whether text must be kept."""
         kind, exception = self.fault.kind, self.fault.exception
+        if kind in ENDINGS:
+            reasons = ENDING_STOP_REASONS[kind]
+            return Expected(None, None, True, reasons["converse" if self.api == "converse" else self.family])
         if kind in BEFORE:
             return Expected(BEFORE_ERRORS[kind], BEFORE[kind][0], False)
         if kind == "stream_error":
@@ -165,7 +205,7 @@ class Cell:
 
 
 def all_combinations() -> list[Cell]:
-    return [Cell(family, api, stream, fault) for fault in FAULTS for family in providers.FAMILIES
+    return [Cell(family, api, stream, fault) for fault in FAULTS for family in FAMILIES
             for api in ("invoke", "converse") for stream in (True, False)]
 
 
@@ -175,6 +215,7 @@ CELLS = [c for c in all_combinations() if not (c.stream and c.family in NOT_STRE
 def check_error(cell: Cell, error: BaseException) -> Expected:
     """The error is the cell's typed LabError, with a message in plain words that says what to do."""
     expected = cell.expected()
+    assert expected.error is not None, f"{cell.id}: an ending is no error"
     assert type(error) is expected.error, f"{cell.id}: {type(error).__name__} instead of {expected.error.__name__}"
     assert isinstance(error, errors.LabError)
     assert error.code == expected.code, f"{cell.id}: code {error.code} instead of {expected.code}"
@@ -185,11 +226,37 @@ def check_error(cell: Cell, error: BaseException) -> Expected:
 
 
 def check_text(cell: Cell, text: str) -> None:
-    """The partial text is kept when some arrived; a sync cell or a fault before the stream has none."""
+    """The partial answer text is kept when some arrived (and an ending's short answer whole); a sync cell or
+    a fault before the stream has none. It is answer text only: no reasoning, no reasoning tag."""
     if cell.expected().partial:
         assert text.startswith("(Emulated answer from"), f"{cell.id}: the partial text was lost: {text!r}"
+        assert "<think>" not in text and "<reasoning>" not in text, f"{cell.id}: reasoning in the answer: {text!r}"
     else:
         assert text == "", f"{cell.id}: unexpected text {text!r}"
+
+
+def check_reasoning(cell: Cell, reasoning: str, text: str) -> None:
+    """The reasoning that arrived before the fault is kept apart from the answer; where no answer text
+    arrived (a sync fault, a fault before the stream), none did; a model that does not reason has none."""
+    if cell.reasons and cell.expected().partial:
+        assert reasoning.strip(), f"{cell.id}: the reasoning before the answer was lost"
+        assert reasoning.strip() not in text, f"{cell.id}: the reasoning is in the answer text"
+    else:
+        assert reasoning == "", f"{cell.id}: unexpected reasoning {reasoning!r}"
+
+
+def check_ending(cell: Cell, record: Any) -> None:
+    """An ending is a finished answer, not an error: status ok, the stop reason as the model said it, the
+    answer cut at `AFTER_TOKENS` tokens, and those tokens counted (with the reasoning before them)."""
+    expected = cell.expected()
+    assert expected.error is None
+    assert record.status == "ok", f"{cell.id}: status {record.status} ({record.error_code})"
+    assert record.error_code is None and record.error_message is None
+    assert record.stop_reason == expected.stop_reason, f"{cell.id}: stop reason {record.stop_reason!r}"
+    if cell.reasons:
+        assert record.output_tokens is not None and record.output_tokens > AFTER_TOKENS, record.output_tokens
+    else:
+        assert record.output_tokens == AFTER_TOKENS, f"{cell.id}: {record.output_tokens} output tokens"
 
 
 def check_elapsed(cell: Cell, elapsed_s: float) -> None:
@@ -201,11 +268,16 @@ def check_elapsed(cell: Cell, elapsed_s: float) -> None:
         assert elapsed_s < STALL_S
 
 
-def check_history(cell: Cell, row: Any, text: str) -> None:
-    """One history row for the run, in error, with the error's code and the text that arrived."""
+def check_history(cell: Cell, row: Any, text: str, reasoning: str) -> None:
+    """One history row for the run: in error with the error's code (or ok with the ending's stop reason),
+    and the text and reasoning that arrived."""
     assert row is not None, f"{cell.id}: the run is not in the history"
-    assert row.status == "error" and row.error_code == cell.expected().code
-    assert row.text == text
+    expected = cell.expected()
+    if expected.error is None:
+        assert row.status == "ok" and row.error_code is None and row.stop_reason == expected.stop_reason
+    else:
+        assert row.status == "error" and row.error_code == expected.code
+    assert row.text == text and row.reasoning_text == reasoning
     assert row.model_id == cell.model_id and row.api == cell.api and row.mode == cell.mode
 
 

@@ -30,8 +30,8 @@ def build_request(request: ChatRequest) -> BuiltRequest:
         schemaVersion="messages-v1",
         system=[{"text": request.system}] if request.system else None,
         messages=[{"role": m.role, "content": [{"text": m.text}]} for m in messages],
-        inferenceConfig=present(max_new_tokens=request.max_tokens, temperature=request.temperature,
-                                top_p=request.top_p, stopSequences=stops(request),
+        inferenceConfig=present(max_new_tokens=request.max_tokens if request.send_max_tokens else None,
+                                temperature=request.temperature, top_p=request.top_p, stopSequences=stops(request),
                                 reasoningConfig=reasoning_config),
     )
     return BuiltRequest(body, tuple(notes))

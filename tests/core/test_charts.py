@@ -9,7 +9,9 @@ from core import analytics, charts
 from core.history import records_frame
 from core.types import RunRecord
 
-MODELS = ("amazon.nova-micro-v1:0", "us.anthropic.claude-3-5-haiku-20241022-v1:0", "meta.llama3-8b-instruct-v1:0")
+from .. import models
+
+MODELS = (models.ON_DEMAND, models.CLAUDE, models.FAMILY_MODELS["llama3"])
 
 
 def runs(per_model: int, models: tuple[str, ...] = MODELS) -> pd.DataFrame:
@@ -92,8 +94,9 @@ def test_client_vs_server_needs_the_server_first_byte() -> None:
 
 @pytest.mark.parametrize(("model_id", "label"), [
     ("amazon.nova-micro-v1:0", "nova-micro-v1:0"),
-    ("us.anthropic.claude-3-5-haiku-20241022-v1:0", "us.claude-3-5-haiku-20241022-v1:0"),
-    ("arn:aws:bedrock:us-east-1::foundation-model/meta.llama3-8b-instruct-v1:0", "llama3-8b-instruct-v1:0"),
+    ("us.anthropic.claude-haiku-4-5-20251001-v1:0", "us.claude-haiku-4-5-20251001-v1:0"),
+    ("global.anthropic.claude-opus-4-8", "global.claude-opus-4-8"),
+    ("arn:aws:bedrock:us-east-1::foundation-model/meta.llama3-1-8b-instruct-v1:0", "llama3-1-8b-instruct-v1:0"),
     ("custom-model", "custom-model"),
 ])
 def test_model_labels_drop_the_vendor(model_id: str, label: str) -> None:

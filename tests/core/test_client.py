@@ -12,6 +12,10 @@ import pytest
 from core import errors
 from core.client import caller_identity, default_backend, make_client, shared_emulator
 
+from ..models import CLAUDE, FAMILY_MODELS
+
+LLAMA = FAMILY_MODELS["llama3"]  # a Llama body: {"prompt", "max_gen_len"}
+
 
 def test_the_default_backend_is_the_embedded_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BEDROCK_BACKEND", raising=False)
@@ -29,7 +33,7 @@ def test_the_aws_backend_honours_the_endpoint_environment_variable(emulator: Any
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.url)
     with closing(make_client("bedrock-runtime", "aws", region="eu-west-1")) as runtime:
         assert runtime.meta.endpoint_url == emulator.url and runtime.meta.region_name == "eu-west-1"
-        body = json.loads(runtime.invoke_model(modelId="meta.llama3-8b-instruct-v1:0",
+        body = json.loads(runtime.invoke_model(modelId=LLAMA,
                                                body=json.dumps({"prompt": "Hi", "max_gen_len": 5}))["body"].read())
     assert body["generation_token_count"] == 5
 
@@ -66,7 +70,7 @@ def test_an_unknown_profile_is_a_credentials_error() -> None:
 
 def test_no_test_can_reach_real_aws() -> None:
     with closing(boto3.client("bedrock-runtime", region_name="us-east-1")) as real:
-        response = real.invoke_model(modelId="anthropic.claude-3-haiku-20240307-v1:0", body=b"{}")
+        response = real.invoke_model(modelId=CLAUDE, body=b"{}")
     assert response["ResponseMetadata"]["HTTPHeaders"].get("server") != "AmazonS3"
     assert response["body"].read() == b"{}"  # moto's empty answer, not Bedrock's
 
@@ -82,7 +86,7 @@ def test_a_sync_call_that_timed_out_is_not_repeated_silently(emulator: Any, monk
     from core.emulator.faults import Fault
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.url)
-    model = "meta.llama3-8b-instruct-v1:0"
+    model = LLAMA
     emulator.state.faults.add(Fault("stall", model_id=model, count=None, seconds=20))
     config = botocore_config(max_attempts=3, read_timeout_s=0.5)
     try:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+from core import catalog, metrics
 from core.conversation import coalesce, to_json, to_markdown, to_messages, trim
 from core.types import Message
+
+from ..models import CLAUDE, ON_DEMAND
 
 
 class FakeClock:
@@ -51,24 +54,28 @@ def test_turns_skip_empty_answers_and_merge_neighbours_so_roles_alternate() -> N
 
 
 def test_trim_drops_the_oldest_turns_to_fit_and_starts_with_the_user() -> None:
-    long = "word " * 5000  # about 6,250 estimated tokens each
+    model = catalog.resolve(ON_DEMAND)  # the sizes below follow its context window
+    assert model.context_tokens is not None
+    long = "word " * int(model.context_tokens * 0.6 * 4 / 5)  # each about 60% of the context window (4 chars a token)
+    assert 0.55 * model.context_tokens < metrics.estimate_tokens(long) < 0.65 * model.context_tokens
     messages = [Message("user", long), Message("assistant", long), Message("user", long),
                 Message("assistant", long), Message("user", "short question")]
-    kept, dropped = trim(messages, system="Be brief.", model_id="meta.llama3-8b-instruct-v1:0", max_tokens=512,
-                         max_messages=50)  # an 8K context window
+    kept, dropped = trim(messages, system="Be brief.", model_id=ON_DEMAND, max_tokens=512,
+                         max_messages=50)  # no two long turns fit together
     assert dropped == 4 and kept == [Message("user", "short question")]
-    kept, dropped = trim(messages, system="", model_id="anthropic.claude-3-haiku-20240307-v1:0", max_tokens=512,
-                         max_messages=3)
+    fits = [Message("user", long), Message("assistant", "Noted."), Message("user", "short question")]
+    assert trim(fits, system="Be brief.", model_id=ON_DEMAND, max_tokens=512, max_messages=50) == (fits, 0)
+    kept, dropped = trim(messages, system="", model_id=CLAUDE, max_tokens=512, max_messages=3)
     assert dropped == 2 and kept[0].role == "user" and len(kept) == 3
 
 
 def test_exports_carry_the_whole_conversation() -> None:
     messages = [{"role": "user", "text": "Hi", "status": "ok"},
                 {"role": "assistant", "text": "Partial", "status": "cancelled", "record": {"ttft_ms": 12.5}}]
-    markdown = to_markdown("Hi", "amazon.nova-micro-v1:0", "Be brief.", messages)
+    markdown = to_markdown("Hi", ON_DEMAND, "Be brief.", messages)
     assert "## You\n\nHi" in markdown and "## Assistant (cancelled)\n\nPartial" in markdown
-    assert "Be brief." in markdown and "`amazon.nova-micro-v1:0`" in markdown
-    data = json.loads(to_json("Hi", "amazon.nova-micro-v1:0", "Be brief.", messages))
+    assert "Be brief." in markdown and f"`{ON_DEMAND}`" in markdown
+    data = json.loads(to_json("Hi", ON_DEMAND, "Be brief.", messages))
     assert data["messages"][1]["record"]["ttft_ms"] == 12.5 and data["system"] == "Be brief."
 
 

@@ -18,6 +18,8 @@ from bench.history_durability import kill_during_writes, write_concurrently
 from core.history import MIGRATIONS, History, HistoryUnavailable, RunAlreadyRecorded, default_path, records_frame
 from core.types import RunRecord
 
+from .. import models
+
 RUN_COLUMNS = [  # (name, declared type, not null, primary key), as PRAGMA table_info reports them
     ("run_id", "TEXT", 1, 1),
     ("started_utc", "TEXT", 1, 0),
@@ -84,7 +86,7 @@ def history(tmp_path: Path) -> History:
 
 
 def make_run(run_id: str, **fields: Any) -> RunRecord:
-    values: dict[str, Any] = {"started_utc": "2025-03-01T12:00:00.000000+00:00", "model_id": "amazon.nova-micro-v1:0",
+    values: dict[str, Any] = {"started_utc": "2025-03-01T12:00:00.000000+00:00", "model_id": models.ON_DEMAND,
                               "provider": "amazon", "api": "converse", "mode": "stream", "backend": "emulator"}
     return RunRecord(run_id=run_id, **{**values, **fields})
 
@@ -93,7 +95,7 @@ def full_run(run_id: str = "run-full") -> RunRecord:
     """A record with every field set to something other than its default."""
     return RunRecord(
         run_id=run_id, started_utc="2025-03-01T12:34:56.789012+00:00",
-        model_id="us.anthropic.claude-3-5-haiku-20241022-v1:0", provider="anthropic", api="invoke", mode="sync",
+        model_id=models.CLAUDE, provider="Anthropic", api="invoke", mode="sync",
         backend="aws", region="us-west-2", status="cancelled", ttft_ms=412.5, first_event_ms=398.25, e2e_ms=2875.0,
         tokens_per_s=71.3, tpot_ms=14.1, gap_count=17, gap_p50_ms=12.5, gap_p90_ms=40.0, gap_max_ms=120.75,
         input_tokens=321, output_tokens=176, tokens_source="estimated", server_first_byte_ms=350.0,
@@ -521,8 +523,8 @@ def test_a_damaged_database_fails_its_integrity_check(history: History) -> None:
 
 
 def test_conversation_life_cycle(history: History) -> None:
-    first = history.create_conversation("Trip ideas", "amazon.nova-micro-v1:0", "Be brief.")
-    second = history.create_conversation("Empty one", "meta.llama3-8b-instruct-v1:0", "")
+    first = history.create_conversation("Trip ideas", models.ON_DEMAND, "Be brief.")
+    second = history.create_conversation("Empty one", models.FAMILY_MODELS["llama3"], "")
     assert len(first) == 32 and int(first, 16) >= 0 and first != second
 
     ids = [history.add_message(first, "user", "Where to in May?"),
@@ -547,7 +549,7 @@ def test_conversation_life_cycle(history: History) -> None:
     history.update_conversation(second, title="Renamed", system="Be kind.")
     listed = history.conversations().set_index("conversation_id")
     assert (listed.loc[second, "title"], listed.loc[second, "model_id"], listed.loc[second, "system"]) == (
-        "Renamed", "meta.llama3-8b-instruct-v1:0", "Be kind.")
+        "Renamed", models.FAMILY_MODELS["llama3"], "Be kind.")
     assert list(history.conversations()["conversation_id"]) == [second, first]
 
     history.delete_conversation(first)

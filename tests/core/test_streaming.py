@@ -2,41 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import json
 import time
 from typing import Any
 
 import pytest
 
-from core import errors
+from core import catalog, errors
 from core.emulator.textgen import count_tokens
 from core.streaming import RESTART_NOTICE, Recovery, RunRequest, start
-from core.types import ChatRequest, Message, RunRecord, TextDelta
+from core.types import ChatRequest, Message, Reasoning, RunRecord, TextDelta
 
+from .. import models
 from ..conftest import client_for
+from ..models import FAMILY_MODELS, call_id
 
 QUESTION = "How should a team compare latency between two hosted language models?"
-FAMILIES = {
-    "anthropic-messages": "anthropic.claude-3-haiku-20240307-v1:0",
-    "anthropic-text": "anthropic.claude-v2:1",
-    "titan-text": "amazon.titan-text-express-v1",
-    "nova": "us.amazon.nova-lite-v1:0",
-    "llama3": "meta.llama3-1-8b-instruct-v1:0",
-    "llama2": "meta.llama2-13b-chat-v1",
-    "mistral-prompt": "mistral.mistral-7b-instruct-v0:2",
-    "mistral-chat": "mistral.mistral-large-2407-v1:0",
-    "cohere-r": "cohere.command-r-v1:0",
-    "cohere-command": "cohere.command-text-v14",
-    "jamba": "ai21.jamba-1-5-mini-v1:0",
-    "jurassic2": "ai21.j2-mid-v1",
-}
-CLAUDE = FAMILIES["anthropic-messages"]
-LLAMA = FAMILIES["llama3"]
+FAMILIES = FAMILY_MODELS  # family -> the id a request uses for one priced, active model of it
+CLAUDE = models.CLAUDE
+LLAMA = FAMILY_MODELS["llama3"]
+MARKUP = ("<think>", "<reasoning>", "</")  # reasoning tags that must never reach the answer text
 
 
 def ask(model_id: str, client: Any, *, text: str = QUESTION, api: str = "invoke", stream: bool = True,
-        max_tokens: int = 200, messages: tuple[Message, ...] | None = None, **options: Any) -> Any:
-    chat = ChatRequest(messages or (Message("user", text),), max_tokens=max_tokens)
+        max_tokens: int = 200, messages: tuple[Message, ...] | None = None, temperature: float | None = None,
+        top_p: float | None = None, reasoning: Reasoning | None = None, **options: Any) -> Any:
+    chat = ChatRequest(messages or (Message("user", text),), max_tokens=max_tokens, temperature=temperature,
+                       top_p=top_p, reasoning=reasoning)
     return start(RunRequest(model_id, chat, api=api, stream=stream, **options), client=client)  # type: ignore[arg-type]
 
 
@@ -45,24 +39,32 @@ def client(emulator: Any) -> Any:
     return client_for(emulator.url)
 
 
+def assert_answer_only(record: RunRecord) -> None:
+    """The answer text has no reasoning in it: no tags, and none of the reasoning text."""
+    assert not any(tag in record.text for tag in MARKUP), record.text[:300]
+    assert not any(tag in record.reasoning_text for tag in MARKUP), record.reasoning_text[:300]
+    if record.reasoning_text.strip():
+        assert record.reasoning_text.strip() not in record.text
+
+
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "sync"])
 @pytest.mark.parametrize("api", ["invoke", "converse"])
 @pytest.mark.parametrize("family", list(FAMILIES))
 def test_every_family_api_and_mode_gives_text_reported_usage_and_consistent_timings(
         client: Any, family: str, api: str, stream: bool) -> None:
+    model = catalog.resolve(FAMILIES[family])
     run = ask(FAMILIES[family], client, api=api, stream=stream)
-    if family == "jurassic2" and stream:
-        with pytest.raises(errors.ValidationError, match="unsupported for streaming"):
-            run.result()
-        assert run.record.status == "error"
-        return
     pieces = list(run)
     record = run.record
     assert record.status == "ok", record.error_message
-    assert "".join(pieces) == record.text and record.text.startswith("(Emulated answer from")
+    assert "".join(pieces) == record.text and record.text.startswith(f"(Emulated answer from {model.name}")
     assert "latency" in record.text  # it answered this question
+    assert_answer_only(record)
+    if model.thinking == "none":
+        assert record.reasoning_text == ""
     assert record.tokens_source == "reported"
-    assert record.output_tokens == count_tokens(record.text)
+    # Reasoning is billed output too; the white space a tag split leaves at its edges is no token of its own.
+    assert record.output_tokens == count_tokens(record.text) + count_tokens(record.reasoning_text.strip())
     assert record.input_tokens and record.input_tokens > 0
     assert record.server_latency_ms is not None
     assert record.cost_usd is not None and record.cost_usd > 0
@@ -73,6 +75,15 @@ def test_every_family_api_and_mode_gives_text_reported_usage_and_consistent_timi
         assert record.tokens_per_s is not None and record.tpot_ms is not None
     else:
         assert len(pieces) == 1 and record.ttft_ms == record.e2e_ms and record.tokens_per_s is None
+    if model.thinking == "none":
+        return
+    # A reasoning model asked to reason: its reasoning arrives, apart from the answer, and TTFT is the answer's.
+    reasoned = ask(FAMILIES[family], client, api=api, stream=stream, max_tokens=6000,
+                   reasoning=catalog.reasoning_for(model, "medium")).result()
+    assert reasoned.status == "ok" and reasoned.reasoning_text.strip(), (family, api, reasoned.notes)
+    assert reasoned.text.startswith(f"(Emulated answer from {model.name}") and "latency" in reasoned.text
+    assert_answer_only(reasoned)
+    assert 0 <= reasoned.first_event_ms <= reasoned.ttft_ms <= reasoned.e2e_ms  # type: ignore[operator]
 
 
 @pytest.mark.parametrize("family", [f for f in FAMILIES if f not in ("cohere-command", "jurassic2")])
@@ -94,8 +105,9 @@ def test_system_prompt_reaches_the_model_or_is_folded_with_a_note(client: Any) -
     chat = ChatRequest((Message("user", QUESTION),), system="Answer as a ship's captain.", max_tokens=100)
     claude = start(RunRequest(CLAUDE, chat), client=client).result()
     assert "ship's captain" in claude.text and not claude.notes
-    titan = start(RunRequest(FAMILIES["titan-text"], chat), client=client).result()
-    assert titan.status == "ok" and any("system prompt" in n for n in titan.notes)
+    # The emulator's one family that takes no system prompt (nor streams): folded into the message, with a note.
+    folded = start(RunRequest(models.NOT_STREAMING, chat, stream=False), client=client).result()
+    assert folded.status == "ok" and any("system prompt" in n for n in folded.notes)
 
 
 @pytest.mark.parametrize(("fault", "fields", "error"), [
@@ -154,18 +166,20 @@ def test_a_stall_ends_at_the_read_timeout_not_later(emulator: Any, control: Any)
 
 
 def test_unknown_models_and_profile_only_ids_get_typed_errors(client: Any) -> None:
-    with pytest.raises(errors.ModelNotFoundError):
+    with pytest.raises(errors.ValidationError, match="through the Converse API"):  # no InvokeModel family
         ask("acme.nonexistent-model-v1", client).result()
+    with pytest.raises(errors.ModelNotFoundError):  # Converse asks Bedrock, which does not know it
+        ask("acme.nonexistent-model-v1", client, api="converse").result()
     with pytest.raises(errors.ProfileRequiredError):
-        ask("anthropic.claude-sonnet-4-20250514-v1:0", client).result()
+        ask(models.PROFILE_ONLY, client).result()
     with pytest.raises(errors.ModelNotFoundError):
-        ask("anthropic.claude-9-imaginary-v1:0", client).result()
+        ask("anthropic.claude-9-imaginary-v1:0", client, api="converse").result()
 
 
 @pytest.mark.parametrize(("chat", "message"), [
     (ChatRequest((Message("user", "   "),)), "empty"),
     (ChatRequest((Message("user", "hi"),), max_tokens=0), "at least 1"),
-    (ChatRequest((Message("user", "hi"),), max_tokens=999_999), "at most 4096"),
+    (ChatRequest((Message("user", "hi"),), max_tokens=999_999), f"at most {models.CHAT.max_output_tokens:,}"),
     (ChatRequest((Message("user", "hi"),), top_p=2), "top_p"),
     (ChatRequest((Message("user", "hi"),), temperature=-1), "negative"),
 ])
@@ -276,8 +290,11 @@ def test_on_finish_receives_the_record_once(client: Any) -> None:
 
 
 def test_thinking_never_mixes_into_the_answer(client: Any) -> None:
-    record = ask("us.anthropic.claude-sonnet-4-20250514-v1:0", client, max_tokens=100).result()
+    record = ask(CLAUDE, client, max_tokens=100).result()  # reasoning not asked for: none comes
     assert record.reasoning_text == "" and record.text.startswith("(Emulated")
+    reasoned = ask(CLAUDE, client, max_tokens=2000, reasoning=catalog.reasoning_for(models.CHAT, "low")).result()
+    assert reasoned.reasoning_text and reasoned.text.startswith("(Emulated")
+    assert_answer_only(reasoned)
 
 
 def test_timings_follow_the_emulators_profile_at_time_scale_1(client: Any, control: Any) -> None:
@@ -309,7 +326,6 @@ def test_closing_a_run_that_never_started_still_records_it_as_cancelled(client: 
 
 
 def test_live_progress_flags_a_stream_slower_than_the_models_usual_rate(client: Any, control: Any) -> None:
-    from core.catalog import typical_tokens_per_s
     from core.streaming import slower_than_usual
 
     control.request("POST", "/_emulator/config", {"time_scale": 1})
@@ -322,7 +338,9 @@ def test_live_progress_flags_a_stream_slower_than_the_models_usual_rate(client: 
     live = run.live()
     run.close()
     assert live.output_tokens > 0 and live.tokens_per_s is not None and live.tokens_per_s < 50
-    assert slower_than_usual(live, typical_tokens_per_s(CLAUDE))  # Claude 3 Haiku usually writes ~110 tok/s
+    typical = catalog.resolve(CLAUDE).typical_tokens_per_s
+    assert typical is not None and typical > 100  # the table's usual rate for the default Claude
+    assert slower_than_usual(live, typical)
     assert not slower_than_usual(live, 30)
 
 
@@ -446,3 +464,188 @@ def test_stop_does_not_wait_for_a_sync_answer_that_is_on_its_way(client: Any, co
     assert run.stop(wait_s=0.3) is None and not run.finished
     reader.join(10)
     assert [r.status for r in recorded] == ["cancelled"] and recorded[0].run_id == run.run_id
+
+
+@pytest.mark.parametrize("api", ["invoke", "converse"])
+def test_ttft_is_taken_at_the_first_answer_text_not_at_the_reasoning(client: Any, control: Any, api: str) -> None:
+    """At time scale 1 the reasoning takes real time before the answer starts: TTFT must come after it."""
+    control.request("POST", "/_emulator/config", {"time_scale": 1})
+    control.request("POST", "/_emulator/profiles", {"model_id": CLAUDE, "ttft_ms": 50, "tokens_per_s": 4000})
+    record = ask(CLAUDE, client, api=api, max_tokens=1500, reasoning=catalog.reasoning_for(models.CHAT, "low")).result()
+    assert record.status == "ok" and record.reasoning_text
+    reasoning_ms = count_tokens(record.reasoning_text) / 4000 * 1000
+    assert reasoning_ms > 100
+    assert record.ttft_ms - record.first_event_ms >= 0.5 * reasoning_ms  # type: ignore[operator]
+    assert_answer_only(record)
+
+
+# -- request rules: only what a model takes is sent, and the record says what was left out ------------------------
+
+
+def sampling_sent(request_json: str) -> dict[str, Any]:
+    """temperature and top_p as the request carried them (InvokeModel body or Converse `inferenceConfig`)."""
+    body = json.loads(request_json)
+    found: dict[str, Any] = {}
+    for where in (body, body.get("inferenceConfig") or {}):
+        for key, name in (("temperature", "temperature"), ("top_p", "top_p"), ("topP", "top_p")):
+            if key in where:
+                found[name] = where[key]
+    return found
+
+
+@pytest.mark.parametrize("api", ["invoke", "converse"])
+@pytest.mark.parametrize("model", [models.NO_SAMPLING, models.ONE_SAMPLING], ids=lambda m: f"sampling-{m.sampling}")
+def test_sampling_a_model_refuses_is_left_out_and_the_record_says_so(client: Any, runtime: Any, model: catalog.Model,
+                                                                      api: str) -> None:
+    model_id = call_id(model)
+    if api == "invoke":  # the emulator refuses both samplers, as Bedrock does: dropping them is what makes it work
+        assert model.family is not None
+        unfitted = model.family.provider.build_request(
+            ChatRequest((Message("user", QUESTION),), max_tokens=50, temperature=0.7, top_p=0.9))
+        with pytest.raises(runtime.exceptions.ValidationException):
+            runtime.invoke_model(modelId=model_id, body=json.dumps(unfitted.body))
+    record = ask(model_id, client, api=api, temperature=0.7, top_p=0.9).result()
+    assert record.status == "ok" and "latency" in record.text
+    assert record.temperature == 0.7 and record.top_p == 0.9  # what the user asked for stays on the record
+    sent = sampling_sent(record.request_json)
+    if model.sampling == "none":
+        assert sent == {}
+        assert [n for n in record.notes if model.name in n and "temperature 0.7" in n and "top_p 0.9" in n
+                and "not sent" in n], record.notes
+    else:
+        assert sent == {"temperature": 0.7}
+        assert [n for n in record.notes if model.name in n and "top_p 0.9 was not sent" in n], record.notes
+
+
+def _first_active(predicate: Any) -> catalog.Model:
+    return next(m for m in catalog.listed_models() if m.lifecycle == "active" and m.family is not None
+                and "invoke" in m.apis and predicate(m))
+
+
+EFFORT_STYLES = {  # one model per reasoning style, chosen from the table by what it is
+    "claude-adaptive": _first_active(lambda m: m.family.name == "anthropic-messages" and m.thinking == "adaptive"),
+    "claude-budget": _first_active(lambda m: m.family.name == "anthropic-messages" and m.thinking == "budget"),
+    "nova-2": _first_active(lambda m: m.family.name == "nova" and m.thinking == "effort"),
+    "gpt-oss": _first_active(lambda m: m.family.name == "openai-chat" and m.thinking == "effort"),
+}
+
+
+def check_effort_on_the_wire(style: str, api: str, body: dict[str, Any], effort: str, max_tokens: int) -> None:
+    extra = body.get("additionalModelRequestFields", {}) if api == "converse" else body
+    if style == "claude-adaptive":
+        assert extra["thinking"]["type"] == "adaptive"
+        config = body["outputConfig"] if api == "converse" else body["output_config"]
+        assert config["effort"] == effort
+    elif style == "claude-budget":
+        assert extra["thinking"] == {"type": "enabled",
+                                     "budget_tokens": min(catalog.BUDGET_TOKENS[effort], max_tokens - 1)}
+    elif style == "nova-2":
+        where = extra if api == "converse" else body["inferenceConfig"]
+        assert where["reasoningConfig"] == {"type": "enabled", "maxReasoningEffort": effort}
+    else:
+        assert extra["reasoning_effort"] == effort
+
+
+@pytest.mark.parametrize("api", ["invoke", "converse"])
+@pytest.mark.parametrize("style", list(EFFORT_STYLES))
+def test_effort_is_sent_in_each_styles_own_field(client: Any, style: str, api: str) -> None:
+    model, effort, max_tokens = EFFORT_STYLES[style], "medium", 6000
+    record = ask(call_id(model), client, api=api, max_tokens=max_tokens,
+                 reasoning=catalog.reasoning_for(model, effort)).result()
+    assert record.status == "ok" and record.reasoning_text.strip(), record.notes
+    check_effort_on_the_wire(style, api, json.loads(record.request_json), effort, max_tokens)
+    assert_answer_only(record)
+
+
+@pytest.mark.parametrize("api", ["invoke", "converse"])
+def test_nova_2_at_its_sampling_free_effort_is_sent_without_sampling_or_max_tokens(client: Any, api: str) -> None:
+    """Nova 2 refuses temperature, topP and maxTokens at its top effort (the emulator does as Bedrock does): the run
+    must leave all three out, and say so, rather than fail."""
+    model = EFFORT_STYLES["nova-2"]
+    assert model.spec is not None and model.spec.sampling_free_from
+    effort = model.spec.sampling_free_from
+    run = ask(call_id(model), client, api=api, max_tokens=3000, temperature=0.7, top_p=0.9,
+              reasoning=catalog.reasoning_for(model, effort))
+    with contextlib.suppress(errors.LabError):
+        run.result()
+    record = run.record
+    config = json.loads(record.request_json).get("inferenceConfig", {})
+    assert not {"temperature", "top_p", "topP", "maxTokens", "max_new_tokens"} & set(config), (
+        f"sent {config}: {record.error_message}")
+    assert record.status == "ok" and record.reasoning_text
+    assert [n for n in record.notes if "temperature 0.7" in n and "top_p 0.9" in n], record.notes
+
+
+# -- lifecycle: retired models fail naming their replacement; Legacy ones work while the account may call them ----
+
+
+@pytest.mark.parametrize("api", ["invoke", "converse"])
+@pytest.mark.parametrize("ref", ["id", "profile"])
+def test_a_retired_model_fails_naming_its_replacement(client: Any, ref: str, api: str) -> None:
+    retired, replacement = models.RETIRED, models.RETIRED.replacement
+    assert replacement is not None and replacement.lifecycle == "active"
+    run = ask(retired.base_id if ref == "id" else call_id(retired), client, api=api)
+    with pytest.raises(errors.ModelRetiredError) as caught:
+        run.result()
+    assert not isinstance(caught.value, errors.ModelLegacyError)
+    message = caught.value.message
+    assert retired.name in message and replacement.name in message and call_id(replacement) in message
+    assert run.record.status == "error" and run.record.error_code == caught.value.code and run.record.text == ""
+
+
+@pytest.mark.parametrize("api", ["invoke", "converse"])
+def test_a_legacy_model_works_until_the_account_loses_access(client: Any, control: Any, api: str) -> None:
+    legacy, replacement = models.LEGACY, models.LEGACY.replacement
+    assert replacement is not None and replacement.lifecycle == "active"
+    record = ask(call_id(legacy), client, api=api).result()
+    assert record.status == "ok" and record.text.startswith(f"(Emulated answer from {legacy.name}")
+    status, _ = control.request("POST", "/_emulator/config", {"legacy_access": False})
+    assert status == 200
+    try:
+        for stream in (True, False):
+            run = ask(call_id(legacy), client, api=api, stream=stream)
+            with pytest.raises(errors.ModelLegacyError) as caught:
+                run.result()
+            message = caught.value.message
+            assert legacy.name in message and replacement.name in message and call_id(replacement) in message
+            assert run.record.status == "error" and run.record.text == ""
+    finally:
+        control.request("POST", "/_emulator/config", {"legacy_access": True})
+
+
+# -- models the table does not know, and the model that does not stream --------------------------------------------
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "sync"])
+def test_a_model_the_table_does_not_know_works_through_converse(client: Any, stream: bool) -> None:
+    model = catalog.resolve(models.UNKNOWN_TO_TABLE)
+    assert not model.known and model.family is None
+    record = ask(models.UNKNOWN_TO_TABLE, client, api="converse", stream=stream).result()
+    assert record.status == "ok" and record.text.startswith("(Emulated answer from") and "latency" in record.text
+    assert record.tokens_source == "reported" and record.output_tokens == count_tokens(record.text)
+    assert record.cost_usd is None  # no price in the table: no made-up cost
+    vendor = catalog.table().vendors[models.UNKNOWN_TO_TABLE.split(".", 1)[0]]
+    assert record.provider == vendor == model.vendor
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "sync"])
+def test_a_model_the_table_does_not_know_is_refused_on_invoke_before_any_call(client: Any, control: Any,
+                                                                               stream: bool) -> None:
+    before = control.request("GET", "/_emulator/health")[1]["requests"]
+    run = ask(models.UNKNOWN_TO_TABLE, client, api="invoke", stream=stream)
+    with pytest.raises(errors.LabError) as caught:
+        run.result()
+    assert "Converse" in caught.value.message
+    assert run.record.status == "error" and run.record.error_code == caught.value.code
+    assert control.request("GET", "/_emulator/health")[1]["requests"] == before
+
+
+@pytest.mark.parametrize("api", ["invoke", "converse"])
+def test_a_model_that_does_not_stream_refuses_streaming_and_answers_sync(client: Any, api: str) -> None:
+    run = ask(models.NOT_STREAMING, client, api=api)
+    with pytest.raises(errors.ValidationError, match="unsupported for streaming"):
+        run.result()
+    assert run.record.status == "error" and run.record.text == ""
+    record = ask(models.NOT_STREAMING, client, api=api, stream=False).result()
+    assert record.status == "ok" and record.mode == "sync" and record.text.startswith("(Emulated answer from")
+    assert "latency" in record.text and record.output_tokens == count_tokens(record.text)

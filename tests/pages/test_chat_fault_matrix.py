@@ -6,8 +6,10 @@ reaches the user rather than a retry) in session state, as a user would in the s
 model, API and mode; it starts from an empty conversation, injects the fault on the app's emulator, sends a
 message, and checks what the user sees: the error in plain
 words with what to do where the answer would be, the technical code under "Technical details", a Retry button,
-the partial text kept as the answer (none for sync cells), the prompt kept, no exception element and no
-traceback anywhere on the page, a history row in error, and no wait beyond the read timeout.
+the partial answer text kept as the answer (none for sync cells; reasoning kept apart, never shown as the
+answer), the prompt kept, no exception element and no traceback anywhere on the page, a history row in error,
+and no wait beyond the read timeout. An ending (`refusal`, `pause_turn`) is no error: the short answer is
+shown as any answer, with no error and no Retry, and the run is ok with the ending's stop reason.
 """
 
 from __future__ import annotations
@@ -19,10 +21,23 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import catalog
 from core.history import History
+from core.settings import FALLBACK_OUTPUT_LIMIT
+from core.types import RunRecord
 
 from ..conftest import RELIABILITY
-from ..fault_matrix import CELLS, PROMPT, Cell, check_elapsed, check_history, check_text
+from ..fault_matrix import (
+    CELLS,
+    MAX_TOKENS,
+    PROMPT,
+    Cell,
+    check_elapsed,
+    check_ending,
+    check_history,
+    check_reasoning,
+    check_text,
+)
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 SHOWN = ("markdown", "caption", "error", "warning", "info", "success", "code", "text", "toast", "exception")
@@ -46,8 +61,14 @@ def chat_for(cell: Cell, sessions: dict[tuple[str, str, bool, float], AppTest]) 
     changed value would not take: hence a session per read timeout)."""
     key = (cell.family, cell.api, cell.stream, cell.read_timeout_s)
     at = sessions.get(key)
-    choices = {"lab_model_id": cell.model_id, "lab_api": cell.api, "lab_stream": cell.stream,
-               "lab_read_timeout_s": cell.read_timeout_s, "lab_max_attempts": 1}
+    # The sidebar offers a model by its listed id; the page calls it by its inference profile where it needs one
+    # (the cell's model id, as the record shows). Max tokens as in the core cells (its widget is keyed by the
+    # model's output limit): the reasoning models' faults come after their reasoning, which the emulator caps at
+    # half of max tokens.
+    model = catalog.resolve(cell.model_id)
+    limit = model.max_output_tokens or FALLBACK_OUTPUT_LIMIT
+    choices = {"lab_model_id": model.base_id, "lab_api": cell.api, "lab_stream": cell.stream,
+               "lab_read_timeout_s": cell.read_timeout_s, "lab_max_attempts": 1, f"lab_max_tokens_{limit}": MAX_TOKENS}
     if at is None:
         at = sessions[key] = AppTest.from_file(APP, default_timeout=30)
         for name, value in choices.items():
@@ -66,7 +87,7 @@ def test_fault_cell_on_the_chat_page(cell: Cell, faults: Any, sessions: dict[tup
                                      record_property: Any) -> None:
     record_property(RELIABILITY, ("fault matrix", "chat page"))
     at = chat_for(cell, sessions)
-    faults.add(cell.fault.fault(cell.model_id))
+    faults.add(cell.injected())
     started = time.perf_counter()
     at.chat_input(key="chat_input").set_value(PROMPT).run()
     elapsed_s = time.perf_counter() - started
@@ -76,15 +97,24 @@ def test_fault_cell_on_the_chat_page(cell: Cell, faults: Any, sessions: dict[tup
     assert not any("Traceback" in text for text in shown_text(at)), f"{cell.id}: a traceback is shown"
     question, answer = at.chat_message
     assert question.markdown[0].value == PROMPT  # nothing typed is lost
-    error = answer.error[0].value
-    assert error == f"**{expected.error.title}.** {expected.error.action}", f"{cell.id}: {error}"
-    details = next(e for e in answer.expander if e.label == "Technical details")
-    assert details.code[0].value.startswith(expected.code + "\n")
-    assert at.button(key="chat_retry_1").label == "Retry"
     entry = at.session_state["chat_messages"][-1]
-    assert entry["status"] == "error" and entry["error"]["code"] == expected.code
-    assert entry["record"]["model_id"] == cell.model_id and entry["record"]["api"] == cell.api
+    record = entry["record"]
+    assert record["model_id"] == cell.model_id and record["api"] == cell.api and record["max_tokens"] == MAX_TOKENS
+    if expected.error is None:  # an ending: a finished answer, cut short
+        assert not answer.error, f"{cell.id}: an ending shown as an error: {answer.error[0].value}"
+        assert not any(e.label == "Technical details" for e in answer.expander)
+        assert not any(b.key == "chat_retry_1" for b in at.button), f"{cell.id}: Retry offered for an answer"
+        assert entry["status"] == "ok" and entry["error"] is None
+        check_ending(cell, RunRecord(**record))
+    else:
+        error = answer.error[0].value
+        assert error == f"**{expected.error.title}.** {expected.error.action}", f"{cell.id}: {error}"
+        details = next(e for e in answer.expander if e.label == "Technical details")
+        assert details.code[0].value.startswith(f"{expected.code}\n")
+        assert at.button(key="chat_retry_1").label == "Retry"
+        assert entry["status"] == "error" and entry["error"]["code"] == expected.code
     check_text(cell, entry["text"])
+    check_reasoning(cell, record["reasoning_text"], entry["text"])
     assert [m.value for m in answer.markdown] == ([entry["text"]] if entry["text"] else [])
     check_elapsed(cell, elapsed_s)
-    check_history(cell, History().get_run(entry["run_id"]), entry["text"])
+    check_history(cell, History().get_run(entry["run_id"]), entry["text"], record["reasoning_text"])
