@@ -23,6 +23,34 @@ from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the benchmarks run as scripts from any folder and use the project's core
+REGION = "us-east-1"
+
+
+def call_id(model_ref: str) -> str:
+    """The id a request uses for a model of the table in REGION (an inference profile for profile-only models)."""
+    from core import catalog
+
+    return catalog.resolve(model_ref).invocation_id(REGION)
+
+
+def default_model(kind: str = "chat") -> str:
+    """The model table's default model for `kind` (chat, api), as requests call it."""
+    from core import catalog
+
+    return call_id(catalog.default_model_id(kind))
+
+
+def default_models(kind: str) -> tuple[str, ...]:
+    """The model table's default models for `kind` (compare, bench), as requests call them."""
+    from core import catalog
+
+    return tuple(call_id(model_id) for model_id in catalog.default_model_ids(kind))
+
+
+def model_name(model_ref: str) -> str:
+    from core import catalog
+
+    return catalog.resolve(model_ref).name
 
 
 @contextmanager
@@ -154,7 +182,7 @@ def percentile(values: list[float], p: float) -> float:
 def text_of_any(payload: dict[str, Any]) -> str:
     """Answer text in a chunk of any family the benchmarks use."""
     for path in (("delta", "text"), ("outputText",), ("generation",), ("contentBlockDelta", "delta", "text"),
-                 ("outputs", 0, "text"), ("text",), ("choices", 0, "delta", "content"),
+                 ("outputs", 0, "text"), ("text",), ("choices", 0, "delta", "content"), ("choices", 0, "text"),
                  ("choices", 0, "message", "content"), ("completion",)):
         value: Any = payload
         for key in path:

@@ -21,9 +21,11 @@ import time
 from contextlib import AbstractContextManager
 from typing import Any
 
-from _emulator import control, percentile, streamlit_app
+from _emulator import control, default_model, model_name, percentile, streamlit_app
 
-HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
+from core import catalog
+
+MODEL = default_model("chat")  # the model table's chat default, as /api/models names it
 
 
 def app() -> AbstractContextManager[str]:
@@ -34,7 +36,7 @@ def one_stream(url: str, api: str, prompt: str) -> tuple[float, float, dict[str,
     """(wall-clock ms when the first event was read, client-side TTFT ms, the done event's metrics)."""
     host, port = url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=60)
-    body = json.dumps({"model_id": HAIKU, "prompt": prompt, "max_tokens": 40, "api": api})
+    body = json.dumps({"model_id": MODEL, "prompt": prompt, "max_tokens": 40, "api": api})
     sent = time.perf_counter()
     connection.request("POST", "/api/generate", body=body, headers={"Content-Type": "application/json"})
     response = connection.getresponse()
@@ -65,7 +67,7 @@ def measure(url: str, emulator: str, runs: int, api: str) -> tuple[list[float], 
     for i in range(runs):
         first_ms, client_ttft_ms, metrics = one_stream(url, api, f"Write 40 tokens about latency number {i}.")
         sent = control(emulator, "GET", "/_emulator/streams")["streams"][-1]
-        assert sent["model_id"] == HAIKU and sent["first_token_sent_ms"] is not None
+        assert sent["model_id"] == catalog.base_model_id(MODEL) and sent["first_token_sent_ms"] is not None
         added.append(first_ms - sent["first_token_sent_ms"])
         overhead.append(client_ttft_ms - metrics["ttft_ms"])  # what the API adds to the run's own TTFT
     return added, overhead
@@ -82,7 +84,7 @@ def main() -> int:
         results = {api: measure(url, emulator, args.runs, api) for api in ("converse", "invoke")}
     ok = True
     print(f"First chunk leaving the emulator -> first SSE event read by the client, {args.runs} runs per API "
-          "(Claude 3.5 Haiku profile, time scale 1, `streamlit run streamlit_app.py`):")
+          f"({model_name(MODEL)} profile, time scale 1, `streamlit run streamlit_app.py`):")
     for api, (added, overhead) in results.items():
         p50 = statistics.median(added)
         ok = ok and p50 <= 20

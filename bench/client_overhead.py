@@ -16,13 +16,16 @@ import sys
 import time
 from typing import Any
 
-from _emulator import claude_body, control, emulator_process, runtime_client
+from _emulator import claude_body, control, default_model, emulator_process, model_name, runtime_client
 
+from core import catalog
 from core.streaming import RunRequest, start
 from core.types import ChatRequest, Message
 
-MODEL = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+MODEL = default_model("chat")  # the model table's chat default: a Claude (claude_body), through its profile
 CHUNKS = 20_000
+assert catalog.resolve(MODEL).family.name == "anthropic-messages", MODEL  # type: ignore[union-attr]
+assert (catalog.resolve(MODEL).max_output_tokens or 0) >= CHUNKS, MODEL  # the stream fits the model's output limit
 PROMPT = f"Write {CHUNKS} tokens about event streams."
 
 
@@ -64,7 +67,7 @@ def main() -> int:
     bare_rate = CHUNKS / statistics.median(bare_s)
     run_rate = CHUNKS / statistics.median(run_s)
     ratio = run_rate / bare_rate
-    print(f"{CHUNKS:,} one-token chunks, Claude Sonnet 4 profile, time scale 0, {args.rounds} alternating rounds")
+    print(f"{CHUNKS:,} one-token chunks, {model_name(MODEL)} profile, time scale 0, {args.rounds} alternating rounds")
     print(f"  bare boto3 decode loop: {bare_rate:,.0f} chunks/s (median of {', '.join(f'{s:.3f}' for s in bare_s)} s)")
     print(f"  streaming.run:          {run_rate:,.0f} chunks/s (median of {', '.join(f'{s:.3f}' for s in run_s)} s)")
     print(f"  throughput ratio {ratio:.3f} (target >= 0.87), overhead ratio {1 / ratio:.3f} (target <= 1.15)")

@@ -25,14 +25,13 @@ import sys
 import time
 from typing import Any
 
-from _emulator import control, emulator_process, runtime_client
+from _emulator import control, default_models, emulator_process, runtime_client
 
 from core import compare
 from core.streaming import RunRequest
 from core.types import ChatRequest, Message
 
-MODELS = ("anthropic.claude-3-5-haiku-20241022-v1:0", "amazon.nova-lite-v1:0", "meta.llama3-1-8b-instruct-v1:0",
-          "mistral.mistral-large-2402-v1:0")
+MODELS = default_models("compare")  # the Compare page's four default panels, as requests call them
 PROMPT = "Write 150 tokens about why streaming feels faster."
 POLL_S = 0.05  # the page's script thread looks at the lanes this often
 

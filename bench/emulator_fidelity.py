@@ -21,7 +21,11 @@ from typing import Any
 
 from _emulator import (
     PeakStreams,
+    call_id,
+    claude_body,
+    default_model,
     emulator_process,
+    model_name,
     percentile,
     raw_stream_ttft,
     runtime_client,
@@ -29,32 +33,33 @@ from _emulator import (
     timed_stream,
 )
 
+from core import catalog
 from core.emulator.models import BY_ID
+from core.types import ChatRequest, Message
 
-LOAD_MODEL = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
+LOAD_MODEL = default_model("chat")  # the model table's chat default (a Claude: claude_body), through its profile
 PROMPT = "Explain how streaming responses change the way people perceive latency."
 
 
-def _messages(prompt: str, n: int) -> dict[str, Any]:
-    return {"messages": [{"role": "user", "content": prompt}], "max_tokens": n}
+def _one_per_family() -> dict[str, Callable[[str, int], dict[str, Any]]]:
+    """One active, streaming model of the table per InvokeModel family the emulator serves (the table's defaults
+    first), as requests call it, with its family's own body (the provider module the run uses)."""
+    chosen: dict[str, Callable[[str, int], dict[str, Any]]] = {}
+    families: set[str] = set()
+    defaults = [catalog.resolve(m) for m in (catalog.default_model_id(), *catalog.default_model_ids("bench"))]
+    for model in (*defaults, *catalog.listed_models()):
+        emulated = BY_ID.get(model.base_id)
+        if (model.lifecycle != "active" or model.family is None or "invoke" not in model.apis or emulated is None
+                or not emulated.streaming or model.family.name in families):
+            continue
+        families.add(model.family.name)
+        provider = model.family.provider
+        chosen[call_id(model.base_id)] = lambda p, n, provider=provider: dict(provider.build_request(
+            ChatRequest((Message("user", p),), max_tokens=n)).body)
+    return chosen
 
 
-BODIES: dict[str, Callable[[str, int], dict[str, Any]]] = {
-    "anthropic.claude-3-haiku-20240307-v1:0": lambda p, n: {"anthropic_version": "bedrock-2023-05-31",
-                                                            **_messages(p, n)},
-    "us.anthropic.claude-3-5-sonnet-20241022-v2:0": lambda p, n: {"anthropic_version": "bedrock-2023-05-31",
-                                                                  **_messages(p, n)},
-    "amazon.titan-text-express-v1": lambda p, n: {"inputText": f"User: {p}\nBot:",
-                                                  "textGenerationConfig": {"maxTokenCount": n}},
-    "us.amazon.nova-micro-v1:0": lambda p, n: {"messages": [{"role": "user", "content": [{"text": p}]}],
-                                               "inferenceConfig": {"max_new_tokens": n}},
-    "meta.llama3-1-8b-instruct-v1:0": lambda p, n: {"prompt": f"<|begin_of_text|><|start_header_id|>user"
-                                                    f"<|end_header_id|>\n\n{p}<|eot_id|><|start_header_id|>"
-                                                    "assistant<|end_header_id|>\n\n", "max_gen_len": n},
-    "mistral.mistral-large-2407-v1:0": _messages,
-    "cohere.command-r-v1:0": lambda p, n: {"message": p, "max_tokens": n},
-    "ai21.jamba-1-5-mini-v1:0": _messages,
-}
+BODIES = _one_per_family()
 
 
 def sample_profiles(url: str, samples: int) -> bool:
@@ -63,7 +68,7 @@ def sample_profiles(url: str, samples: int) -> bool:
     print(f"{'model':48} {'TTFT p50':>9} {'profile':>8} {'ratio':>6}   {'tok/s p50':>9} {'profile':>8} {'ratio':>6}")
     ok = True
     for model_id, build in BODIES.items():
-        profile = BY_ID[model_id.split(".", 1)[1] if model_id.startswith("us.") else model_id].latency
+        profile = BY_ID[catalog.base_model_id(model_id)].latency
         bodies = [json.dumps(build(f"{PROMPT} (sample {i})", 200)) for i in range(samples)]
         with ThreadPoolExecutor(10) as pool:
             runs = list(pool.map(lambda b, m=model_id: timed_stream(client, m, b, text_of_any), bodies))
@@ -96,8 +101,8 @@ def run_batch(url: str, bodies: list[str], concurrency: int, spread_s: float = 0
 
 
 def load_drift(streams: int) -> bool:
-    bodies = [json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 120,
-                          "messages": [{"role": "user", "content": f"{PROMPT} (user {i})"}]}) for i in range(streams)]
+    assert catalog.resolve(LOAD_MODEL).family.name == "anthropic-messages", LOAD_MODEL  # type: ignore[union-attr]
+    bodies = [claude_body(f"{PROMPT} (user {i})", 120) for i in range(streams)]
     # The same seed and the same requests in a fresh emulator draw the same latencies, so the phases
     # differ only in load.
     phases, peaks = {}, {}
@@ -107,7 +112,10 @@ def load_drift(streams: int) -> bool:
         with emulator_process(time_scale=1, seed=11) as (url, _), PeakStreams(url) as peak:
             phases[name] = run_batch(url, bodies, concurrency, spread_s)
         peaks[name] = peak.value
-    print(f"\nLoad: Claude 3.5 Haiku, {streams} streams of 120 output tokens (each lasts ~2.8 s), identical seeded")
+    profile = BY_ID[catalog.base_model_id(LOAD_MODEL)].latency
+    lasts_s = (profile.ttft_ms + 120 / profile.tokens_per_s * 1000) / 1000
+    print(f"\nLoad: {model_name(LOAD_MODEL)}, {streams} streams of 120 output tokens (each lasts ~{lasts_s:.1f} s), "
+          "identical seeded")
     print("draws in every phase, read at the socket by one asyncio client (boto3 threads: docs/performance.md)")
     quiet = [t * 1000 for t, _ in phases["unloaded, 10 at a time"]]
     quiet_p99 = percentile(quiet, 0.99)

@@ -20,19 +20,42 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psutil
-from _emulator import claude_body, control, emulator_process, raw_stream_ttft, runtime_client
+from _emulator import (
+    call_id,
+    claude_body,
+    control,
+    default_model,
+    emulator_process,
+    model_name,
+    raw_stream_ttft,
+    runtime_client,
+)
 from botocore.eventstream import EventStream
 from botocore.parsers import EventStreamJSONParser
 
-SONNET4 = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+from core import catalog
+
+MODEL = default_model("chat")  # the model table's chat default: a Claude (claude_body), through its profile
 CHUNKS = 20_000
+assert catalog.resolve(MODEL).family.name == "anthropic-messages", MODEL  # type: ignore[union-attr]
+assert (catalog.resolve(MODEL).max_output_tokens or 0) >= CHUNKS, MODEL
+
+
+def _slowest_claude() -> str:
+    """The active Claude of the table with the slowest usual decode rate: its streams stay open longest."""
+    claudes = [m for m in catalog.listed_models() if m.lifecycle == "active" and m.family is not None
+               and m.family.name == "anthropic-messages" and m.typical_tokens_per_s and "invoke" in m.apis]
+    return call_id(min(claudes, key=lambda m: m.typical_tokens_per_s or 0.0).base_id)
+
+
+SLOW = _slowest_claude()
 
 
 def one_long_stream(client: Any) -> tuple[int, float, bytes]:
     """(chunks, seconds from the call to the last chunk, raw bytes) for one 20,000-token stream."""
     body = claude_body(f"Write {CHUNKS} tokens about event streams.", CHUNKS)
     t0 = time.perf_counter()
-    response = client.invoke_model_with_response_stream(modelId=SONNET4, body=body)
+    response = client.invoke_model_with_response_stream(modelId=MODEL, body=body)
     chunks = 0
     for event in response["body"]:
         if json.loads(event["chunk"]["bytes"])["type"] == "content_block_delta":
@@ -45,7 +68,7 @@ def decode_only_rate(url: str) -> float:
     import urllib.request
 
     request = urllib.request.Request(
-        f"{url}/model/{SONNET4}/invoke-with-response-stream", method="POST",
+        f"{url}/model/{MODEL}/invoke-with-response-stream", method="POST",
         data=claude_body(f"Write {CHUNKS} tokens about event streams.", CHUNKS).encode(),
         headers={"Authorization": "AWS4-HMAC-SHA256 Credential=B/20260101/us-east-1/bedrock/aws4_request"})
     raw = urllib.request.urlopen(request, timeout=60).read()
@@ -75,7 +98,7 @@ def concurrent_streams(client: Any, streams: int) -> tuple[int, int, float]:
     """(completed, errors, seconds) for `streams` boto3 streams read at once by threads."""
     def one(i: int) -> bool:
         response = client.invoke_model_with_response_stream(
-            modelId="anthropic.claude-3-haiku-20240307-v1:0",
+            modelId=MODEL,
             body=claude_body(f"Write 500 tokens about queues ({i}).", 500))
         chunks = [json.loads(e["chunk"]["bytes"]) for e in response["body"]]
         return chunks[-1]["amazon-bedrock-invocationMetrics"]["outputTokenCount"] == 500
@@ -97,8 +120,7 @@ async def open_streams_rss(url: str, pid: int, streams: int) -> tuple[int, float
     """Open `streams` slow streams, measure the emulator's RSS while all are open, then hang up on them."""
     process = psutil.Process(pid)
     idle_mb = process.memory_info().rss / 2**20
-    model = "us.anthropic.claude-opus-4-20250514-v1:0"  # 2 s to first token, 32 tok/s: streams stay open
-    tasks = [asyncio.ensure_future(raw_stream_ttft(url, model, claude_body(f"Long essay number {i}", 2000)))
+    tasks = [asyncio.ensure_future(raw_stream_ttft(url, SLOW, claude_body(f"Long essay number {i}", 2000)))
              for i in range(streams)]
     peak_open, peak_mb = 0, idle_mb
     deadline = time.monotonic() + 30
@@ -120,12 +142,13 @@ async def open_streams_rss(url: str, pid: int, streams: int) -> tuple[int, float
 def main() -> int:
     ok = True
     with emulator_process(time_scale=0) as (url, _):
-        control(url, "POST", "/_emulator/profiles", {"model_id": SONNET4, "chunk_tokens": [1, 1]})
+        control(url, "POST", "/_emulator/profiles", {"model_id": MODEL, "chunk_tokens": [1, 1]})
         client = runtime_client(url, pool=210)
         runs = [one_long_stream(client) for _ in range(3)]
         rates = [chunks / seconds for chunks, seconds, _ in runs]
         ceiling = decode_only_rate(url)
-        print(f"One stream, {runs[0][0]:,} one-token text chunks, Claude Sonnet 4 profile, time scale 0, boto3 client:")
+        print(f"One stream, {runs[0][0]:,} one-token text chunks, {model_name(MODEL)} profile, time scale 0, "
+              "boto3 client:")
         print(f"  chunks/s (call to last chunk), 3 runs: {', '.join(f'{r:,.0f}' for r in rates)}; "
               f"median {statistics.median(rates):,.0f} (target >= 20,000)")
         print(f"  botocore decoding the same bytes from memory: {ceiling:,.0f} chunks/s; "

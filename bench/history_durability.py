@@ -44,13 +44,20 @@ TEXT = "An emulated answer about write-ahead logs, kept long enough to span a pa
 # -- the writer processes ------------------------------------------------------------------------------
 
 
+def _model(kind: str) -> str:
+    """The model table's default for `kind` (api: Nova Micro, on demand; chat: a Claude, through its profile)."""
+    from core import catalog
+
+    return catalog.resolve(catalog.default_model_id(kind)).invocation_id("us-east-1")
+
+
 def _record(run_id: str, worker: int) -> object:
     from datetime import UTC, datetime
 
     from core.types import RunRecord
 
-    return RunRecord(run_id=run_id, started_utc=datetime.now(UTC).isoformat(), model_id="amazon.nova-micro-v1:0",
-                     provider="amazon", api="converse", mode="stream", backend="emulator", ttft_ms=12.5,
+    return RunRecord(run_id=run_id, started_utc=datetime.now(UTC).isoformat(), model_id=_model("api"),
+                     provider="Amazon", api="converse", mode="stream", backend="emulator", ttft_ms=12.5,
                      e2e_ms=80.0, output_tokens=40, text=TEXT, notes=[f"writer {worker}"],
                      request_json=json.dumps({"prompt": TEXT[:200]}), session_id=f"writer-{worker}")
 
@@ -82,7 +89,7 @@ def _write_through_runs(path: str, worker: int, runs: int) -> None:
         with printing:
             print(run.run_id, flush=True)  # type: ignore[attr-defined]
 
-    spec = bench.BenchmarkSpec(("amazon.nova-micro-v1:0", "anthropic.claude-3-haiku-20240307-v1:0"),
+    spec = bench.BenchmarkSpec((_model("api"), _model("chat")),
                                bench.PROMPT_SETS["short"].prompts, 24, runs_per_model=runs // 2, concurrency=4,
                                session_id=f"writer-{worker}")
     bench.run_benchmark(spec, on_record=record)
@@ -93,7 +100,7 @@ def _write_for(path: str, worker: int, seconds: float, start_at: float) -> None:
     from core.history import History
 
     history = History(path)
-    conversation = history.create_conversation(f"writer {worker}", "amazon.nova-micro-v1:0")
+    conversation = history.create_conversation(f"writer {worker}", _model("api"))
     print(f"conversation {conversation}", flush=True)
     time.sleep(max(0.0, start_at - time.time()))
     deadline = time.monotonic() + seconds

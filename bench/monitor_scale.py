@@ -36,20 +36,35 @@ sys.path.insert(0, str(ROOT))
 
 TARGET_S = 2.0
 TARGET_MB = 500.0
-MODELS = [
-    ("anthropic.claude-3-haiku-20240307-v1:0", "Anthropic", 500, 110, 0.00025, 0.00125),
-    ("us.anthropic.claude-3-5-haiku-20241022-v1:0", "Anthropic", 700, 60, 0.0008, 0.004),
-    ("us.anthropic.claude-sonnet-4-20250514-v1:0", "Anthropic", 1200, 60, 0.003, 0.015),
-    ("amazon.nova-micro-v1:0", "Amazon", 270, 400, 0.000035, 0.00014),
-    ("amazon.nova-lite-v1:0", "Amazon", 330, 200, 0.00006, 0.00024),
-    ("amazon.titan-text-express-v1", "Amazon", 450, 150, 0.0002, 0.0006),
-    ("meta.llama3-1-8b-instruct-v1:0", "Meta", 350, 180, 0.00022, 0.00022),
-    ("meta.llama3-1-70b-instruct-v1:0", "Meta", 500, 80, 0.00072, 0.00072),
-    ("mistral.mistral-large-2407-v1:0", "Mistral AI", 200, 45, 0.002, 0.006),
-    ("cohere.command-r-v1:0", "Cohere", 400, 90, 0.0005, 0.0015),
-    ("ai21.jamba-1-5-mini-v1:0", "AI21 Labs", 400, 130, 0.0002, 0.0004),
-    ("ai21.j2-mid-v1", "AI21 Labs", 600, 100, 0.0125, 0.0125),
-]
+
+
+def _models() -> list[tuple[str, str, float, float, float | None, float | None]]:
+    """(id as requests call it, vendor, usual TTFT ms, usual tok/s, $ per 1M input, $ per 1M output) for a dozen
+    models of the model table, two per vendor at most, the defaults first; and the emulator's non-streaming demo."""
+    from core import catalog
+    from core.emulator.models import MODELS as EMULATED
+
+    rows: list[tuple[str, str, float, float, float | None, float | None]] = []
+    per_vendor: dict[str, int] = {}
+    defaults = [catalog.resolve(m) for m in (catalog.default_model_id(), catalog.default_model_id("api"))]
+    for model in (*defaults, *catalog.listed_models()):
+        spec, prices = model.spec, model.prices_per_1m_usd
+        ref = model.invocation_id("us-east-1")
+        if (spec is None or model.lifecycle != "active" or prices is None or not spec.ttft_ms or not spec.tokens_per_s
+                or per_vendor.get(model.vendor, 0) >= 2 or any(row[0] == ref for row in rows)):
+            continue
+        per_vendor[model.vendor] = per_vendor.get(model.vendor, 0) + 1
+        rows.append((ref, model.vendor, spec.ttft_ms, spec.tokens_per_s, *prices))
+        if len(rows) == 11:
+            break
+    sync_only = next(m for m in EMULATED if not m.streaming)
+    rows.append((sync_only.model_id, sync_only.provider, sync_only.latency.ttft_ms, sync_only.latency.tokens_per_s,
+                 None, None))
+    return rows
+
+
+MODELS = _models()
+SYNC_ONLY = MODELS[-1][0]  # answers in one piece
 WORDS = ("streaming latency tokens model request answer first byte decode rate cache region profile throughput "
          "percentile benchmark session history emulator bedrock converse invoke").split()
 
@@ -66,7 +81,7 @@ def _rows(count: int, seed: int = 6) -> list[tuple[object, ...]]:
     rows = []
     for i in range(count):
         model_id, provider, ttft_typical, rate, price_in, price_out = MODELS[i % len(MODELS)]
-        stream = model_id != "ai21.j2-mid-v1" and draw.random() < 0.8
+        stream = model_id != SYNC_ONLY and draw.random() < 0.8
         roll = draw.random()
         status = "ok" if roll < 0.93 else "error" if roll < 0.98 else "cancelled"
         code = (("ThrottlingException" if draw.random() < 0.6 else "ModelTimeoutException")
@@ -90,7 +105,8 @@ def _rows(count: int, seed: int = 6) -> list[tuple[object, ...]]:
             "server_first_byte_ms": round(ttft * 0.93, 3) if stream and i % 3 else None,
             "server_latency_ms": round(e2e * 0.97, 3), "stop_reason": "end_turn", "attempts": 1 + (code is not None),
             "error_code": code, "error_message": "Too many requests, please wait." if code else None,
-            "text": answer, "reasoning_text": "", "cost_usd": (300 * price_in + out * price_out) / 1000,
+            "text": answer, "reasoning_text": "", "cost_usd": (300 * price_in + out * price_out) / 1_000_000
+                                                            if price_in is not None and price_out is not None else None,
             "notes": "[]", "system": "", "max_tokens": 1024, "temperature": 0.7, "top_p": 0.9, "stop_sequences": "[]",
             "request_json": json.dumps({"messages": [{"role": "user", "content": answer[:300]}], "max_tokens": 1024}),
             "session_id": draw.choice(sessions), "conversation_id": None, "compare_group": None,
@@ -150,7 +166,7 @@ def measure(path: Path, rounds: int) -> dict[str, float]:
         sent = sum(len(pio.to_json(chart.figure, validate=False)) for chart in made)
         t3 = time.perf_counter()
         week = analytics.RunFilter(since_utc=datetime.now(UTC) - timedelta(days=7),
-                                   model_ids=("amazon.nova-micro-v1:0", "anthropic.claude-3-haiku-20240307-v1:0"))
+                                   model_ids=(MODELS[0][0], MODELS[1][0]))  # the chat and API defaults
         narrow = analytics.filter_runs(analytics.load_runs(history, week), week)
         analytics.percentile_table(narrow)
         charts.monitor_charts(narrow)

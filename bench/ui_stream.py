@@ -21,18 +21,19 @@ import time
 from contextlib import AbstractContextManager
 from typing import Any
 
-from _emulator import control, percentile, streamlit_app
+from _emulator import control, default_model, model_name, percentile, streamlit_app
 
-from core.catalog import TYPICAL_TOKENS_PER_S, typical_tokens_per_s
+from core import catalog
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
-# Traffic is measured at the default model's usual rate, at the fastest usual rate in the catalog (Nova
-# Micro) and at 1,000 tok/s. The faster the stream, the more of plain st.write_stream's per-token updates
+MODEL = default_model("chat")  # the chat page's default model (the model table's), as requests call it
+# Traffic is measured at the default model's usual rate, at the fastest usual rate in the model table and at
+# 1,000 tok/s. The faster the stream, the more of plain st.write_stream's per-token updates
 # Streamlit's own send loop merges (it flushes every 5 ms), so the plain baseline shrinks with speed.
-FASTEST_MODEL_TOKENS_PER_S = max(TYPICAL_TOKENS_PER_S.values())
-TRAFFIC_RATES = (typical_tokens_per_s(HAIKU), FASTEST_MODEL_TOKENS_PER_S, 1000.0)
+FASTEST_MODEL_TOKENS_PER_S = max(m.typical_tokens_per_s or 0.0 for m in catalog.listed_models()
+                                 if m.lifecycle == "active")
+TRAFFIC_RATES = (catalog.resolve(MODEL).typical_tokens_per_s or 60.0, FASTEST_MODEL_TOKENS_PER_S, 1000.0)
 # Records, in the page, when the answer's text changes (Date.now(), the same clock as time.time()).
 OBSERVER = r"""
 () => {
@@ -109,7 +110,7 @@ def long_answer(browser: Any, url: str, tokens_per_s: float) -> tuple[int, float
     """(websocket bytes received during a 4,000-token answer in one-token chunks, final-visible lag ms)."""
     page, emulator, received = open_page(browser, url)
     control(emulator, "POST", "/_emulator/profiles",
-            {"model_id": HAIKU, "chunk_tokens": [1, 1], "tokens_per_s": tokens_per_s, "ttft_ms": 300})
+            {"model_id": MODEL, "chunk_tokens": [1, 1], "tokens_per_s": tokens_per_s, "ttft_ms": 300})
     set_max_tokens(page, 4000)
     before = sum(received)
     ask(page, "Write 4000 tokens about streaming.")
@@ -152,7 +153,7 @@ def main() -> int:
                 plain[rate] = long_answer(browser, url, rate)
         browser.close()
     p50 = statistics.median(added)
-    print(f"UI-added time to first token over {len(added)} runs (Claude 3.5 Haiku profile, time scale 1):")
+    print(f"UI-added time to first token over {len(added)} runs ({model_name(MODEL)} profile, time scale 1):")
     print(f"  p50 {p50:.1f} ms, p90 {percentile(added, 0.9):.1f} ms, max {max(added):.1f} ms (target p50 <= 50 ms)")
     print("A 4,000-token answer in one-token chunks: websocket bytes, coalesced vs plain st.write_stream")
     print(f"  {'tok/s':>6}  {'coalesced':>10}  {'plain':>12}  {'ratio':>7}  final text visible after last chunk")

@@ -13,9 +13,11 @@ from playwright.sync_api import expect
 
 from core.history import History
 
+from .. import models
+
 pytestmark = pytest.mark.browser
 
-HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+HAIKU = models.CLAUDE  # the default chat model, as /api/models lists it (its inference profile)
 
 
 def get_json(url: str, method: str = "GET", payload: dict[str, Any] | None = None) -> Any:
@@ -125,11 +127,17 @@ def test_an_injected_fault_shows_in_place(live_app_url: str, served: dict[str, A
 
 
 def test_model_text_is_shown_never_run(live_app_url: str, served: dict[str, Any], page: Any) -> None:
-    """The emulator echoes the question: markup in it must come back as visible text."""
-    open_demo(page, live_app_url, "<img src=x onerror=\"window.__ran=1\"><b>bold</b>", 60)
-    page.click("#send")
-    expect(page.locator("#status")).to_have_text("Done.", timeout=20_000)
-    expect(page.locator("#text")).to_contain_text("<b>bold</b>")
+    """Markup in the prompt and in the answer (the emulator told to answer with it) comes back as visible text."""
+    markup = "<img src=x onerror=\"window.__ran=1\"><b>bold</b>"
+    echo = f"{served['emulator_url']}/_emulator/echo"
+    get_json(echo, "POST", {"text": f"Here it is: {markup}", "model_id": HAIKU})
+    try:
+        open_demo(page, live_app_url, markup, 60)
+        page.click("#send")
+        expect(page.locator("#status")).to_have_text("Done.", timeout=20_000)
+    finally:
+        get_json(echo, "DELETE")
+    expect(page.locator("#text")).to_have_text(f"Here it is: {markup}")
     assert page.locator("#answer img, #answer b").count() == 0 and page.evaluate("window.__ran") is None
 
 

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from .. import models
+
 pytestmark = pytest.mark.browser
 
 LONG_PROMPT = "Write 250 tokens about streaming latency."
@@ -94,7 +96,7 @@ def test_a_fault_mid_stream_shows_the_error_in_place_and_keeps_the_partial_text(
     open_chat(page, live_app_url)
     # The sidebar shows the app's own emulator; its control endpoint injects the fault.
     url = re.search(r"http://127\.0\.0\.1:\d+", page.get_by_test_id("stSidebar").inner_text()).group(0)  # type: ignore[union-attr]
-    fault = {"kind": "stream_error", "after_tokens": 20, "model_id": "anthropic.claude-3-5-haiku-20241022-v1:0"}
+    fault = {"kind": "stream_error", "after_tokens": 20, "model_id": models.CLAUDE}  # the default chat model
     urllib.request.urlopen(urllib.request.Request(f"{url}/_emulator/faults", json.dumps(fault).encode(),
                                                   method="POST"), timeout=10).close()
     box = page.get_by_test_id("stChatInputTextArea")

@@ -12,6 +12,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from core import catalog
+from core.emulator import models as emulated
+
+from .. import models
+
 pytestmark = pytest.mark.browser
 
 LONG_PROMPT = "Write 1000 tokens about streaming latency."  # several seconds even for the fastest default panel
@@ -64,7 +69,8 @@ def test_panels_hold_partial_text_at_the_same_moment_and_stop_keeps_each(live_ap
 
 def test_a_fault_in_one_panel_leaves_the_others_complete(live_app_url: str, page: Any) -> None:
     box = open_models(page, live_app_url)
-    fault = {"kind": "stream_error", "after_tokens": 15, "model_id": "amazon.nova-lite-v1:0"}  # the second panel
+    second = models.COMPARE[1]  # the second default panel, as requests call it
+    fault = {"kind": "stream_error", "after_tokens": 15, "model_id": second}
     urllib.request.urlopen(urllib.request.Request(f"{emulator_url(page)}/_emulator/faults", json.dumps(fault).encode(),
                                                   method="POST"), timeout=10).close()
     page.get_by_role("radiogroup", name="Panels").get_by_role("radio", name="3").click()
@@ -73,7 +79,7 @@ def test_a_fault_in_one_panel_leaves_the_others_complete(live_app_url: str, page
     expect(page.get_by_text("Output tokens over time")).to_be_visible(timeout=60_000)
     columns = page.locator("[data-testid='stColumn']").filter(has_text="(Emulated answer")
     expect(columns).to_have_count(3)
-    broken = columns.filter(has_text="Nova Lite")
+    broken = columns.filter(has_text=emulated.BY_ID[catalog.base_model_id(second)].name)  # its title
     expect(broken.get_by_test_id("stAlertContentError")).to_have_count(1)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(1)  # in that panel only
     for i in range(3):

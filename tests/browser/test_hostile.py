@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from .. import models
 from ..conftest import RELIABILITY
 from ..hostile_inputs import BROWSER_PAYLOAD, MODEL
 
@@ -72,10 +73,10 @@ def test_the_chat_page_shows_hostile_prompts_and_output_as_text(app_url: str, em
     page.goto(app_url)
     box = page.get_by_test_id("stChatInputTextArea")
     expect(box).to_be_visible(timeout=30_000)
-    # The model is chosen in the sidebar: Claude 3 Haiku, as the echo expects.
+    # The model is chosen in the sidebar: the default chat model, as the echo expects.
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first.click()
-    page.keyboard.type("Claude 3 Haiku")
-    page.get_by_role("option", name="Anthropic · Claude 3 Haiku").click()
+    page.keyboard.type(models.CHAT.name)
+    page.get_by_role("option", name=models.CHAT.label, exact=True).click()
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(BROWSER_PAYLOAD)
     box.press("Enter")

@@ -8,6 +8,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from core.charts import model_label
+
+from .. import models
+
 pytestmark = pytest.mark.browser
 
 CHARTS_JS = "Array.from(document.querySelectorAll('.js-plotly-plot')).map(d => d.data.map(t => [t.name, t.type]))"
@@ -30,10 +34,10 @@ def test_a_quick_benchmark_draws_every_chart_with_one_trace_per_model(app_url: s
     expect(page.locator(".js-plotly-plot")).to_have_count(8, timeout=30_000)
     page.wait_for_function("Array.from(document.querySelectorAll('.js-plotly-plot')).every(d => d.data)")
     charts = page.evaluate(CHARTS_JS)
-    models = {name for name, _ in charts[0]}
-    assert len(models) == 3 and "claude-3-5-haiku-20241022-v1:0" in models
+    names = {name for name, _ in charts[0]}
+    assert len(names) == 3 and model_label(models.CLAUDE) in names  # the sidebar's model and two others
     for traces in charts:
-        assert {name for name, _ in traces} == models
+        assert {name for name, _ in traces} == names
     assert [kind for _, kind in charts[0]] == ["box"] * 6  # each model: quartiles, then its runs as points
     table = page.get_by_test_id("stDataFrame")
     expect(table).to_be_visible()

@@ -34,9 +34,10 @@ from playwright.sync_api import expect
 
 from core.emulator import EmbeddedEmulator
 
+from .. import models
 from .conftest import ROOT, serve_streamlit
 
-HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
+HAIKU = models.CLAUDE  # the default chat model, as requests call it
 _TAG = uuid.uuid4().hex.upper()
 SENTINELS = {  # unique per test run, so nothing else can contain them by chance
     "AWS_ACCESS_KEY_ID": f"ASIA{_TAG[:16]}",

@@ -60,7 +60,7 @@ def test_a_failed_run_exits_1_with_the_json_and_no_traceback(tmp_path: Path) -> 
     result = cli("ask", "--model", "acme.unknown-model-v1", "--json", "Hello", history=tmp_path / "h.sqlite")
     assert result.returncode == 1
     record = json.loads(result.stdout.strip().splitlines()[-1])
-    assert record["status"] == "error" and record["error_code"] == "UnknownModel"
+    assert record["status"] == "error" and record["error_code"] == "UnsupportedApi"  # no InvokeModel family
     assert "Traceback" not in result.stderr and "error:" in result.stderr
 
 

@@ -159,7 +159,7 @@ def test_parameters_out_of_range_are_named(run_cli: Any, args: tuple[str, ...], 
 
 @pytest.mark.parametrize("model", [UNKNOWN_MODEL, *ARNS.values()], ids=["unknown model", *ARNS])
 def test_unknown_models_and_malformed_arns_say_what_to_check(run_cli: Any, model: str) -> None:
-    result = run_cli("ask", "--model", model, "--json", "Hello")
+    result = run_cli("ask", "--model", model, "--api", "converse", "--json", "Hello")  # Bedrock is asked
     assert result.returncode == 1
     error = result.stderr.decode()
     assert "Bedrock does not know this model id" in error and "check the region, and the id's spelling" in error

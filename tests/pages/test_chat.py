@@ -10,11 +10,13 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.client import emulator_faults
+from core.emulator import models as emulated
 from core.emulator.faults import Fault
 from core.history import History
 
+from .. import models
+
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
-HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
 
 
 @pytest.fixture()
@@ -38,7 +40,7 @@ def test_a_message_gets_an_answer_with_its_metrics(app: AppTest) -> None:
     assert not app.exception
     (user, question), (assistant, answer) = transcript(app)
     assert (user, question) == ("user", "How do caches work?")
-    assert assistant == "assistant" and answer.startswith("(Emulated answer from Claude 3.5 Haiku")
+    assert assistant == "assistant" and answer.startswith(f"(Emulated answer from {models.CHAT.name}")
     metrics = app.chat_message[1].caption[0].value
     assert "TTFT" in metrics and "tok/s" in metrics and "(reported)" in metrics and "estimate" in metrics
     assert any(e.label == "View API request" for e in app.chat_message[1].expander)
@@ -52,7 +54,7 @@ def test_a_second_turn_carries_the_conversation(app: AppTest) -> None:
 
 
 def test_an_error_appears_where_the_answer_would_be_and_retry_recovers(app: AppTest) -> None:
-    emulator_faults().add(Fault("throttling", model_id=HAIKU, count=5))
+    emulator_faults().add(Fault("throttling", model_id=models.CLAUDE, count=5))
     send(app, "Hello, are you there?")
     error = app.chat_message[1].error[0].value
     assert "throttling" in error and "Wait a few seconds" in error
@@ -65,7 +67,7 @@ def test_an_error_appears_where_the_answer_would_be_and_retry_recovers(app: AppT
 
 
 def test_a_mid_stream_fault_keeps_the_partial_text(app: AppTest) -> None:
-    emulator_faults().add(Fault("stream_error", model_id=HAIKU, after_tokens=12))
+    emulator_faults().add(Fault("stream_error", model_id=models.CLAUDE, after_tokens=12))
     send(app, "Explain event streams please.")
     answer = app.chat_message[1]
     assert answer.markdown[0].value.startswith("(Emulated answer") and answer.error
@@ -101,12 +103,12 @@ def test_the_system_prompt_is_disabled_for_a_model_that_takes_none() -> None:
     # AppTest keeps the sidebar of the first run only when st.navigation is used, so the choice is
     # made through session state before that run.
     at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state["lab_model_id"] = "amazon.titan-text-express-v1"
+    at.session_state["lab_model_id"] = models.NOT_STREAMING  # the one model of the lineup that takes none
     at.run()
     system = at.sidebar.text_area(key="lab_system")
     assert system.disabled and "no system prompt" in (system.help or "")
-    send(at, "Hello Titan")
-    assert transcript(at)[1][1].startswith("(Emulated answer from Titan Text G1 - Express")
+    send(at, "Hello Jurassic")
+    assert transcript(at)[1][1].startswith(f"(Emulated answer from {emulated.BY_ID[models.NOT_STREAMING].name}")
 
 
 def test_the_aws_backend_shows_the_caller_identity() -> None:

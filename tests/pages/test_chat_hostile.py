@@ -15,13 +15,13 @@ from core.client import emulator_faults, shared_emulator
 from core.emulator.echo import Echo
 from core.history import History
 
+from .. import models
 from ..conftest import RELIABILITY
 from ..hostile_inputs import (
     ANSWERED,
     ARNS,
     BIG_MODEL,
     EMPTY,
-    MODEL,
     ONE_MB,
     OUTPUT,
     OVER_WINDOW,
@@ -31,6 +31,7 @@ from ..hostile_inputs import (
 )
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+PICKED = models.CHAT.base_id  # the default chat model as the sidebar's picker lists it (requests call MODEL)
 SHOWN = ("markdown", "caption", "error", "warning", "info", "success", "code", "text", "toast", "exception")
 
 
@@ -43,7 +44,7 @@ def _counted(record_property: Any) -> Iterator[None]:
     shared_emulator().state.echoes.clear()
 
 
-def open_chat(model_id: str = MODEL, **state: Any) -> AppTest:
+def open_chat(model_id: str = PICKED, **state: Any) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lab_model_id"] = model_id
     for key, value in state.items():
@@ -82,7 +83,8 @@ def test_an_empty_message_is_not_sent_and_says_why(prompt: str) -> None:
 
 @pytest.mark.parametrize("prompt", [*ANSWERED.values(), ONE_MB], ids=[*ANSWERED, "1 MB prompt"])
 def test_odd_prompts_are_shown_as_typed_answered_and_kept(prompt: str) -> None:
-    at = open_chat(BIG_MODEL if prompt is ONE_MB else MODEL)
+    at = open_chat(BIG_MODEL if prompt is ONE_MB else PICKED)
+    assert not at.sidebar.warning  # the model asked for is the one selected
     send(at, prompt)
     no_traceback(at)
     question, answer = at.chat_message
@@ -121,11 +123,13 @@ def test_hostile_output_is_shown_as_markdown_text_and_kept_exactly(output: str) 
 def test_the_parameter_widgets_cannot_hold_values_out_of_range() -> None:
     """The browser's widgets keep negative max tokens, temperature 5 and top_p 2 from being sent (if a crafted
     value got past them, the run refuses it before any call: tests/core/test_streaming.py)."""
-    at = open_chat()
+    at = open_chat()  # the default model takes temperature or top_p: one slider, temperature unless chosen
     max_tokens = next(n for n in at.sidebar.number_input if n.label == "Max tokens")
-    temperature, top_p = at.sidebar.slider(key="lab_temperature"), at.sidebar.slider(key="lab_top_p")
-    assert max_tokens.min == 1 and max_tokens.max == 4096  # Claude 3 Haiku's output limit
-    assert (temperature.min, temperature.max) == (0.0, 1.0) and (top_p.min, top_p.max) == (0.0, 1.0)
+    temperature = at.sidebar.slider(key="lab_temperature")
+    assert max_tokens.min == 1 and max_tokens.max == models.CHAT.max_output_tokens  # the model's output limit
+    assert (temperature.min, temperature.max) == (0.0, 1.0)
+    top_p = open_chat(lab_sampling="top_p").sidebar.slider(key="lab_top_p")
+    assert (top_p.min, top_p.max) == (0.0, 1.0)
     timeout = at.sidebar.number_input(key="lab_read_timeout_s")
     attempts = at.sidebar.number_input(key="lab_max_attempts")
     assert timeout.min == 0.5 and attempts.min == 1
@@ -136,6 +140,6 @@ def test_a_model_the_backend_does_not_offer_is_named_not_swapped_silently(model:
     at = open_chat(model)
     no_traceback(at)
     assert [w.value for w in at.sidebar.warning] == [
-        f"The model {model!r} is not offered by this backend; Claude 3.5 Haiku is selected instead."]
+        f"The model {model!r} is not offered by this backend; {models.CHAT.name} is selected instead."]
     send(at, "Who answers?")
-    assert at.chat_message[1].markdown[0].value.startswith("(Emulated answer from Claude 3.5 Haiku")
+    assert at.chat_message[1].markdown[0].value.startswith(f"(Emulated answer from {models.CHAT.name}")

@@ -12,9 +12,10 @@ from core.client import emulator_faults
 from core.emulator.faults import Fault
 from core.history import History
 
+from .. import models
 from .conftest import open_page
 
-HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
+NAME = models.CHAT.name  # the sidebar's default model
 SESSION = "compare-session"
 
 
@@ -39,12 +40,12 @@ def chart_traces(at: AppTest) -> list[str]:
 
 def test_sync_and_stream_side_by_side_with_what_the_user_saw(history: History) -> None:
     at = ask(open_compare(), "Why does streaming feel faster?")
-    assert panel_titles(at) == ["**Streaming · Claude 3.5 Haiku**", "**Sync · Claude 3.5 Haiku**"]
+    assert panel_titles(at) == [f"**Streaming · {NAME}**", f"**Sync · {NAME}**"]
     headline = at.subheader[0].value  # at time scale 0 either mode may come first, so both wordings
     assert headline.startswith("First words") or headline.startswith("The complete sync answer came")
     assert [m.label for m in at.metric] == ["First words", "End to end", "Decode",
                                             "Whole answer", "End to end", "Decode"]
-    assert chart_traces(at) == ["Streaming · Claude 3.5 Haiku", "Sync · Claude 3.5 Haiku"]
+    assert chart_traces(at) == [f"Streaming · {NAME}", f"Sync · {NAME}"]
     answers = [m.value for m in at.markdown if m.value.startswith("(Emulated answer")]
     assert len(answers) == 2 and answers[0] == answers[1]  # same model, prompt and seed: the same answer
     runs = history.runs(session_id=SESSION)
@@ -77,20 +78,22 @@ def test_four_models_stream_side_by_side_with_badges_and_a_chart(history: Histor
     assert len(chart_traces(at)) == 4
     runs = history.runs(session_id=SESSION)
     assert len(runs) == 4 and runs["model_id"].nunique() == 4 and runs["compare_group"].nunique() == 1
+    assert set(runs["model_id"]) == set(models.COMPARE)  # the model table's Compare defaults
     assert set(runs["status"]) == {"ok"}
 
 
 def test_an_error_in_one_panel_stays_in_that_panel(history: History) -> None:
-    emulator_faults().add(Fault("throttling", model_id=HAIKU, count=5))
-    emulator_faults().add(Fault("stream_error", model_id="amazon.nova-lite-v1:0", after_tokens=8))
+    throttled, broken = models.COMPARE[:2]  # the first two of the four default panels, as requests call them
+    emulator_faults().add(Fault("throttling", model_id=throttled, count=5))
+    emulator_faults().add(Fault("stream_error", model_id=broken, after_tokens=8))
     at = open_compare(compare_mode="models")
     ask(at, "Who answers?")
     assert len(at.error) == 2
     assert "throttl" in at.error[0].value.lower() and "Wait" in at.error[0].value
     runs = history.runs(session_id=SESSION).set_index("model_id")
-    assert runs.loc[HAIKU, "status"] == "error"
-    assert runs.loc["amazon.nova-lite-v1:0", "status"] == "error"
-    assert runs.loc["amazon.nova-lite-v1:0", "text"].startswith("(Emulated answer")  # partial text kept
+    assert runs.loc[throttled, "status"] == "error"
+    assert runs.loc[broken, "status"] == "error"
+    assert runs.loc[broken, "text"].startswith("(Emulated answer")  # partial text kept
     assert (runs["status"] == "ok").sum() == 2  # the other panels finished
     assert len([c for c in at.caption if c.value.startswith("TTFT")]) == 4  # failed panels keep their metrics too
 
@@ -133,6 +136,6 @@ def test_an_empty_prompt_sends_nothing(history: History) -> None:
 
 
 def test_a_model_that_cannot_stream_says_so_in_sync_vs_stream(history: History) -> None:
-    at = open_compare(lab_model_id="ai21.j2-ultra-v1")
+    at = open_compare(lab_model_id=models.NOT_STREAMING)
     assert "cannot stream" in at.warning[0].value
     assert not at.chat_input

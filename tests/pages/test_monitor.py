@@ -10,15 +10,18 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import catalog
 from core.charts import model_label
 from core.client import emulator_faults
 from core.emulator.faults import Fault
 from core.history import History
 from core.types import RunRecord
 
+from .. import models
 from .conftest import open_page
 
-NOVA, HAIKU, LLAMA = "amazon.nova-micro-v1:0", "anthropic.claude-3-haiku-20240307-v1:0", "meta.llama3-8b-instruct-v1:0"
+# Three models of three vendors, as requests (and so the history and the runner's picker) call them.
+NOVA, HAIKU, LLAMA = models.FAST, models.CLAUDE, models.FAMILY_MODELS["llama3"]
 SESSION = "session-under-test"
 
 
@@ -77,14 +80,21 @@ def test_the_quick_benchmark_fills_the_charts(history: History) -> None:
     assert not at.exception and job.failure is None
     assert "Benchmark finished." in at.success[0].value and "60 of 60 runs finished (60 ok, 0 failed)" in \
         at.success[0].value
-    models = set(job.spec.model_ids)
-    assert len(models) == 3 and "anthropic.claude-3-5-haiku-20241022-v1:0" in models  # the sidebar's model
+    chosen = set(job.spec.model_ids)
+    vendors = [models.CHAT.vendor]  # the sidebar's model, then the table's bench defaults of other vendors
+    expected = [models.CLAUDE]
+    for model_id in models.BENCH:
+        vendor = catalog.resolve(model_id).vendor
+        if len(expected) < 3 and vendor not in vendors:
+            expected.append(model_id)
+            vendors.append(vendor)
+    assert len(chosen) == 3 and chosen == set(expected)
     specs = plotly_specs(at)
     assert len(specs) == 8
-    labels = {model_label(m) for m in models}
+    labels = {model_label(m) for m in chosen}
     for spec in specs:
         assert {trace["name"] for trace in spec["data"]} == labels
-    assert table_models(at) == models
+    assert table_models(at) == chosen
     stored = history.runs(benchmark_id=job.spec.benchmark_id)
     assert len(stored) == 60 and set(stored["session_id"]) == {SESSION}
     assert set(stored["mode"]) == {"stream", "sync"} and set(stored["api"]) == {"invoke"}
