@@ -16,6 +16,7 @@ from core import errors
 from core.api import ApiSettings, api_base_url, api_routes
 from core.catalog import ModelInfo, list_text_models, preferred_index
 from core.client import (
+    DEFAULT_IDLE_TIMEOUT_S,
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_READ_TIMEOUT_S,
     caller_identity,
@@ -27,6 +28,7 @@ from core.client import (
 from core.emulator.faults import BEFORE, DURING, STREAM_EXCEPTIONS, Fault
 from core.settings import (
     DEFAULT_MAX_TOKENS,
+    IDLE_TIMEOUT_RANGE_S,
     MAX_ATTEMPTS_RANGE,
     READ_TIMEOUT_RANGE_S,
     LabSettings,
@@ -80,28 +82,53 @@ def _aws_sidebar() -> tuple[str, str | None, str | None]:
     return "aws", region, profile
 
 
+def _inject_fault(session: str) -> None:
+    """The Inject button's callback: the fault the controls describe, for this session's requests alone."""
+    kind = state["lab_fault_kind"]
+    seconds = {"stall": state.get("lab_fault_seconds"), "silent": state.get("lab_fault_silent_seconds")}.get(kind)
+    emulator_faults().add(Fault(
+        kind,
+        model_id=state.get("lab_model_id") if state.get("lab_fault_only_model", True) else None,
+        count=int(state.get("lab_fault_count", 1)),
+        after_tokens=int(state.get("lab_fault_after", 0)) if kind in DURING else 0,
+        seconds=float(seconds or 0.0),
+        exception=state.get("lab_fault_exception") or "modelStreamErrorException",
+        session=session))
+
+
 def _fault_controls() -> None:
+    """Fault injection for this browser session's questions alone (its requests carry `lab_session_id`): another
+    session, another presenter's audience or the HTTP API never gets them, and "Clear all" clears only these.
+    The buttons act in callbacks, before the rerun they cause, so the list below already shows what they did."""
+    session = state["lab_session_id"]
+    book = emulator_faults()
     with st.expander("Fault injection (emulator)", icon=":material/bug_report:"):
         kind = st.selectbox("Fault", list(BEFORE) + list(DURING), key="lab_fault_kind",
-                            help="Before the stream: an error status. During: breaks a stream after some tokens.")
-        after, seconds, exception = 0, 0.0, "modelStreamErrorException"
+                            help="Before the stream: an error status. During: breaks a stream after some tokens "
+                                 "(silent: the connection goes quiet without closing; truncated: the stream ends "
+                                 "without its final events). Only this browser session's questions get it.")
         if kind in DURING:
-            after = st.number_input("After output tokens", 0, 100_000, 20, key="lab_fault_after")
+            st.number_input("After output tokens", 0, 100_000, 20, key="lab_fault_after")
         if kind == "stall":
-            seconds = st.number_input("Stall seconds", 0.0, 3600.0, 10.0, key="lab_fault_seconds")
+            st.number_input("Stall seconds", 0.0, 3600.0, 10.0, key="lab_fault_seconds")
+        if kind == "silent":
+            st.number_input("Silent seconds", 0.0, 3600.0, 0.0, key="lab_fault_silent_seconds",
+                            help="0: silent until the app gives up waiting. Otherwise the stream ends after this "
+                                 "long, without its final events.")
         if kind == "stream_error":
-            exception = st.selectbox("Exception event", list(STREAM_EXCEPTIONS), key="lab_fault_exception")
-        count = st.number_input("For the next N requests", 1, 1000, 1, key="lab_fault_count")
-        only_this = st.checkbox("Only for the selected model", value=True, key="lab_fault_only_model")
+            st.selectbox("Exception event", list(STREAM_EXCEPTIONS), key="lab_fault_exception")
+        st.number_input("For the next N requests", 1, 1000, 1, key="lab_fault_count")
+        st.checkbox("Only for the selected model", value=True, key="lab_fault_only_model")
         left, right = st.columns(2)
-        if left.button("Inject", key="lab_fault_inject", width="stretch"):
-            model_id = state.get("lab_model_id") if only_this else None
-            emulator_faults().add(Fault(kind, model_id=model_id, count=int(count), after_tokens=int(after),
-                                        seconds=float(seconds), exception=exception))
-        if right.button("Clear all", key="lab_fault_clear", width="stretch"):
-            emulator_faults().clear()
-        for fault in emulator_faults().describe():
+        left.button("Inject", key="lab_fault_inject", width="stretch", on_click=_inject_fault, args=(session,))
+        right.button("Clear all", key="lab_fault_clear", width="stretch", on_click=book.clear, args=(session,),
+                     help="Clears this session's faults; faults set on the emulator itself stay.")
+        for fault in book.describe(session):
             st.caption(f"{fault['kind']} · {fault['model_id'] or 'any model'} · {fault['count'] or '∞'} left")
+        shared = sum(1 for fault in book.describe() if fault["session"] is None)
+        if shared:
+            st.caption(f"Also in effect for every session: {shared} fault{'s' if shared > 1 else ''} set on the "
+                       "emulator itself (its control endpoint).")
 
 
 def _lifecycle_notice(model: ModelInfo) -> None:
@@ -165,13 +192,17 @@ def _sidebar() -> LabSettings | None:
                 limit = output_limit(model)
                 max_tokens = st.number_input("Max tokens", 1, limit, min(DEFAULT_MAX_TOKENS, limit),
                                              key=f"lab_max_tokens_{limit}")
-                temperature, top_p = sampling_controls(model.model, "lab")
+                temperature, top_p = sampling_controls(model.model, "lab", api)  # type: ignore[arg-type]
                 effort = effort_control(model.model, "lab")
                 stops = st.text_area("Stop sequences (one per line)", key="lab_stop", height=68)
             with st.expander("Connection", icon=":material/timer:", expanded=False):
                 read_timeout_s = st.number_input(
                     "Read timeout (s)", *READ_TIMEOUT_RANGE_S, DEFAULT_READ_TIMEOUT_S, 5.0, key="lab_read_timeout_s",
                     help="The longest wait for the first or the next piece of an answer before it fails.")
+                idle_timeout_s = st.number_input(
+                    "Idle guard (s)", *IDLE_TIMEOUT_RANGE_S, DEFAULT_IDLE_TIMEOUT_S, 5.0, key="lab_idle_timeout_s",
+                    help="Once an answer has started, this long without a byte ends it as a connection gone silent "
+                         "(a half-open connection), with the text so far kept. 0 turns the guard off.")
                 max_attempts = st.number_input(
                     "Attempts", *MAX_ATTEMPTS_RANGE, DEFAULT_MAX_ATTEMPTS, key="lab_max_attempts",
                     help="Total attempts, counting the first. Throttling and service errors are retried before an "
@@ -183,7 +214,8 @@ def _sidebar() -> LabSettings | None:
                 st.caption(reason)
             settings = LabSettings(backend, region, profile, model, api, bool(stream),  # type: ignore[arg-type]
                                    "" if reason else system, int(max_tokens), temperature, top_p,
-                                   parse_stop_sequences(stops), float(read_timeout_s), int(max_attempts), effort)
+                                   parse_stop_sequences(stops), float(read_timeout_s), int(max_attempts), effort,
+                                   float(idle_timeout_s) or None)
         if backend == "emulator":
             _fault_controls()
         _api_caption()

@@ -72,7 +72,9 @@ def emulator_process(time_scale: float, seed: int = 0) -> Iterator[tuple[str, su
 
 def control(url: str, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
     data = json.dumps(payload).encode() if payload is not None else None
-    with urllib.request.urlopen(urllib.request.Request(url + path, data=data, method=method), timeout=10) as r:
+    headers = {"Content-Type": "application/json"} if data is not None else {}
+    with urllib.request.urlopen(urllib.request.Request(url + path, data=data, method=method, headers=headers),
+                                timeout=10) as r:
         return json.loads(r.read())
 
 

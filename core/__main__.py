@@ -25,8 +25,13 @@ def _parser() -> argparse.ArgumentParser:
         "emulator", help="run the Bedrock Runtime emulator in the foreground",
         description="A wire-accurate Bedrock Runtime (and ListFoundationModels) server for offline work.",
         epilog=f"Fault kinds: {', '.join(KINDS)}. Stream exceptions: {', '.join(STREAM_EXCEPTIONS)}. "
+               "silent: after N tokens the connection goes quiet without closing (a half-open socket) until the "
+               "client hangs up (with seconds=S: for S seconds, then the stream ends without its final events); "
+               "truncated: the stream ends cleanly after N tokens without its final events (no messageStop or "
+               "metadata, no invocation metrics). Faults given here apply to every request, whatever session sent it. "
                "Example: --fault throttling,count=2  --fault stream_error,after=20,exception=throttlingException "
-               "--fault stall,seconds=90,model=amazon.nova-micro-v1:0")
+               "--fault stall,seconds=90,model=amazon.nova-micro-v1:0  --fault silent,after=10  "
+               "--fault truncated,after=30,count=always")
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     emulator.add_argument("--port", type=int, default=8765, help="port to listen on; 0 picks a free one")
     emulator.add_argument("--time-scale", type=float, default=1.0,

@@ -18,10 +18,13 @@ never reaches the emulator (and botocore does not refuse the emulator's plain-HT
 from __future__ import annotations
 
 import base64
+import contextvars
 import hashlib
 import os
 import threading
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -37,6 +40,9 @@ from .emulator import EmbeddedEmulator, start_embedded
 
 BACKENDS = ("emulator", "aws")
 DEFAULT_READ_TIMEOUT_S = 300.0
+# The run's idle guard: once a stream has started, this long without a byte means the connection went silent (a
+# half-open socket sends no FIN or RST, so only the read timeout, minutes long for slow models, would end it).
+DEFAULT_IDLE_TIMEOUT_S = 30.0
 DEFAULT_CONNECT_TIMEOUT_S = 10.0
 DEFAULT_MAX_ATTEMPTS = 3
 EMULATOR_REGION = "us-east-1"
@@ -56,6 +62,10 @@ _SIGV4_ONLY = Config(auth_scheme_preference="sigv4")
 
 _lock = threading.Lock()
 _shared: EmbeddedEmulator | None = None
+# The browser session (or "api") a run belongs to, sent to the emulator only, so that faults injected from one
+# session's sidebar apply to that session's requests alone (the emulator reads the header; Bedrock never sees it).
+SESSION_HEADER = "x-bedrock-lab-session"
+_session: contextvars.ContextVar[str | None] = contextvars.ContextVar("bedrock_lab_session", default=None)
 
 ApiKeyKind = Literal["short-term", "long-term", "unknown"]
 
@@ -150,7 +160,25 @@ def make_client(service: str, backend: str = "emulator", *, region: str | None =
         raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
     if service == "bedrock-runtime":
         client.meta.events.register_first("needs-retry.bedrock-runtime", _no_retry_after_read_timeout)
+        if backend == "emulator":
+            client.meta.events.register("before-sign.bedrock-runtime", _tag_session)
     return client
+
+
+@contextmanager
+def session_tag(session_id: str | None) -> Iterator[None]:
+    """Requests made in this block (in this thread) carry `session_id` to the emulator, for its per-session faults."""
+    token = _session.set(session_id)
+    try:
+        yield
+    finally:
+        _session.reset(token)
+
+
+def _tag_session(request: Any, **_: Any) -> None:
+    session_id = _session.get()
+    if session_id:
+        request.headers[SESSION_HEADER] = session_id
 
 
 def _check_bearer_transport(client: Any) -> None:
@@ -310,5 +338,7 @@ def _read_key(key: str) -> tuple[ApiKeyKind, str | None, str | None]:
 
 
 def emulator_faults() -> Any:
-    """The shared emulator's fault book (the sidebar's fault injection adds to it)."""
+    """The shared emulator's fault book. The sidebar adds each browser session's faults with `session=` its
+    `lab_session_id`, so they hit only the requests made inside `session_tag` of that id; a fault without a session
+    (a test's, or one posted to the control endpoint) hits every request."""
     return shared_emulator().state.faults

@@ -84,7 +84,8 @@ class Control:
 
     def request(self, method: str, path: str, payload: dict[str, Any] | None = None) -> tuple[int, Any]:
         data = json.dumps(payload).encode() if payload is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method)
+        headers = {"Content-Type": "application/json"} if method == "POST" else {}  # the emulator refuses others
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=10) as response:
                 return response.status, json.loads(response.read())

@@ -10,14 +10,15 @@ answer carries no "(Emulated answer ...)" marker: it is exactly the text that wa
     GET    /_emulator/echo  (list)        DELETE /_emulator/echo  (clear)
 
 `count` is how many answers (default 1; null until cleared); `model_id` (an id, profile id or ARN) limits it to
-one model.
+one model; `session` to the requests whose `x-bedrock-lab-session` header carries that value (GET and DELETE take
+`?session=` to list or clear that session's alone). Without a session an echo answers every request.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .faults import Book
+from .faults import Book, check_session
 
 
 @dataclass
@@ -26,9 +27,11 @@ class Echo:
     prompt: bool = False
     model_id: str | None = None  # base model id (the endpoint resolves profiles and ARNs); None means any model
     count: int | None = 1
+    session: str | None = None  # the requests' x-bedrock-lab-session value; None means every request
     id: int = 0
 
     def __post_init__(self) -> None:
+        check_session(self.session)
         if self.prompt == (self.text is not None):
             raise ValueError('give either "text" (the answer to send) or "prompt": true (repeat the prompt)')
         if self.text is not None and (not isinstance(self.text, str) or not self.text):

@@ -1,12 +1,27 @@
 """Faults on demand: what the emulator should get wrong, for which model, and how many times.
 
 A fault either answers a request with an error before any stream starts (`BEFORE`), or breaks a
-response after `after_tokens` output tokens (`DURING`: an exception event, a cut connection, a
-stall, a malformed chunk). Sync requests get the nearest equivalent of a `DURING` fault. An `ENDING`
-is not an error: the answer stops after `after_tokens` tokens with that stop reason (Claude's
-`refusal`, with its `stop_details`, and `pause_turn`), as a normal HTTP 200 response.
+response after `after_tokens` output tokens (`DURING`). An `ENDING` is not an error: the answer stops
+after `after_tokens` tokens with that stop reason (Claude's `refusal`, with its `stop_details`, and
+`pause_turn`), as a normal HTTP 200 response.
 
-Faults are set with `--fault KIND[,key=value...]` on the command line or `POST /_emulator/faults`.
+What each `DURING` fault does to a stream, and the nearest equivalent a sync request gets:
+
+- `stream_error`: an exception event; sync: that exception's error status.
+- `cut`: half a frame, then the connection drops; sync: half the body, then the connection drops.
+- `stall`: `seconds` of silence, then the rest of the stream; sync: `seconds` of silence before the response.
+- `malformed`: one chunk whose bytes are not JSON; sync: a body cut in half.
+- `silent`: a half-open connection. No more bytes, and no FIN or RST, until the client hangs up; with
+  `seconds` > 0, the stream ends after that long as `truncated` does. Sync: no response at all until the
+  client hangs up (or `seconds` pass: then the `truncated` body).
+- `truncated`: the stream ends cleanly at a frame boundary without its closing events (ConverseStream: no
+  messageStop, no metadata; InvokeModel: no chunk with the stop reason or `amazon-bedrock-invocationMetrics`),
+  and the HTTP response ends normally. Sync: a well-framed 200 whose JSON body ends right after the first
+  `after_tokens` answer tokens (botocore's Converse then returns no output at all, without an error).
+
+Faults are set with `--fault KIND[,key=value...]` on the command line or `POST /_emulator/faults`, and apply
+to every request. A fault posted with a `"session"` applies only to requests whose `x-bedrock-lab-session`
+header carries that value: how the app's sidebar keeps one browser session's faults out of the others'.
 """
 
 from __future__ import annotations
@@ -30,7 +45,7 @@ BEFORE: dict[str, tuple[str, str]] = {
     "internal_error": ("InternalServerException",
                        "The system encountered an unexpected error during processing. Try your request again."),
 }
-DURING = ("stream_error", "cut", "stall", "malformed")
+DURING = ("stream_error", "cut", "stall", "malformed", "silent", "truncated")
 ENDINGS = ("refusal", "pause_turn")
 KINDS = tuple(BEFORE) + DURING + ENDINGS
 
@@ -54,9 +69,11 @@ class Fault:
     after_tokens: int = 0
     seconds: float = 0.0
     exception: str = "modelStreamErrorException"
+    session: str | None = None  # the requests' x-bedrock-lab-session value; None means every request
     id: int = 0
 
     def __post_init__(self) -> None:
+        check_session(self.session)
         if self.kind not in KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; choose from {', '.join(KINDS)}")
         if self.exception not in STREAM_EXCEPTIONS:
@@ -77,6 +94,12 @@ class Fault:
     @property
     def ending(self) -> bool:
         return self.kind in ENDINGS
+
+
+def check_session(session: object) -> None:
+    """A fault's or echo's session is a non-empty string, or None (global)."""
+    if session is not None and (not isinstance(session, str) or not session):
+        raise ValueError('"session" must be a non-empty string (or null for every request)')
 
 
 _FIELDS = {"model": "model_id", "model_id": "model_id", "count": "count", "after": "after_tokens",
@@ -106,6 +129,7 @@ def parse_fault(spec: str) -> Fault:
 class _Countdown(Protocol):
     model_id: str | None
     count: int | None
+    session: str | None
     id: int
 
 
@@ -114,8 +138,9 @@ T = TypeVar("T", bound=_Countdown)
 
 @dataclass
 class Book(Generic[T]):
-    """Things waiting to happen to requests (faults, echoes), each for one model or any, for the next
-    `count` requests or until cleared; shared by every request, so it takes a lock."""
+    """Things waiting to happen to requests (faults, echoes), each for one model or any, one session's
+    requests or all, for the next `count` requests or until cleared; shared by every request, so it takes
+    a lock."""
 
     _items: list[T] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -127,11 +152,12 @@ class Book(Generic[T]):
             self._items.append(item)
         return item
 
-    def take(self, model_id: str) -> T | None:
-        """The first item that applies to a request for `model_id`, counting it as used."""
+    def take(self, model_id: str, session: str | None = None) -> T | None:
+        """The first item that applies to a request for `model_id` from `session`, counting it as used: a
+        session's own items and the global ones apply, never another session's."""
         with self._lock:
             for item in self._items:
-                if item.model_id in (None, model_id):
+                if item.model_id in (None, model_id) and item.session in (None, session):
                     if item.count is not None:
                         item.count -= 1
                         if item.count == 0:
@@ -139,13 +165,19 @@ class Book(Generic[T]):
                     return item
         return None
 
-    def describe(self) -> list[dict[str, Any]]:
+    def describe(self, session: str | None = None) -> list[dict[str, Any]]:
+        """Every item, or with `session` only the items injected for that session (not the global ones)."""
         with self._lock:
-            return [asdict(item) for item in self._items]  # type: ignore[call-overload]
+            return [asdict(item) for item in self._items  # type: ignore[call-overload]
+                    if session is None or item.session == session]
 
-    def clear(self) -> None:
+    def clear(self, session: str | None = None) -> None:
+        """Remove every item, or with `session` only that session's own: one presenter's "Clear all"."""
         with self._lock:
-            self._items.clear()
+            if session is None:
+                self._items.clear()
+            else:
+                self._items[:] = [item for item in self._items if item.session != session]
 
 
 class FaultBook(Book[Fault]):

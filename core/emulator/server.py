@@ -10,6 +10,16 @@ Routes (paths are split raw, then each segment is unquoted, because model ARNs c
     GET  /_emulator/health                GET /_emulator/streams (when recent streams sent their tokens, and for
                                           which prompt: prompt_sha256 of the last user message)
 
+Faults and echoes are global unless posted with a `"session"`: then they apply only to requests whose
+`x-bedrock-lab-session` header carries that value (the app tags each browser session's requests so). GET and
+DELETE on /_emulator/faults and /_emulator/echo take `?session=ID` to list or clear that session's alone;
+without it they list or clear every one.
+
+The control endpoints change what every client of this emulator gets, so a web page the user happens to visit
+must not reach them: a POST must say `Content-Type: application/json` (415 otherwise; a browser cannot send
+that cross-site without a preflight, which gets no CORS approval here), and a request with another `Origin`
+than the emulator's own loopback one, or with `Sec-Fetch-Site: cross-site`, is refused with a 403.
+
 Model lifecycle: an end-of-life model answers Bedrock's end-of-life 404 by id, profile or ARN and is not
 listed; a legacy model answers normally unless the config says the account has not used it lately
 (`legacy_access: false`), when it answers the legacy 404.
@@ -24,6 +34,7 @@ import asyncio
 import base64
 import binascii
 import hashlib
+import ipaddress
 import json
 import logging
 import random
@@ -34,7 +45,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import families, models, textgen, timing
 from .echo import Echo, EchoBook
@@ -63,6 +74,9 @@ _PADDING = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _FLUSH_BYTES = 32 * 1024
 _PREPARE_AHEAD_S = 0.02
 _SEEN_LIMIT = 100_000  # a stream builds its output this long before its first token is due
+# The header the app's client puts on the requests of one browser session (core.client.SESSION_HEADER; the
+# emulator imports nothing of the client side, and a test checks that the two names agree).
+SESSION_HEADER = b"x-bedrock-lab-session"
 _OPERATIONS = {
     "invoke": ("invoke", False),
     "invoke-with-response-stream": ("invoke", True),
@@ -85,7 +99,8 @@ logging.getLogger("uvicorn.error").addFilter(_QuietCuts())
 
 @dataclass
 class EmulatorState:
-    """Settings and faults shared by every request of one emulator."""
+    """Settings shared by every request of one emulator, and the faults and echoes waiting for its requests
+    (each for every request, or for one session's)."""
 
     time_scale: float = 1.0
     seed: int = 0
@@ -132,6 +147,44 @@ def _region(scope: Scope) -> str:
     return parts[2].decode() if len(parts) >= 3 else "us-east-1"
 
 
+def _session(scope: Scope) -> str | None:
+    """The browser session a request belongs to (its session header), or None for an untagged request."""
+    return _header(scope, SESSION_HEADER).decode("latin-1") or None
+
+
+def _query(scope: Scope) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode("latin-1")).items()}
+
+
+def _loopback(host: str) -> bool:
+    """Whether a Host header names this machine by address or as localhost: a page that reached the emulator
+    through DNS rebinding names its own domain, so its Origin can equal its Host without being the emulator's."""
+    name = urlsplit("//" + host).hostname or ""
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _refusal(scope: Scope) -> tuple[int, str] | None:
+    """Why a control request is refused (status, message), or None: the guard against cross-site requests."""
+    site = _header(scope, b"sec-fetch-site").decode("latin-1").lower()
+    origin = _header(scope, b"origin").decode("latin-1")
+    host = _header(scope, b"host").decode("latin-1")
+    own = f"{scope.get('scheme', 'http')}://{host}"
+    if site == "cross-site" or (origin and (origin.lower() != own.lower() or not _loopback(host))):
+        return 403, (f"Cross-site request refused: the emulator's control endpoints take requests from its own "
+                     f"loopback origin only, not from {origin or 'another site'}.")
+    if scope["method"] == "POST":
+        media_type = _header(scope, b"content-type").split(b";", 1)[0].strip().lower()
+        if media_type != b"application/json":
+            return 415, ("The emulator's control endpoints take a JSON body: send Content-Type: application/json "
+                         f"(got {media_type.decode('latin-1') or 'none'}).")
+    return None
+
+
 def _signed(scope: Scope) -> bool:
     """Any SigV4 signature (any key) or bearer token is accepted; a request with neither is not."""
     return _header(scope, b"authorization").startswith((b"AWS4-HMAC-SHA256 ", b"Bearer "))
@@ -172,14 +225,17 @@ class Emulator:
         segments = _segments(scope)
         try:
             if segments[0] == "_emulator":
-                reply = self._control(scope["method"], segments[1:], body, request_id)
+                refused = _refusal(scope)
+                reply = (self._control(scope["method"], segments[1:], body, _query(scope), request_id)
+                         if refused is None else _json_reply(refused[0], {"message": refused[1]}, request_id))
             elif not _signed(scope):
                 reply = _error_reply(BedrockError("MissingAuthenticationTokenException",
                                                   "Missing Authentication Token"), request_id)
             elif scope["method"] == "GET" and segments[0] in ("foundation-models", "inference-profiles"):
                 reply = self._catalog(segments, scope, request_id)
             elif scope["method"] == "POST" and len(segments) == 3 and segments[0] == "model":
-                await self._invoke(segments[1], segments[2], body, started, request_id, receive, send)
+                await self._invoke(segments[1], segments[2], body, _session(scope), started, request_id, receive,
+                                   send)
                 return
             else:
                 reply = _json_reply(404, {"message": "Not Found"}, request_id,
@@ -190,8 +246,8 @@ class Emulator:
 
     # -- inference ---------------------------------------------------------------------------
 
-    async def _invoke(self, model_ref: str, operation: str, body: bytes, started: float, request_id: str,
-                      receive: Receive, send: Send) -> None:
+    async def _invoke(self, model_ref: str, operation: str, body: bytes, session: str | None, started: float,
+                      request_id: str, receive: Receive, send: Send) -> None:
         state = self.state
         state.requests += 1
         try:
@@ -202,7 +258,7 @@ class Emulator:
                 raise BedrockError("ResourceNotFoundException", f"Unknown operation {operation}")
             api, streaming = _OPERATIONS[operation]
             model = self._resolve(model_ref)
-            fault = state.faults.take(model.model_id)
+            fault = state.faults.take(model.model_id, session)
             if fault is not None and fault.kind in BEFORE:
                 code, message = BEFORE[fault.kind]
                 raise BedrockError(code, message)
@@ -221,7 +277,7 @@ class Emulator:
             # Claude 4.5+: the answer may run to the end of the window and stops there with
             # model_context_window_exceeded, instead of a 400 (ClaudeDocs "Handling stop reasons").
             prompt, window_cut = replace(prompt, max_tokens=max(1, room)), True
-        echo = state.echoes.take(model.model_id)
+        echo = state.echoes.take(model.model_id, session)
         answer = echo.answer(prompt.user_text) if echo is not None else None
         run = _Run(state, model, api, prompt, input_tokens, body, started, request_id, fault, answer, window_cut)
         if streaming:
@@ -231,7 +287,7 @@ class Emulator:
             finally:
                 state.active_streams -= 1
         else:
-            await run.respond(send)
+            await run.respond(receive, send)
 
     def _lookup(self, model_ref: str) -> models.Resolved:
         """The model a reference names, if Bedrock still serves it to this account."""
@@ -302,9 +358,11 @@ class Emulator:
             return _json_reply(200, found[0], request_id)
         return _json_reply(200, {"inferenceProfileSummaries": profiles}, request_id)
 
-    def _control(self, method: str, segments: list[str], body: bytes, request_id: str) -> Reply:
+    def _control(self, method: str, segments: list[str], body: bytes, query: dict[str, str],
+                 request_id: str) -> Reply:
         state = self.state
         what = segments[0] if segments else "health"
+        session = query.get("session")  # GET and DELETE: that session's faults or echoes alone
         try:
             payload = json.loads(body) if body else {}
             if what == "health":
@@ -319,8 +377,8 @@ class Emulator:
                     fault = state.faults.add(Fault(**payload))
                     return _json_reply(201, {"fault": fault.__dict__}, request_id)
                 if method == "DELETE":
-                    state.faults.clear()
-                return _json_reply(200, {"faults": state.faults.describe()}, request_id)
+                    state.faults.clear(session)
+                return _json_reply(200, {"faults": state.faults.describe(session)}, request_id)
             if what == "echo":
                 if method == "POST":
                     if not isinstance(payload, dict):
@@ -333,8 +391,8 @@ class Emulator:
                     echo = state.echoes.add(Echo(**payload))
                     return _json_reply(201, {"echo": echo.__dict__}, request_id)
                 if method == "DELETE":
-                    state.echoes.clear()
-                return _json_reply(200, {"echoes": state.echoes.describe()}, request_id)
+                    state.echoes.clear(session)
+                return _json_reply(200, {"echoes": state.echoes.describe(session)}, request_id)
             if what == "config":
                 if method == "POST":
                     if "time_scale" in payload:
@@ -471,11 +529,24 @@ class _Run:
             return converse.sync_body(self.prompt, self.gen, self.model, self._elapsed_ms())
         return families.FAMILIES[self.model.family].sync_body(self.prompt, self.gen, self.model)
 
-    async def respond(self, send: Send) -> None:
+    def _truncated(self, body: bytes) -> bytes:
+        """A sync body that ends just after the first `after_tokens` answer tokens, as the stream would have
+        (half the body when the answer cannot be found in it)."""
+        assert self.fault is not None
+        answer = json.dumps(self.gen.text)[1:-1].encode()  # as it is escaped inside the body
+        at = body.find(answer + b'"') if answer else -1
+        if at < 0:
+            return body[: len(body) // 2]
+        kept = json.dumps("".join(self.gen.answer_tokens[: self.fault.after_tokens]))[1:-1].encode()
+        return body[: at + len(kept)]
+
+    async def respond(self, receive: Receive, send: Send) -> None:
         await self._wait_until(timing.sync_duration(self.gen.output_tokens, self.draw))
         fault = self.fault
         if fault is not None and fault.kind == "stall":
             await asyncio.sleep(fault.seconds)
+        if fault is not None and fault.kind == "silent" and await _hang_up(receive, fault.seconds):
+            return  # nothing was ever sent, and the client has gone
         if fault is not None and fault.kind == "stream_error":
             code, message = STREAM_EXCEPTIONS[fault.exception]
             await _send_reply(send, _error_reply(BedrockError(code, message), self.request_id))
@@ -490,6 +561,8 @@ class _Run:
             ]
         if fault is not None and fault.kind == "malformed":
             body = body[: len(body) // 2]
+        if fault is not None and fault.kind in ("silent", "truncated"):
+            body = self._truncated(body)
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         if fault is not None and fault.kind == "cut":
@@ -561,6 +634,16 @@ class _Run:
 
     async def _break(self, fault: Fault, frame: Frame, send: Send, disconnected: asyncio.Event) -> bool:
         """Do what `fault` does to the stream just before `frame`; True when the stream is over."""
+        if fault.kind == "silent":  # a half-open connection: no byte, no FIN, no RST while the client waits
+            if fault.seconds > 0:
+                await _sleep_unless(disconnected, fault.seconds)
+            else:
+                await disconnected.wait()
+            if disconnected.is_set():
+                return True
+        if fault.kind in ("silent", "truncated"):  # a clean end of the body, without the closing events
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return True
         if fault.kind == "stream_error":
             await send({"type": "http.response.body", "body": self._exception(), "more_body": False})
             return True
@@ -575,6 +658,9 @@ class _Run:
     async def _send_frames(self, frames: list[Frame], due: list[float], send: Send,
                            disconnected: asyncio.Event) -> None:
         fault = self.fault if self.fault is not None and self.fault.during_stream else None
+        # Where the closing events start (stop reason, usage, metrics: every frame after the last token): a
+        # stream cut before its end must lose them all, however many tokens it was to keep.
+        closing = max((i for i, frame in enumerate(frames) if frame.tokens), default=-1) + 1
         pending: list[bytes] = []
         size = sent_tokens = 0
         shift_s = 0.0  # a stall pushes every later frame back, as a real stall would
@@ -597,7 +683,8 @@ class _Run:
                 timeline["last_sent_ms"] = time.time() * 1000
 
         for i, frame in enumerate(frames):
-            if fault is not None and sent_tokens >= fault.after_tokens and (frame.tokens or i == len(frames) - 1):
+            if fault is not None and (sent_tokens >= fault.after_tokens and (frame.tokens or i == len(frames) - 1)
+                                      or fault.kind in ("silent", "truncated") and i == closing):
                 await flush()
                 if await self._break(fault, frame, send, disconnected) or disconnected.is_set():
                     return
@@ -621,6 +708,19 @@ class _Run:
                 await flush()
         await flush(more=False)
         self.state_sent.append(timeline)
+
+
+async def _hang_up(receive: Receive, seconds: float) -> bool:
+    """Wait for the client to hang up (True) or for `seconds` to pass (False); 0 waits for the hang-up alone."""
+    async def disconnect() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    try:
+        await asyncio.wait_for(disconnect(), timeout=seconds if seconds > 0 else None)
+    except TimeoutError:
+        return False
+    return True
 
 
 async def _sleep_unless(event: asyncio.Event, seconds: float) -> None:

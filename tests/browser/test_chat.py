@@ -17,6 +17,8 @@ pytestmark = pytest.mark.browser
 
 LONG_PROMPT = "Write 250 tokens about streaming latency."
 
+JSON = {"Content-Type": "application/json"}  # the emulator's control endpoints take JSON only
+
 
 def open_chat(page: Any, url: str) -> Any:
     page.goto(url)
@@ -98,7 +100,7 @@ def test_a_fault_mid_stream_shows_the_error_in_place_and_keeps_the_partial_text(
     url = re.search(r"http://127\.0\.0\.1:\d+", page.get_by_test_id("stSidebar").inner_text()).group(0)  # type: ignore[union-attr]
     fault = {"kind": "stream_error", "after_tokens": 20, "model_id": models.CLAUDE}  # the default chat model
     urllib.request.urlopen(urllib.request.Request(f"{url}/_emulator/faults", json.dumps(fault).encode(),
-                                                  method="POST"), timeout=10).close()
+                                                  method="POST", headers=JSON), timeout=10).close()
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(LONG_PROMPT + " (break me)")
     box.press("Enter")

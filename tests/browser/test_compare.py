@@ -72,7 +72,8 @@ def test_a_fault_in_one_panel_leaves_the_others_complete(live_app_url: str, page
     second = models.COMPARE[1]  # the second default panel, as requests call it
     fault = {"kind": "stream_error", "after_tokens": 15, "model_id": second}
     urllib.request.urlopen(urllib.request.Request(f"{emulator_url(page)}/_emulator/faults", json.dumps(fault).encode(),
-                                                  method="POST"), timeout=10).close()
+                                                  method="POST", headers={"Content-Type": "application/json"}),
+                           timeout=10).close()
     page.get_by_role("radiogroup", name="Panels").get_by_role("radio", name="3").click()
     box.fill("Write 60 tokens about queues.")
     box.press("Enter")

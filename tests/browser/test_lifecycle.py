@@ -23,7 +23,8 @@ def _emulator_url(page: Any) -> str:
 
 
 def _config(url: str, **settings: object) -> None:
-    request = urllib.request.Request(f"{url}/_emulator/config", json.dumps(settings).encode(), method="POST")
+    request = urllib.request.Request(f"{url}/_emulator/config", json.dumps(settings).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
     urllib.request.urlopen(request, timeout=10).close()
 
 

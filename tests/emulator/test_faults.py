@@ -10,6 +10,7 @@ import urllib3
 from botocore.exceptions import ClientError, EventStreamError, ReadTimeoutError, ResponseStreamingError
 
 from ..conftest import client_for, read_all
+from .cases import STREAMING, Case
 
 MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 OTHER = "meta.llama3-1-8b-instruct-v1:0"
@@ -191,3 +192,142 @@ def test_a_fault_named_by_profile_or_arn_applies_to_its_base_model(runtime: Any,
     assert fault["model_id"] == MODEL.removeprefix("us.")
     with pytest.raises(runtime.exceptions.ThrottlingException):
         runtime.invoke_model(modelId="global." + MODEL.removeprefix("us."), body=BODY)
+
+
+# -- silent (a half-open connection) and truncated (a stream without its closing events) -------------------------
+
+CLOSING_FIELDS = ("stop_reason", "stopReason", "finish_reason", "finishReason", "amazon-bedrock-invocationMetrics")
+
+
+def closing_fields(chunk: Any) -> set[str]:
+    """The fields of a chunk, at any depth, that only a stream's closing events carry (with a value)."""
+    if isinstance(chunk, list):
+        return set().union(*map(closing_fields, chunk)) if chunk else set()
+    if not isinstance(chunk, dict):
+        return set()
+    found = {k for k in CLOSING_FIELDS if chunk.get(k) is not None}
+    if chunk.get("type") in ("message_delta", "message_stop") or chunk.get("event_type") == "stream-end":
+        found.add(str(chunk.get("type") or chunk["event_type"]))
+    return found.union(*map(closing_fields, chunk.values()))
+
+
+def signed_request(path: str, body: bytes) -> bytes:
+    """The bytes of a signed-looking POST (the emulator takes any SigV4 signature), for a client made of a socket."""
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Authorization: AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/bedrock/aws4_request, "
+            f"SignedHeaders=host, Signature=0\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def active_streams(control: Any) -> int:
+    return int(control.request("GET", "/_emulator/health")[1]["active_streams"])
+
+
+def test_a_silent_stream_goes_quiet_without_closing_until_the_client_hangs_up(emulator: Any, control: Any) -> None:
+    """No byte after the first tokens, and no FIN (recv would return b"") or RST (recv would raise a reset)."""
+    import socket
+    import time
+    from urllib.parse import quote, urlsplit
+
+    control.fault("silent", model_id=MODEL, after_tokens=6)
+    before = active_streams(control)
+    parts = urlsplit(emulator.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+        sock.sendall(signed_request(f"/model/{quote(MODEL, safe='')}/invoke-with-response-stream", BODY.encode()))
+        received = b""
+        sock.settimeout(0.5)
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+            pytest.fail("the emulator closed the connection (FIN) instead of going silent")
+        except TimeoutError:
+            pass
+        assert received.startswith(b"HTTP/1.1 200") and b":event-type\x07\x00\x05chunk" in received  # some frames
+        with pytest.raises(TimeoutError):  # still open, still silent
+            sock.recv(65536)
+        assert active_streams(control) == before + 1
+    deadline = time.monotonic() + 5
+    while active_streams(control) != before:  # the hang-up ends the emulator's side of it
+        assert time.monotonic() < deadline, "the emulator kept a silent stream after the client hung up"
+        time.sleep(0.02)
+
+
+def test_a_silent_stream_makes_botocore_wait_for_its_read_timeout_with_the_partial_text(
+        emulator: Any, control: Any) -> None:
+    import time
+
+    control.fault("silent", model_id=MODEL, after_tokens=10)
+    impatient = client_for(emulator.url, read_timeout_s=0.5)
+    received: list[dict[str, Any]] = []
+    started = time.monotonic()
+    with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+        read_all(stream_claude(impatient)["body"], received)
+    assert time.monotonic() - started >= 0.5
+    from core.emulator.textgen import count_tokens
+    assert text_of(received).startswith("(Emulated") and count_tokens(text_of(received)) >= 10
+
+
+def test_a_silent_stream_with_seconds_ends_after_them_without_its_final_events(runtime: Any, control: Any) -> None:
+    import time
+
+    control.fault("silent", model_id=OTHER, after_tokens=4, seconds=0.3)
+    started = time.monotonic()
+    response = runtime.converse_stream(modelId=OTHER, messages=[{"role": "user", "content": [{"text": "Hi there"}]}])
+    names = [next(iter(e)) for e in read_all(response["stream"])]
+    assert time.monotonic() - started >= 0.3
+    assert "contentBlockDelta" in names and "messageStop" not in names and "metadata" not in names
+
+
+@pytest.mark.parametrize("case", STREAMING, ids=lambda c: c.id)
+def test_a_truncated_invoke_stream_ends_cleanly_without_its_closing_chunks(
+        runtime: Any, control: Any, case: Case) -> None:
+    body = json.dumps(case.build([("user", "How do queues recover from a crash?")], "", 200))
+
+    def chunks() -> list[dict[str, Any]]:
+        response = runtime.invoke_model_with_response_stream(modelId=case.model_id, body=body)
+        return [json.loads(e["chunk"]["bytes"]) for e in read_all(response["body"])]  # no error: a clean end
+
+    whole = chunks()
+    assert closing_fields(whole)  # what the fault must take away is there without it
+    control.fault("truncated", model_id=case.model_id, after_tokens=12)
+    cut = chunks()
+    assert closing_fields(cut) == set()
+    text, full = "".join(map(case.chunk_text, cut)), "".join(map(case.chunk_text, whole))
+    from core.emulator.textgen import count_tokens
+    assert full.startswith(text) and 12 <= count_tokens(text) < count_tokens(full)
+
+
+@pytest.mark.parametrize("after_tokens", [0, 8, 10_000])
+def test_a_truncated_converse_stream_has_no_message_stop_and_no_metadata(
+        runtime: Any, control: Any, after_tokens: int) -> None:
+    """Even when the fault comes after the whole answer: the closing events are what it takes away."""
+    control.fault("truncated", model_id=OTHER, after_tokens=after_tokens)
+    response = runtime.converse_stream(modelId=OTHER, messages=[{"role": "user", "content": [{"text": "Hi there"}]}])
+    names = [next(iter(e)) for e in read_all(response["stream"])]
+    assert names[0] == "messageStart" and "messageStop" not in names and "metadata" not in names
+    assert ("contentBlockDelta" in names) == (after_tokens > 0)
+
+
+def test_sync_calls_get_the_nearest_equivalent_of_silent_and_truncated(emulator: Any, control: Any) -> None:
+    import time
+
+    from core.emulator.textgen import count_tokens
+
+    runtime = client_for(emulator.url, read_timeout_s=0.5)
+    full = json.loads(runtime.invoke_model(modelId=MODEL, body=BODY)["body"].read())["content"][0]["text"]
+    control.fault("truncated", model_id=MODEL, after_tokens=6)
+    body = runtime.invoke_model(modelId=MODEL, body=BODY)["body"].read().decode()  # a complete HTTP response ...
+    with pytest.raises(ValueError):  # ... whose JSON ends just after the first answer tokens
+        json.loads(body)
+    kept = body.rpartition('"text": "')[2]
+    assert full.startswith(kept) and count_tokens(kept) == 6 and '"stop_reason"' not in body
+    control.fault("truncated", model_id=MODEL, after_tokens=6)
+    answer = runtime.converse(modelId=MODEL, messages=[{"role": "user", "content": [{"text": "Hi"}]}])
+    assert "output" not in answer and "stopReason" not in answer  # botocore returns the nothing it could read
+    control.fault("silent", model_id=MODEL)
+    started = time.monotonic()
+    with pytest.raises(ReadTimeoutError):  # no response at all, until the client gives up
+        runtime.invoke_model(modelId=MODEL, body=BODY)
+    assert time.monotonic() - started >= 0.5
+    control.fault("silent", model_id=MODEL, after_tokens=6, seconds=0.2)
+    with pytest.raises(ValueError):  # after `seconds`: the truncated body
+        json.loads(runtime.invoke_model(modelId=MODEL, body=BODY)["body"].read())
