@@ -86,3 +86,15 @@ ARNS = {
     "ARN of an unknown model": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-9-nope-v1:0",
 }
 PROFILE_ONLY = models.PROFILE_ONLY  # refuses on-demand calls by its base id
+
+# What the standard readers crash on or quietly change, for the doors that read raw bytes (the HTTP API's
+# POST body and GET query): each must be refused by field with a 400, never a 500 or altered text.
+DEEP_LEVELS = 10_000  # json.loads raises RecursionError near 1,000
+HUGE_INTEGER = "9" * 5_000  # Python refuses to read integers over 4,300 digits
+HUGE_FLOAT = "1e999"  # reads as infinity
+HUGE_DECIMAL = "1" + "0" * 400 + ".5"  # so does this
+NOT_UTF8 = b"caf\xe9 \xff"  # Latin-1's é, then a byte no UTF-8 text holds
+NOT_UTF8_QUERY = "caf%E9%FF"  # the same, percent-encoded (it used to reach the model as "caf\ufffd\ufffd")
+BAD_ESCAPES = {"\\x escape": "bad \\x41 escape", "short \\u escape": "bad \\u12 escape",
+               "raw control character": "bad \n line"}  # as they appear in the JSON text
+BAD_PERCENT = {"broken percent escape": "50%ZZ+off", "lone percent sign": "100%"}  # as written in a query

@@ -14,8 +14,16 @@
 
 A stream is `text` events (`data: {"text": "..."}`, coalesced as on the chat page), then one `done`
 event with the run's metrics, or one `error` event (`partial: true`) if it broke mid-way. Every
-request that runs is recorded in the history, with session_id "api"; a client that hangs up cancels
-the Bedrock stream and the run is recorded as cancelled.
+request that runs is recorded in the history, with session_id "api"; a client that hangs up, streamed
+or waiting for its JSON answer, cancels the run (and the Bedrock stream, if there is one), and the run
+is recorded as cancelled.
+
+Only callers another web site cannot impersonate run models (`app.RequestGuard`): the app's own pages,
+pages on this machine (localhost, 127.0.0.1 or [::1], any port), the origins `BEDROCK_LAB_API_ORIGINS`
+lists (comma-separated, e.g. `https://lab.example.com`) and clients that are no browser (curl, scripts).
+A request another site's page made the browser send gets 403 `CrossSiteRequest`; a POST that is not
+`Content-Type: application/json` gets 415. A body or query the usual readers would crash on or change
+(deep nesting, huge numbers, bytes that are not UTF-8, broken escapes) gets 400 naming the field.
 """
 
 from .app import ApiSettings, api_base_url, api_routes, create_api, metrics_of, sse_event, status_for

@@ -1,8 +1,15 @@
-"""The API's Starlette app: routes, Server-Sent Events framing, error mapping and cancellation.
+"""The API's Starlette app: routes, Server-Sent Events framing, error mapping, cancellation and the door.
 
 Every request runs on `core.streaming.Run` (which owns the timing and writes the history record) in a
 thread of its own, because boto3 blocks and the event loop is shared with the Streamlit UI. Text
 reaches the client through `core.conversation.coalesce`, as it reaches the chat page.
+
+The door (`RequestGuard`): any web page the user visits can make the browser send a request to this
+app, and CORS only hides the answer from it; the run would still happen, be recorded and, on AWS, be
+billed. So a request that runs a model (every POST, `GET /generate`) must come from the app's own pages,
+a page on this machine (`LOCAL_ORIGINS`), an origin listed in `BEDROCK_LAB_API_ORIGINS`, or a client
+that is no browser (no `Origin`, no `Sec-Fetch-Site`: curl, scripts), and a POST must say
+`Content-Type: application/json`, which no other site can send without a CORS preflight.
 """
 
 from __future__ import annotations
@@ -10,8 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import ipaddress
 import json
 import logging
+import os
+import re
 import signal
 import threading
 import time
@@ -20,14 +30,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .. import catalog, errors
+from .. import catalog, errors, validation
 from ..catalog import PRICE_TABLE_DATE, ModelInfo
 from ..client import (
     DEFAULT_MAX_ATTEMPTS,
@@ -42,7 +53,7 @@ from ..history import History, HistoryUnavailable
 from ..streaming import Run, RunRequest, start
 from ..types import RunRecord
 from .openapi import openapi_schema
-from .params import BadRequest, Generate, from_query, parse_generate
+from .params import BadRequest, Generate, decode_body, from_query, parse_generate
 
 PREFIX = "/api"
 SESSION_ID = "api"  # the history's session_id for runs made through the API
@@ -54,6 +65,9 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 # A browser page on this machine (a team's dev server on any port) may call the API; the app itself
 # listens on loopback unless told otherwise.
 LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
+ORIGINS_ENV = "BEDROCK_LAB_API_ORIGINS"  # more origins that may run models: "https://a.example,http://b:3000"
+# What the door guards besides every POST: the GET form of generate runs a model too (HEAD is GET's twin).
+MODEL_GETS = ("/generate",)
 DEMO_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
             "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
 # Fields of the RunRecord a client gets as "metrics" (the text it has already; the rest is request echo).
@@ -76,12 +90,31 @@ class ApiSettings:
     profile: str | None = None
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
+    allowed_origins: tuple[str, ...] = ()  # web origins, beyond the app's own and LOCAL_ORIGINS, that may run models
 
     @classmethod
     def from_environment(cls) -> ApiSettings:
-        """`BEDROCK_BACKEND`, and for AWS the region the standard configuration resolves to."""
+        """`BEDROCK_BACKEND`, for AWS the region the standard configuration resolves to, and the origins
+        `BEDROCK_LAB_API_ORIGINS` lists."""
         backend = default_backend()
-        return cls(backend=backend, region=configured_region() if backend == "aws" else None)
+        return cls(backend=backend, region=configured_region() if backend == "aws" else None,
+                   allowed_origins=parse_origins(os.environ.get(ORIGINS_ENV, "")))
+
+
+def parse_origins(text: str) -> tuple[str, ...]:
+    """Comma-separated web origins (`scheme://host[:port]`), normalized; anything else is left out, with a
+    warning, since an allowance that was mistyped must not widen the door."""
+    origins: list[str] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        origin = _normal_origin(item)
+        if origin is None:
+            log.warning("%s: %r is not a web origin like https://lab.example.com or http://host:3000; left out",
+                        ORIGINS_ENV, item)
+        else:
+            origins.append(origin)
+    return tuple(origins)
 
 
 # -- errors ----------------------------------------------------------------------------------------
@@ -120,6 +153,120 @@ def _bad_request(problem: BadRequest) -> JSONResponse:
 def _upstream(error: errors.LabError, input_field: str | None = None) -> JSONResponse:
     return JSONResponse(error_body(error.message, _field_for(error, input_field), error.code),
                         status_code=status_for(error))
+
+
+# -- the door --------------------------------------------------------------------------------------
+
+_ORIGIN = re.compile(r"(https?)://([^/?#@\s]+)")
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _normal_origin(text: str) -> str | None:
+    """`scheme://host[:port]` in lower case without the scheme's default port, or None if it is no origin."""
+    found = _ORIGIN.fullmatch(text.strip().rstrip("/").lower())
+    if found is None:
+        return None
+    scheme, host = found.groups()
+    return f"{scheme}://{host.removesuffix(':' + _DEFAULT_PORTS[scheme])}"
+
+
+def _host_of(origin: str) -> str:
+    return origin.split("://", 1)[1]
+
+
+def _names_an_address(host: str) -> bool:
+    """True for a Host header naming an IP address or localhost: no other site's DNS name can hide behind
+    it (another site's name pointed at 127.0.0.1 makes its pages "same-origin": DNS rebinding)."""
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if name == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def refuse_cross_site(headers: Headers, scheme: str, allowed_origins: tuple[str, ...]) -> JSONResponse | None:
+    """A 403 for a request another site's page made the browser send, or None when it may run a model."""
+    host = (headers.get("host") or "").lower()
+    own = _normal_origin(f"{scheme}://{host}")
+    known_host = _names_an_address(host) or own in allowed_origins
+    origin, site = headers.get("origin"), headers.get("sec-fetch-site")
+    if origin is not None and origin != "null":
+        normal = _normal_origin(origin)
+        if normal is not None and (re.fullmatch(LOCAL_ORIGINS, normal) or normal in allowed_origins):
+            return None
+        if normal is not None and own is not None and _host_of(normal) == _host_of(own):  # (a proxy may end TLS)
+            return None if known_host else _refused(_unknown_name(host, normal), "Origin")
+        return _refused(f"it comes from a page on {origin}, another site. {_WHO_MAY} {_how_to_allow(normal)}",
+                        "Origin")
+    if origin is None and site in (None, "none"):
+        return None  # no page made this request: curl, a script, or an address the user typed
+    if site == "same-origin":
+        return None if known_host else _refused(_unknown_name(host, own), "Sec-Fetch-Site")
+    return _refused(f"the browser says a page on another site sent it (a link, an image, a form or a sandboxed "
+                    f"frame: Sec-Fetch-Site is {site or 'missing'}, Origin is {origin or 'missing'}). {_WHO_MAY} "
+                    f"{_how_to_allow(None)}", "Sec-Fetch-Site" if site else "Origin")
+
+
+_WHO_MAY = ("Models run only for the app's own pages, pages on this machine (http://localhost or http://127.0.0.1, "
+            f"any port), the origins {ORIGINS_ENV} lists, and clients that are no browser (curl, scripts).")
+
+
+def _how_to_allow(origin: str | None) -> str:
+    if origin is None:
+        return (f"To allow a page on another origin, start the app with {ORIGINS_ENV} set to it, e.g. "
+                f"{ORIGINS_ENV}=https://lab.example.com (several: comma-separated).")
+    return f"To allow it, start the app with {ORIGINS_ENV}={origin} (several origins: comma-separated)."
+
+
+def _unknown_name(host: str, origin: str | None) -> str:
+    return (f"the page is served as {host}, a name the app does not know: it could be another site's name "
+            f"pointed at this machine (DNS rebinding). {_how_to_allow(origin)}")
+
+
+def _refused(why: str, field: str) -> JSONResponse:
+    return JSONResponse(error_body(f"Refused, and nothing was run: {why}", field, "CrossSiteRequest"),
+                        status_code=403)
+
+
+def refuse_unless_json(headers: Headers) -> JSONResponse | None:
+    """A 415 for a POST whose body is not declared JSON (a form or text/plain: what other sites can send)."""
+    declared = headers.get("content-type")
+    media_type, _, parameters = (declared or "").partition(";")
+    charset = re.search(r"charset\s*=\s*\"?([\w-]+)", parameters, re.IGNORECASE)
+    if media_type.strip().lower() == "application/json" and (
+            charset is None or charset.group(1).lower() in ("utf-8", "utf8")):
+        return None
+    said = f"Content-Type: {declared}" if declared else "no Content-Type"
+    message = (f"Send the body as JSON in UTF-8 with the header Content-Type: application/json (this request "
+               f"said {said}). Forms and text/plain bodies are refused, because any web site can make a "
+               "browser send those.")
+    return JSONResponse(error_body(message, "Content-Type", "UnsupportedMediaType"), status_code=415)
+
+
+class RequestGuard:
+    """ASGI middleware: refuses, before any route runs, a request that can change state or spend money
+    (every POST, the GET form of generate) from another site's page, and a POST that is not JSON."""
+
+    def __init__(self, app: ASGIApp, allowed_origins: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.allowed_origins = allowed_origins
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            method = scope["method"]
+            path = scope["path"].removeprefix(scope.get("root_path", "")) or "/"
+            if method not in ("GET", "HEAD", "OPTIONS") or path in MODEL_GETS:
+                headers = Headers(scope=scope)
+                refusal = refuse_cross_site(headers, scope.get("scheme", "http"), self.allowed_origins)
+                if refusal is None and method == "POST":
+                    refusal = refuse_unless_json(headers)
+                if refusal is not None:
+                    await refusal(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
 
 
 def metrics_of(record: RunRecord) -> dict[str, Any]:
@@ -179,13 +326,11 @@ class EventStream:
                 loop.call_soon_threadsafe(queue.put_nowait, item)
 
         async def watch() -> None:
-            while (await receive())["type"] != "http.disconnect":
-                pass
+            await _hung_up(receive)
             queue.put_nowait(("gone", None))
 
         async def watch_shutdown(server: Any) -> None:
-            while not server.should_exit:
-                await asyncio.sleep(SHUTDOWN_POLL_S)
+            await _shutting_down(server)
             queue.put_nowait(("shutdown", None))
 
         watchers = [asyncio.ensure_future(watch())]
@@ -204,12 +349,7 @@ class EventStream:
                 watcher.cancel()
             if not over:
                 self.run.cancel()
-                # The run's record is written when its thread ends; wait for it, so an app that is stopping
-                # does not exit (taking the daemon thread with it) before the cancelled run is in the history.
-                waited_s = 0.0
-                while producer.is_alive() and waited_s < RECORD_WAIT_S:
-                    await asyncio.sleep(SHUTDOWN_POLL_S)
-                    waited_s += SHUTDOWN_POLL_S
+                await _recorded(self.run)
 
     async def _relay(self, queue: asyncio.Queue[tuple[str, Any]], send: Send) -> bool:
         """Send what the run produces; True once the run's end was sent, False if the client left first."""
@@ -254,6 +394,78 @@ class EventStream:
                 frame = sse_event(event_id, "done", {"done": True, "metrics": metrics_of(record)})
             await send({"type": "http.response.body", "body": frame, "more_body": False})
             return True
+
+
+class JsonAnswer:
+    """The ASGI response for `stream: false`: one JSON answer (or an HTTP error) once the run has ended.
+
+    A client that hangs up before then cancels the run, as a streamed one does, so the record says
+    `cancelled`, not `ok` with text nobody received. A sync call already sent cannot be called back: its
+    record is written, as cancelled, when the answer comes. Stopping the app answers 503.
+    """
+
+    def __init__(self, run: Run, input_field: str) -> None:
+        self.run = run
+        self.input_field = input_field
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer = asyncio.ensure_future(_in_thread(self.run.result))
+        answer.add_done_callback(_retrieved)
+        hung_up = asyncio.ensure_future(_hung_up(receive))
+        waits = {answer, hung_up}
+        server = _serving_server()
+        if server is not None:
+            waits.add(asyncio.ensure_future(_shutting_down(server)))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for watcher in waits - {answer}:
+                watcher.cancel()
+        if answer.done():
+            failure = answer.exception()
+            if isinstance(failure, errors.LabError):
+                response: Response = _upstream(failure, self.input_field)
+            elif failure is not None:
+                raise failure
+            else:
+                record = answer.result()
+                response = JSONResponse({"text": record.text, "model_id": record.model_id,
+                                         "metrics": metrics_of(record)})
+        else:
+            self.run.cancel()
+            if hung_up.done():
+                return  # nobody to answer; the run records itself as cancelled
+            await _recorded(self.run)
+            message = "The app is shutting down; the run was cancelled. Retry once it is back."
+            response = JSONResponse(error_body(message, None, "ServerShutdown"), status_code=503)
+        await response(scope, receive, send)
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Read a finished future's outcome, so a failure nobody waited for is not logged as never retrieved."""
+    if not future.cancelled():
+        future.exception()
+
+
+async def _hung_up(receive: Receive) -> None:
+    """Return once the client has gone (the request's body, if any, was read already)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _shutting_down(server: Any) -> None:
+    """Return once the uvicorn server starts to stop."""
+    while not server.should_exit:
+        await asyncio.sleep(SHUTDOWN_POLL_S)
+
+
+async def _recorded(run: Run) -> None:
+    """Wait (a while) for a cancelled run's record: it is written when the run's thread ends, and an app that
+    is stopping must not exit, taking the daemon thread with it, before the run is in the history."""
+    waited_s = 0.0
+    while not run.finished and waited_s < RECORD_WAIT_S:
+        await asyncio.sleep(SHUTDOWN_POLL_S)
+        waited_s += SHUTDOWN_POLL_S
 
 
 def _serving_server() -> Any:
@@ -325,6 +537,7 @@ def _model_json(model: ModelInfo, region: str | None) -> dict[str, Any]:
         "max_output_tokens": model.max_output_tokens, "apis": list(known.apis), "lifecycle": model.lifecycle,
         "end_of_life": known.spec.eol_date if known.spec else None,
         "sampling": known.sampling, "reasoning": known.thinking, "efforts": list(known.efforts),
+        "temperature_max": {api: validation.bounds_for(known, api).temperature[1] for api in known.apis},
         "default": model.model_id == catalog.default_model_id("api"),
         "price": {"input_per_1m_usd": prices[0] if prices else None, "output_per_1m_usd": prices[1] if prices else None,
                   "as_of": PRICE_TABLE_DATE, "estimate": True},
@@ -345,16 +558,10 @@ def create_api(settings: ApiSettings | None = None, history: History | None = No
             # EventSource reconnects after a stream ends; a run is never resumed, and 204 tells it to stop.
             return Response(status_code=204)
         try:
-            if request.method == "GET":
-                payload: object = from_query(request.query_params)
+            if request.method in ("GET", "HEAD"):
+                payload: object = from_query(request.scope.get("query_string", b""))
             else:
-                raw = await request.body()
-                try:
-                    payload = json.loads(raw) if raw.strip() else None
-                except ValueError as problem:
-                    raise BadRequest(f"the body is not valid JSON ({problem})", "body") from None
-                if payload is None:
-                    raise BadRequest("the body must be a JSON object with model_id and prompt or messages", "body")
+                payload = decode_body(await request.body())
             try:
                 models: dict[str, ModelInfo] | None = await _in_thread(book.get)
             except errors.LabError as problem:
@@ -364,13 +571,8 @@ def create_api(settings: ApiSettings | None = None, history: History | None = No
         except BadRequest as problem:
             return _bad_request(problem)
         run = start(_run_request(checked, settings), on_finish=history.record_run if history else None)
-        if checked.stream:
-            return EventStream(run, checked.input_field)  # type: ignore[return-value]  # an ASGI response
-        try:
-            record = await _in_thread(run.result)
-        except errors.LabError as failure:
-            return _upstream(failure, checked.input_field)
-        return JSONResponse({"text": record.text, "model_id": record.model_id, "metrics": metrics_of(record)})
+        answer = EventStream if checked.stream else JsonAnswer
+        return answer(run, checked.input_field)  # type: ignore[return-value]  # an ASGI response
 
     async def models(request: Request) -> Response:
         try:
@@ -406,9 +608,10 @@ def create_api(settings: ApiSettings | None = None, history: History | None = No
         Route("/demo", demo, methods=["GET"]),
         Route("/demo.js", demo_js, methods=["GET"]),
     ]
-    cors = Middleware(CORSMiddleware, allow_origin_regex=LOCAL_ORIGINS, allow_methods=["GET", "POST"],
-                      allow_headers=["content-type", "last-event-id"])
-    return Starlette(routes=routes, middleware=[cors])
+    cors = Middleware(CORSMiddleware, allow_origin_regex=LOCAL_ORIGINS, allow_origins=settings.allowed_origins,
+                      allow_methods=["GET", "POST"], allow_headers=["content-type", "last-event-id"])
+    guard = Middleware(RequestGuard, allowed_origins=settings.allowed_origins)
+    return Starlette(routes=routes, middleware=[cors, guard])  # CORS answers preflights; the guard sees the rest
 
 
 def _run_request(checked: Generate, settings: ApiSettings) -> RunRequest:

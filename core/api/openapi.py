@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..catalog import EFFORT_LEVELS, default_model_id
-from ..settings import DEFAULT_MAX_TOKENS, TEMPERATURE_RANGE, TOP_P_RANGE
-from .params import MAX_STOP_SEQUENCES
+from ..catalog import EFFORT_LEVELS, default_model_id, table
+from ..settings import DEFAULT_MAX_TOKENS
+from ..validation import MAX_STOP_SEQUENCES, TOP_P_RANGE
+
+_WIDEST_TEMPERATURE = max(family.temperature_max for family in table().families.values())
 
 _ERROR = {
     "type": "object", "required": ["error", "field"],
     "properties": {
         "error": {"type": "string", "description": "What went wrong and what to do, in plain words."},
         "field": {"type": ["string", "null"], "description": "The request field at fault (`messages[2].role`), "
-                  "`body` for the body itself, null for upstream failures."},
-        "code": {"type": "string", "description": "`BadRequest`, or Bedrock's error code "
-                 "(`ThrottlingException`, `AccessDeniedException`, `modelStreamErrorException`, ...)."},
+                  "`body` for the body itself, `query` for the query string, the header at fault for a refused "
+                  "request (`Origin`, `Sec-Fetch-Site`, `Content-Type`), null for upstream failures."},
+        "code": {"type": "string", "description": "`BadRequest`, `CrossSiteRequest` (403), `UnsupportedMediaType` "
+                 "(415), `ServerShutdown` (503), or Bedrock's error code (`ThrottlingException`, "
+                 "`AccessDeniedException`, `modelStreamErrorException`, ...)."},
     },
 }
 _METRICS = {
@@ -58,8 +62,10 @@ _GENERATE = {
                      "profile id or an ARN.", "examples": [default_model_id("api")]},
         "system": {"type": ["string", "null"], "description": "System prompt; folded into the first message "
                    "(with a note in `metrics.notes`) for models that take none."},
-        "temperature": {"type": ["number", "null"], "minimum": TEMPERATURE_RANGE[0],
-                        "maximum": TEMPERATURE_RANGE[1], "description": "Null: the model's default."},
+        "temperature": {"type": ["number", "null"], "minimum": 0, "maximum": _WIDEST_TEMPERATURE,
+                        "description": "Null: the model's default. The range is the model's: 0 to 1 through "
+                        "Converse; through InvokeModel 0 to its family's `temperature_max` (GET /api/models), "
+                        "the same bounds the CLI and the app's pages use."},
         "top_p": {"type": ["number", "null"], "minimum": TOP_P_RANGE[0], "maximum": TOP_P_RANGE[1],
                   "description": "Models that take temperature or top_p (not both) get temperature when both are "
                   "set; models that take neither get neither. What was left out is said in `metrics.notes`."},
@@ -88,11 +94,21 @@ _SSE = (
     "event (`ServerShutdown`, 503). Streams are not resumed: a request carrying `Last-Event-ID` "
     "(EventSource reconnecting) gets 204, which tells EventSource to stop."
 )
+_DOOR = (
+    "Runs only for callers another web site cannot impersonate: the app's own pages, pages on this machine "
+    "(`http://localhost`, `127.0.0.1` or `[::1]`, any port), the origins listed in the app's "
+    "`BEDROCK_LAB_API_ORIGINS` environment variable (comma-separated, e.g. `https://lab.example.com`), and "
+    "clients that are no browser (no `Origin` or `Sec-Fetch-Site` header: curl, scripts). A request another "
+    "site's page made a browser send (a form, an image, a link, fetch or EventSource) gets 403 "
+    "`CrossSiteRequest` and runs nothing."
+)
 
 
 def _errors(*codes: int) -> dict[str, Any]:
     words = {400: "Bad input (with the field), or Bedrock refused the request as sent",
-             403: "No access to the model, or no usable AWS credentials", 429: "Bedrock is throttling",
+             403: "A request from another web site (`CrossSiteRequest`, nothing was run), no access to the model, "
+                  "or no usable AWS credentials",
+             415: "The body was not sent as `Content-Type: application/json` (UTF-8)", 429: "Bedrock is throttling",
              502: "Bedrock, the model or the connection to it failed", 503: "The app is shutting down",
              504: "The model took too long"}
     return {str(code): {"description": words[code],
@@ -113,6 +129,7 @@ def openapi_schema(server_url: str) -> dict[str, Any]:
         "204": {"description": "The request carried Last-Event-ID: streams are not resumed."},
         **_errors(400, 403, 429, 502, 503, 504),
     }
+    posted = {**generated, **_errors(415)}
     query = [{"name": name, "in": "query", "required": name in ("model_id", "prompt"),
               "schema": _GENERATE["properties"][name]}  # type: ignore[index]
              for name in ("prompt", "model_id", "system", "temperature", "top_p", "max_tokens", "stream", "api")]
@@ -125,12 +142,15 @@ def openapi_schema(server_url: str) -> dict[str, Any]:
         "paths": {
             "/generate": {
                 "post": {"summary": "Generate an answer, streamed as Server-Sent Events or as one JSON answer",
-                         "operationId": "generate",
+                         "operationId": "generate", "description": _DOOR + " The body must be sent as "
+                         "`Content-Type: application/json` (UTF-8), or it gets 415.",
                          "requestBody": {"required": True,
                                          "content": {"application/json": {"schema": _GENERATE}}},
-                         "responses": generated},
+                         "responses": posted},
                 "get": {"summary": "Stream an answer to a prompt (for EventSource, which can only GET)",
-                        "operationId": "generateFromQuery", "parameters": query, "responses": generated},
+                        "operationId": "generateFromQuery", "description": _DOOR + " Query values are "
+                        "percent-encoded UTF-8: a broken escape or other bytes get 400 naming the parameter.",
+                        "parameters": query, "responses": generated},
             },
             "/models": {"get": {"summary": "The models this backend offers, with streaming support and prices",
                                 "operationId": "listModels", "responses": {

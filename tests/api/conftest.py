@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,10 +37,10 @@ class Served:
         return int(urlsplit(self.url).port or 0)
 
 
-@pytest.fixture(scope="session")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    history = History(Path(tmp_path_factory.mktemp("api")) / "history.sqlite")
-    app = Starlette(routes=[Mount("/api", app=create_api(ApiSettings(backend="emulator"), history))])
+@contextmanager
+def serve_api(history: History, settings: ApiSettings | None = None) -> Iterator[Served]:
+    """The API mounted at /api as the app mounts it, served by uvicorn on a free loopback port."""
+    app = Starlette(routes=[Mount("/api", app=create_api(settings or ApiSettings(backend="emulator"), history))])
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_config=None, access_log=False))
@@ -49,10 +50,18 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     while not server.started:
         assert time.monotonic() < deadline, "the API server did not start"
         time.sleep(0.01)
-    yield Served(f"http://127.0.0.1:{sock.getsockname()[1]}/api", history)
-    server.should_exit = True
-    thread.join(5)
-    sock.close()
+    try:
+        yield Served(f"http://127.0.0.1:{sock.getsockname()[1]}/api", history)
+    finally:
+        server.should_exit = True
+        thread.join(5)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with serve_api(History(Path(tmp_path_factory.mktemp("api")) / "history.sqlite")) as served:
+        yield served
 
 
 @pytest.fixture()
@@ -88,13 +97,14 @@ class Reply:
 
 
 def post(api: Served, payload: Any, *, raw: bytes | None = None, method: str = "POST", path: str = "/generate",
-         headers: dict[str, str] | None = None, stop_after: int | None = None) -> Reply:
+         headers: dict[str, str] | None = None, stop_after: int | None = None,
+         content_type: str | None = "application/json") -> Reply:
     """One request; an event stream is read line by line as it arrives (`stop_after` events, then hang up)."""
     connection = http.client.HTTPConnection("127.0.0.1", api.port, timeout=30)
     body = raw if raw is not None else (json.dumps(payload).encode() if payload is not None else None)
     sent_at = time.monotonic()
     connection.request(method, urlsplit(api.url).path + path, body=body,
-                       headers={"Content-Type": "application/json", **(headers or {})})
+                       headers={**({"Content-Type": content_type} if content_type else {}), **(headers or {})})
     response = connection.getresponse()
     found = {k.lower(): v for k, v in response.getheaders()}
     events: list[Event] = []
@@ -117,7 +127,7 @@ def post(api: Served, payload: Any, *, raw: bytes | None = None, method: str = "
         else:
             data = response.read()
             json_body = found.get("content-type", "").startswith("application/json")
-            parsed = json.loads(data) if json_body else data.decode()
+            parsed = json.loads(data) if json_body and data else data.decode()  # (HEAD: no body)
     finally:
         connection.close()
     return Reply(response.status, found, events, parsed, sent_at)

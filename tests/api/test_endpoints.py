@@ -78,7 +78,10 @@ def test_openapi_describes_every_endpoint_and_its_references_resolve(api: Served
     assert set(schema["paths"]) == {"/generate", "/models", "/health", "/openapi.json", "/demo"}
     generate = schema["paths"]["/generate"]
     assert set(generate) == {"post", "get"}
-    assert set(generate["post"]["responses"]) == {"200", "204", "400", "403", "429", "502", "503", "504"}
+    assert set(generate["post"]["responses"]) == {"200", "204", "400", "403", "415", "429", "502", "503", "504"}
+    assert set(generate["get"]["responses"]) == set(generate["post"]["responses"]) - {"415"}
+    for operation in generate.values():  # who may run a model, and how to allow another origin
+        assert "BEDROCK_LAB_API_ORIGINS" in operation["description"] and "403" in operation["description"]
     fields = generate["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]
     assert set(fields) >= {"prompt", "messages", "model_id", "system", "temperature", "max_tokens", "stream", "api",
                            "effort"}

@@ -146,12 +146,12 @@ BAD = [
     ("unknown model", ask(model_id="acme.nonexistent-v1"), "model_id", "unknown model 'acme.nonexistent-v1'"),
     ("model the backend lacks", ask(model_id="anthropic.claude-9-imaginary-v1:0"), "model_id", "unknown model"),
     ("needs a profile", ask(model_id=SONNET_4), "model_id", f"use 'us.{SONNET_4}'"),
-    ("temperature too high", ask(temperature=1.5), "temperature", "between 0 and 1, not 1.5"),
+    ("temperature too high", ask(temperature=1.5), "temperature", "between 0 and 1 for Nova Micro, not 1.5"),
     ("temperature text", ask(temperature="hot"), "temperature", "must be a number"),
     ("top_p negative", ask(top_p=-0.1), "top_p", "between 0 and 1"),
-    ("max_tokens zero", ask(max_tokens=0), "max_tokens", "between 1 and 10000"),
+    ("max_tokens zero", ask(max_tokens=0), "max_tokens", "max tokens must be between 1 and 10,000 for Nova Micro"),
     ("max_tokens over the model's limit", ask(model_id=HAIKU, max_tokens=HAIKU_LIMIT + 1), "max_tokens",
-     f"between 1 and {HAIKU_LIMIT} for this model, not {HAIKU_LIMIT + 1}"),
+     f"between 1 and {HAIKU_LIMIT:,} for {CHAT.name}, not {HAIKU_LIMIT + 1:,}"),
     ("max_tokens fractional", ask(max_tokens=10.5), "max_tokens", "whole number"),
     ("max_tokens boolean", ask(max_tokens=True), "max_tokens", "whole number"),
     ("stream not boolean", ask(stream="yes"), "stream", "true or false"),
@@ -172,7 +172,7 @@ BAD = [
      "empty"),
     ("stop sequences not strings", ask(stop_sequences=[1]), "stop_sequences", "list of non-empty strings"),
     ("unknown effort", ask(effort="extreme"), "effort",
-     "effort must be one of low, medium, high, xhigh, max or null, not the string 'extreme'"),
+     "effort must be one of low, medium, high, xhigh, max, not 'extreme'"),
     ("effort a number", ask(effort=3), "effort", "effort must be one of low, medium, high, xhigh, max or null"),
 ]
 
@@ -281,6 +281,29 @@ def test_hanging_up_before_the_first_token_cancels_too(api: Served, upstream: Co
     sock.close()
     run = _wait_for_run(api, before, timeout_s=2)
     assert run["status"] == "cancelled" and run["text"] == "" and pd.isna(run["ttft_ms"])
+    assert _open_streams_after(upstream) == 0
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+def test_a_client_that_hangs_up_cancels_the_run_in_either_mode(api: Served, upstream: Control, stream: bool) -> None:
+    """One behaviour: a `"stream": false` client that hung up used to be recorded `ok`, with text nobody got."""
+    upstream.request("POST", "/_emulator/config", {"time_scale": 1})
+    upstream.request("POST", "/_emulator/profiles", {"model_id": NOVA, "ttft_ms": 300, "tokens_per_s": 40})
+    before, seen = len(api.history.runs()), requests_seen(upstream)
+    sock = _open_raw(api, ask(max_tokens=60, stream=stream))  # about 1.8 s of answer
+    if stream:
+        received = b""
+        while b"event: text" not in received:
+            received += sock.recv(4096)
+    else:
+        time.sleep(0.5)  # the model is writing the answer; the client hears nothing until it is done
+    assert requests_seen(upstream) == seen + 1  # the request is with the model
+    sock.close()
+    run = _wait_for_run(api, before, timeout_s=5)
+    assert run["status"] == "cancelled" and run["session_id"] == "api", run.to_dict()
+    assert run["mode"] == ("stream" if stream else "sync") and pd.isna(run["tokens_per_s"])
+    if not stream:
+        assert run["text"] == ""  # the answer came after the client had gone: nobody received it
     assert _open_streams_after(upstream) == 0
 
 

@@ -1,6 +1,7 @@
 """Hostile and odd input through POST /api/generate over real HTTP: the words a developer gets back (status,
 `error`, `field`), every answered prompt sent exactly, hostile model output delivered exactly inside intact
-Server-Sent Events framing."""
+Server-Sent Events framing, and bodies and queries that break the usual readers (deep nesting, huge numbers,
+bytes that are not UTF-8, broken escapes) refused by field, never a 500."""
 
 from __future__ import annotations
 
@@ -13,9 +14,17 @@ from ..conftest import RELIABILITY, Control
 from ..hostile_inputs import (
     ANSWERED,
     ARNS,
+    BAD_ESCAPES,
+    BAD_PERCENT,
     BIG_MODEL,
+    DEEP_LEVELS,
     EMPTY,
+    HUGE_DECIMAL,
+    HUGE_FLOAT,
+    HUGE_INTEGER,
     MODEL,
+    NOT_UTF8,
+    NOT_UTF8_QUERY,
     ONE_MB,
     OUTPUT,
     OVER_WINDOW,
@@ -94,13 +103,14 @@ def test_hostile_output_arrives_exactly_inside_intact_events(api: Served, upstre
 
 
 @pytest.mark.parametrize(("fields", "field", "words"), [
-    ({"max_tokens": -5}, "max_tokens", f"max_tokens must be between 1 and {LIMIT} for this model, not -5"),
+    # The model table's bounds, as the CLI and the pages apply them (tests/core/test_validation.py).
+    ({"max_tokens": -5}, "max_tokens", f"max tokens must be between 1 and {LIMIT:,} for {CHAT.name}, not -5"),
     ({"max_tokens": LIMIT + 1}, "max_tokens",
-     f"max_tokens must be between 1 and {LIMIT} for this model, not {LIMIT + 1}"),
+     f"max tokens must be between 1 and {LIMIT:,} for {CHAT.name}, not {LIMIT + 1:,}"),
     ({"max_tokens": "ten"}, "max_tokens", "max_tokens must be a whole number, not the string 'ten'"),
-    ({"temperature": 5}, "temperature", "temperature must be between 0 and 1, not 5"),
-    ({"top_p": 2}, "top_p", "top_p must be between 0 and 1, not 2"),
-    ({"top_p": -0.5}, "top_p", "top_p must be between 0 and 1, not -0.5"),
+    ({"temperature": 5}, "temperature", f"temperature must be between 0 and 1 for {CHAT.name}, not 5"),
+    ({"top_p": 2}, "top_p", f"top_p must be between 0 and 1 for {CHAT.name}, not 2"),
+    ({"top_p": -0.5}, "top_p", f"top_p must be between 0 and 1 for {CHAT.name}, not -0.5"),
 ], ids=["negative max tokens", "max tokens over the limit", "max tokens as text", "temperature 5", "top_p 2",
         "negative top_p"])
 def test_parameters_out_of_range_are_refused_by_field(api: Served, fields: dict[str, Any], field: str,
@@ -141,9 +151,93 @@ def test_a_lone_surrogate_is_refused_by_field_before_any_call(api: Served, upstr
     assert requests_seen(upstream) == seen
 
 
-def test_a_body_that_is_not_utf8_is_refused(api: Served) -> None:
-    reply = post(api, None, raw=b'{"model_id": "' + MODEL.encode() + b'", "prompt": "caf\xe9"}')
-    refused(reply, "body", "the body is not valid JSON")
+def _raw(fields: str | bytes) -> bytes:
+    """A body whose model_id is MODEL and whose other fields are written as raw JSON text (or bytes)."""
+    return b'{"model_id": "' + MODEL.encode() + b'", ' + (fields.encode() if isinstance(fields, str) else fields) + b"}"
+
+
+NESTED = "[" * DEEP_LEVELS + "]" * DEEP_LEVELS
+UNREADABLE_BODIES = [
+    ("10,000 levels deep: the body", NESTED.encode(), "body", "body is nested more than 32 levels deep"),
+    ("10,000 levels deep: the prompt", _raw(f'"prompt": {NESTED}'), "prompt",
+     "prompt is nested more than 32 levels deep"),
+    ("10,000 levels deep: a message", _raw('"messages": [{"role": "user", "content": ' + NESTED + "}]"), "messages",
+     "messages is nested more than 32 levels deep"),
+    ("10,000 objects deep: an unknown field", _raw('"x": ' + '{"a": ' * DEEP_LEVELS + "1" + "}" * DEEP_LEVELS),
+     "x", "x is nested more than 32 levels deep"),
+    ("5,000-digit max_tokens", _raw(f'"prompt": "Hi", "max_tokens": {HUGE_INTEGER}'), "max_tokens",
+     "max_tokens is a 5,000-digit number, a number too large to read"),
+    ("negative 5,000-digit max_tokens", _raw(f'"prompt": "Hi", "max_tokens": -{HUGE_INTEGER}'), "max_tokens",
+     "a number too large to read"),
+    ("1e999 temperature", _raw(f'"prompt": "Hi", "temperature": {HUGE_FLOAT}'), "temperature",
+     "temperature is 1e999, a number too large to read"),
+    ("-1e999 top_p", _raw(f'"prompt": "Hi", "top_p": -{HUGE_FLOAT}'), "top_p", "top_p is -1e999"),
+    ("400-digit decimal max_tokens", _raw(f'"prompt": "Hi", "max_tokens": {HUGE_DECIMAL}'), "max_tokens",
+     "max_tokens is a 403-digit number, a number too large to read"),
+    ("not UTF-8: the prompt", _raw(b'"prompt": "' + NOT_UTF8 + b'"'), "prompt",
+     "prompt is not UTF-8 text: the byte 0xE9 at character 4 is not UTF-8"),
+    ("not UTF-8: a message block", _raw(b'"messages": [{"role": "user", "content": [{"text": "' + NOT_UTF8 + b'"}]}]'),
+     "messages[0].content[0].text", "messages[0].content[0].text is not UTF-8 text"),
+    ("not UTF-8: system", _raw(b'"prompt": "Hi", "system": "' + NOT_UTF8 + b'"'), "system", "system is not UTF-8 text"),
+    ("not UTF-8: a field name", _raw(b'"prompt": "Hi", "' + NOT_UTF8 + b'": 1'), "body",
+     "a field name in body is not UTF-8 text"),
+    ("a Latin-1 body", _raw('"prompt": "café crème"'.encode("latin-1")), "prompt",
+     "prompt is not UTF-8 text: the byte 0xE9 at character 4"),
+    *[(f"JSON {name}", _raw(f'"prompt": "{escape}"'), "prompt", "prompt is not valid JSON text")
+      for name, escape in BAD_ESCAPES.items()],
+    ("JSON bad escape in a message", _raw('"messages": [{"role": "user", "content": "'
+                                          + BAD_ESCAPES["\\x escape"] + '"}]'),
+     "messages[0].content", "messages[0].content is not valid JSON text (Invalid \\escape"),
+    ("JSON cut short", _raw('"prompt": "Hi"').removesuffix(b"}"), "body", "the body is not valid JSON"),
+]
+
+
+@pytest.mark.parametrize(("body", "field", "words"), [case[1:] for case in UNREADABLE_BODIES],
+                         ids=[case[0] for case in UNREADABLE_BODIES])
+def test_a_body_the_usual_readers_break_on_is_refused_by_field(api: Served, upstream: Control, body: bytes,
+                                                               field: str, words: str) -> None:
+    """Deep nesting was a 500 in plain text (RecursionError); a 5,000-digit number a 400 blaming the body."""
+    seen, runs = requests_seen(upstream), len(api.history.runs())
+    refused(post(api, None, raw=body), field, words)
+    assert requests_seen(upstream) == seen and len(api.history.runs()) == runs
+
+
+UNREADABLE_QUERIES = [
+    ("not UTF-8: the prompt", f"prompt={NOT_UTF8_QUERY}", "prompt",
+     "prompt is not UTF-8 text: the byte 0xE9 at byte 4 is not UTF-8"),
+    ("not UTF-8: the model id", f"prompt=Hi&model_id={NOT_UTF8_QUERY}", "model_id", "model_id is not UTF-8 text"),
+    ("not UTF-8: a parameter name", f"prompt=Hi&{NOT_UTF8_QUERY}=1", "query",
+     "a parameter name is not UTF-8 text"),
+    *[(name, f"prompt={value}", "prompt", "prompt has a broken percent escape") for name, value in
+      BAD_PERCENT.items()],
+    ("5,000-digit max_tokens", f"prompt=Hi&max_tokens={HUGE_INTEGER}", "max_tokens",
+     "max_tokens is a 5,000-digit number, a number too large to read"),
+    ("1e999 temperature", f"prompt=Hi&temperature={HUGE_FLOAT}", "temperature", "temperature is 1e999"),
+    ("400-digit decimal top_p", f"prompt=Hi&top_p={HUGE_DECIMAL}", "top_p", "top_p is a 403-digit number"),
+    ("the prompt twice", "prompt=Hi&prompt=Ignore+the+first", "prompt", "prompt is given twice"),
+]
+
+
+@pytest.mark.parametrize(("query", "field", "words"), [case[1:] for case in UNREADABLE_QUERIES],
+                         ids=[f"GET {case[0]}" for case in UNREADABLE_QUERIES])
+def test_a_query_the_usual_readers_change_is_refused_by_field(api: Served, upstream: Control, query: str,
+                                                              field: str, words: str) -> None:
+    """`prompt=caf%E9%FF` used to be answered 200, the model reading replacement characters."""
+    seen, runs = requests_seen(upstream), len(api.history.runs())
+    query = query if "model_id=" in query else f"model_id={MODEL}&{query}"
+    reply = post(api, None, method="GET", path=f"/generate?{query}")
+    refused(reply, field, words)
+    assert requests_seen(upstream) == seen and len(api.history.runs()) == runs
+
+
+def test_text_in_utf8_reads_exactly_in_both_forms(api: Served) -> None:
+    """What the strict readers accept: percent-encoded UTF-8, + for a space, a body with a byte order mark."""
+    reply = post(api, None, method="GET", path=f"/generate?model_id={MODEL}&prompt=caf%C3%A9+au+lait%21&stream=0")
+    assert reply.status == 200, reply.body
+    record = api.history.get_run(reply.body["metrics"]["run_id"])
+    assert record is not None and holds(json.loads(record.request_json), "café au lait!")
+    marked = b"\xef\xbb\xbf" + json.dumps({"model_id": MODEL, "prompt": "café", "stream": False}).encode()
+    assert post(api, None, raw=marked).status == 200
 
 
 def test_hostile_text_in_a_get_query_streams_like_a_post(api: Served, upstream: Control) -> None:

@@ -42,8 +42,8 @@ def test_an_open_stream_does_not_hold_up_the_apps_exit(tmp_path: Path) -> None:
                 assert process.poll() is None and time.monotonic() < deadline, "the app did not start"
                 time.sleep(0.2)
         stall = json.dumps({"kind": "stall", "after_tokens": 5, "seconds": 120}).encode()
-        with urllib.request.urlopen(urllib.request.Request(f"{emulator}/_emulator/faults", data=stall,
-                                                           method="POST"), timeout=10):
+        with urllib.request.urlopen(urllib.request.Request(f"{emulator}/_emulator/faults", data=stall, method="POST",
+                                                           headers={"Content-Type": "application/json"}), timeout=10):
             pass
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         connection.request("POST", "/api/generate", body=json.dumps({"model_id": NOVA, "prompt": "Hello"}),

@@ -22,7 +22,9 @@ HAIKU = models.CLAUDE  # the default chat model, as /api/models lists it (its in
 
 def get_json(url: str, method: str = "GET", payload: dict[str, Any] | None = None) -> Any:
     data = json.dumps(payload).encode() if payload is not None else None
-    with urllib.request.urlopen(urllib.request.Request(url, data=data, method=method), timeout=10) as response:
+    headers = {"Content-Type": "application/json"} if data is not None else {}  # a POST must say it is JSON
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, method=method, headers=headers),
+                                timeout=10) as response:
         return json.loads(response.read())
 
 

@@ -29,7 +29,9 @@ LIVE = "script:not([src]), img[src='x'], svg[onload], iframe[src^='javascript'],
 
 def call(url: str, method: str = "GET", payload: Any = None) -> Any:
     data = json.dumps(payload).encode() if payload is not None else None
-    with urllib.request.urlopen(urllib.request.Request(url, data=data, method=method), timeout=10) as response:
+    headers = {"Content-Type": "application/json"} if data is not None else {}  # a POST must say it is JSON
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, method=method, headers=headers),
+                                timeout=10) as response:
         return json.loads(response.read())
 
 
