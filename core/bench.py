@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.config import Config
 
-from . import catalog, providers
-from .client import DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, botocore_config, make_client
-from .errors import LabError
+from . import catalog, providers, validation
+from .client import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, botocore_config, make_client
+from .errors import LabError, ValidationError
 from .streaming import RunRequest, start
 from .types import Api, ChatRequest, Message, RunRecord
 
@@ -125,6 +125,7 @@ class BenchmarkSpec:
     session_id: str | None = None
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
+    idle_timeout_s: float | None = DEFAULT_IDLE_TIMEOUT_S
     benchmark_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -141,17 +142,17 @@ def check(spec: BenchmarkSpec) -> None:
             continue
         if spec.api not in model.apis or (spec.api == "invoke" and model.family is None):
             problems.append(f"{model_id} cannot be asked through InvokeModel by the lab: use --api converse")
-        limit = model.max_output_tokens
-        if limit is not None and spec.max_tokens > limit:
-            problems.append(f"max tokens is {spec.max_tokens}, but {model_id} writes at most {limit}")
+        try:  # the bounds every door uses (one verdict for the run, the CLI, the API and the pages)
+            chat = ChatRequest((Message("user", "-"),), max_tokens=spec.max_tokens)
+            validation.check_parameters(model, chat, spec.api)
+        except ValidationError as problem:
+            problems.append(problem.detail)
     if not any(p.strip() for p in spec.prompts):
         problems.append("give at least one prompt that is not empty")
     if not 1 <= spec.runs_per_model <= MAX_RUNS_PER_MODEL:
         problems.append(f"runs per model must be between 1 and {MAX_RUNS_PER_MODEL} (got {spec.runs_per_model})")
     if not 1 <= spec.concurrency <= MAX_CONCURRENCY:
         problems.append(f"concurrency must be between 1 and {MAX_CONCURRENCY} (got {spec.concurrency})")
-    if spec.max_tokens < 1:
-        problems.append(f"max tokens must be at least 1 (got {spec.max_tokens})")
     if not spec.modes or any(m not in ("stream", "sync") for m in spec.modes):
         problems.append("modes must be stream, sync or both")
     if spec.api not in ("invoke", "converse"):
@@ -187,7 +188,8 @@ def plan(spec: BenchmarkSpec) -> list[RunRequest]:
                     requests.append(RunRequest(
                         model_id, chat, api=spec.api, stream=mode == "stream", backend=spec.backend,
                         region=spec.region, profile=spec.profile, max_attempts=spec.max_attempts,
-                        read_timeout_s=spec.read_timeout_s, session_id=spec.session_id,
+                        read_timeout_s=spec.read_timeout_s, idle_timeout_s=spec.idle_timeout_s,
+                        session_id=spec.session_id,
                         benchmark_id=spec.benchmark_id))
     return requests
 

@@ -57,6 +57,7 @@ class Family:
     id_prefixes: tuple[str, ...] = ()
     converse_system: bool = True
     reasoning: str = "none"  # none | thinking-blocks | tag:NAME | reasoning-content
+    temperature_max: float = 1.0  # the family's temperature range is 0 to this
 
     @property
     def provider(self) -> Provider:
@@ -239,6 +240,11 @@ class Model:
         if self.spec and self.spec.converse_system is not None:
             return self.spec.converse_system
         return self.family.converse_system if self.family else True
+
+    @property
+    def temperature_max(self) -> float:
+        """The highest temperature the model takes (0 is the lowest); 1 where its family says nothing."""
+        return self.family.temperature_max if self.family else 1.0
 
     @property
     def context_tokens(self) -> int | None:

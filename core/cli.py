@@ -23,10 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import catalog, metrics
-from .client import BACKENDS, DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, default_backend
+from . import catalog, metrics, validation
+from .client import BACKENDS, DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, default_backend
 from .conversation import trim
-from .errors import LabError
+from .errors import LabError, ValidationError
 from .streaming import RunRequest, start
 from .types import ChatRequest, Message, RunRecord, invalid_text_at
 
@@ -90,27 +90,46 @@ def add_connection_options(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--backend", choices=BACKENDS, default=None, help="default: $BEDROCK_BACKEND or emulator")
     parser.add_argument("--region")
     parser.add_argument("--profile")
-    parser.add_argument("--read-timeout", type=float, default=DEFAULT_READ_TIMEOUT_S, metavar="S")
+    parser.add_argument("--read-timeout", type=float, default=DEFAULT_READ_TIMEOUT_S, metavar="S",
+                        help="the longest wait for any byte, the first one included (default: %(default)g)")
+    parser.add_argument("--idle-timeout", type=float, default=DEFAULT_IDLE_TIMEOUT_S, metavar="S",
+                        help="once a stream has started, end it as gone silent after this long without a byte "
+                             "(a half-open connection); 0 turns the guard off (default: %(default)g)")
     parser.add_argument("--max-attempts", type=int, default=DEFAULT_MAX_ATTEMPTS, metavar="N",
                         help="total attempts per request, counting the first (botocore standard retries)")
     parser.add_argument("--no-history", action="store_true", help=f"do not record {what} in the history")
 
 
 def check_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
-    if args.max_tokens < 1:
-        parser.error(f"--max-tokens must be at least 1 (got {args.max_tokens})")
-    if args.max_attempts < 1:
-        parser.error(f"--max-attempts must be at least 1 (got {args.max_attempts})")
-    if args.read_timeout <= 0:
-        parser.error("--read-timeout must be a positive number of seconds")
-    if args.temperature is not None and args.temperature < 0:
-        parser.error("--temperature cannot be negative")
-    if args.top_p is not None and not 0 <= args.top_p <= 1:
-        parser.error("--top-p must be between 0 and 1")
+    """Refuse, before anything is sent, what the run would refuse: the same verdict as the API and the pages."""
+    check_connection(args, parser)
     for name, value in [("--system", args.system), *(("--stop", stop) for stop in args.stop)]:
         problem = undecodable(value)
         if problem:
             parser.error(f"{name} is not valid UTF-8 ({problem}): convert it to UTF-8 and retry")
+    try:
+        model = catalog.resolve(args.model)
+    except catalog.UnknownModelError:
+        return  # the run refuses it, and says why
+    chat = ChatRequest((Message("user", "-"),), args.system, args.max_tokens, args.temperature, args.top_p,
+                       tuple(args.stop))
+    try:
+        validation.check_parameters(model, chat, args.api)
+    except ValidationError as problem:
+        parser.error(f"--{(problem.field or 'parameter').replace('_', '-')}: {problem.detail}")
+
+
+def check_connection(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    if args.max_attempts < 1:
+        parser.error(f"--max-attempts must be at least 1 (got {args.max_attempts})")
+    if not args.read_timeout > 0:
+        parser.error("--read-timeout must be a positive number of seconds")
+    if not args.idle_timeout >= 0:
+        parser.error("--idle-timeout must be 0 (off) or a positive number of seconds")
+
+
+def idle_timeout(args: argparse.Namespace) -> float | None:
+    return args.idle_timeout or None
 
 
 def _backend(args: argparse.Namespace) -> str:
@@ -158,7 +177,7 @@ def run_once(args: argparse.Namespace, messages: tuple[Message, ...], out: TextI
                        reasoning)
     request = RunRequest(args.model, chat, api=args.api, stream=not args.no_stream, backend=_backend(args),
                          region=args.region, profile=args.profile, max_attempts=args.max_attempts,
-                         read_timeout_s=args.read_timeout, recover=args.recover)
+                         read_timeout_s=args.read_timeout, idle_timeout_s=idle_timeout(args), recover=args.recover)
     run = start(request, on_finish=on_finish)
     try:
         for text in run:
@@ -260,10 +279,7 @@ def _bench_spec(args: argparse.Namespace, parser: argparse.ArgumentParser) -> An
     """The benchmark the options describe; usage errors exit with 2 before anything is sent."""
     from . import bench
 
-    if args.max_attempts < 1:
-        parser.error(f"--max-attempts must be at least 1 (got {args.max_attempts})")
-    if args.read_timeout <= 0:
-        parser.error("--read-timeout must be a positive number of seconds")
+    check_connection(args, parser)
     prompts = [p for p in args.prompt if p.strip()]
     if args.prompt_file is not None:
         try:
@@ -282,7 +298,8 @@ def _bench_spec(args: argparse.Namespace, parser: argparse.ArgumentParser) -> An
     spec = bench.BenchmarkSpec(tuple(args.model), tuple(prompts or prompt_set.prompts), max_tokens,
                                runs_per_model=args.runs, concurrency=args.concurrency, modes=modes,
                                api=args.api, backend=_backend(args), region=args.region, profile=args.profile,
-                               max_attempts=args.max_attempts, read_timeout_s=args.read_timeout)
+                               max_attempts=args.max_attempts, read_timeout_s=args.read_timeout,
+                               idle_timeout_s=idle_timeout(args))
     try:
         bench.check(spec)
     except bench.InvalidBenchmark as problem:

@@ -10,12 +10,15 @@
     │   ├── ModelRetiredError     404: the model reached the end of its life (names its replacement)
     │   └── ModelLegacyError      404: a Legacy model this account has not used lately (names its replacement)
     ├── ValidationError           400 ValidationException: Bedrock rejected the request
-    │   └── ContextWindowError    the conversation does not fit the model's context window
+    │   ├── ContextWindowError    the conversation does not fit the model's context window
+    │   └── InvalidRequestError   the lab's own refusal, before anything is sent (core.validation)
     ├── ModelTimeoutError         408 ModelTimeoutException, or no byte within the read timeout
     ├── ServiceError              500 / 503 / 424 before the stream: Bedrock or the model failed
-    ├── StreamInterruptedError    the stream broke after it started (exception event, bad chunk,
-    │                             or it ended without its final event)
+    ├── StreamInterruptedError    the stream broke after it started (exception event, bad chunk)
+    │   └── StreamIncompleteError the stream ended cleanly but without its closing events
     └── ConnectionLostError       the connection dropped or could not be made
+        └── StreamSilentError     no byte for the idle guard's time once the answer had started
+                                  (a half-open connection: no FIN, no RST)
 
 Every message is written for the person using the app: what happened and what to do. The technical
 code (`ThrottlingException`, `modelStreamErrorException`, `ProtocolError`, ...) is kept in `code`.
@@ -37,10 +40,11 @@ class LabError(Exception):
     transient = False  # worth retrying as is
 
     def __init__(self, detail: str = "", *, code: str = "", status: int | None = None,
-                 action: str | None = None) -> None:
+                 action: str | None = None, field: str | None = None) -> None:
         self.detail = detail
         self.code = code or type(self).__name__
         self.status = status
+        self.field = field  # the request field at fault, where one is (a refused parameter)
         if action is not None:
             self.action = action
         super().__init__(self.message)
@@ -116,6 +120,11 @@ class ContextWindowError(ValidationError):
     action = "Shorten the conversation or the prompt, clear older turns, or pick a model with a larger window."
 
 
+class InvalidRequestError(ValidationError):
+    title = "The request was not sent"
+    action = "Change what the details name and send again; nothing reached Bedrock."
+
+
 class ModelTimeoutError(LabError):
     title = "The model took too long to answer"
     action = "Retry; for long answers raise the read timeout or lower max tokens."
@@ -134,10 +143,23 @@ class StreamInterruptedError(LabError):
     transient = True
 
 
+class StreamIncompleteError(StreamInterruptedError):
+    title = "The answer ended without Bedrock's closing events"
+    action = ("The text so far is kept, but it may be cut short and its token counts are unknown. "
+              "Retry to get a complete answer.")
+
+
 class ConnectionLostError(LabError):
     title = "The connection to Bedrock was lost"
     action = "Check the network (or that the endpoint is running) and retry; the text so far is kept."
     transient = True
+
+
+class StreamSilentError(ConnectionLostError):
+    title = "The connection went silent"
+    action = ("No data arrived for a while after the answer had started, though the connection stayed open "
+              "(a half-open connection). The text so far is kept; retry, or raise the idle guard for models "
+              "that pause for long.")
 
 
 _BY_CODE: dict[str, type[LabError]] = {

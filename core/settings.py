@@ -5,23 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import catalog
+from . import catalog, validation
 from .catalog import ModelInfo, invocation_id
-from .client import DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S
+from .client import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S
 from .types import Api, ChatRequest, Message
 
-# The parameter ranges the sidebar offers and the HTTP API accepts (one source for both).
-TEMPERATURE_RANGE = (0.0, 1.0)
-TOP_P_RANGE = (0.0, 1.0)
+# The ranges of the connection settings the sidebar offers (a model's parameter ranges are core.validation's).
 READ_TIMEOUT_RANGE_S = (0.5, 3600.0)
+IDLE_TIMEOUT_RANGE_S = (0.0, 3600.0)  # 0: no idle guard
 MAX_ATTEMPTS_RANGE = (1, 10)
 DEFAULT_MAX_TOKENS = 1024
-FALLBACK_OUTPUT_LIMIT = 4096  # max tokens for a model whose output limit the catalog does not know
 
 
 def output_limit(model: ModelInfo) -> int:
     """The most output tokens a request to this model may ask for."""
-    return model.max_output_tokens or FALLBACK_OUTPUT_LIMIT
+    return validation.bounds_for(model.model).max_tokens[1]
 
 
 @dataclass(frozen=True)
@@ -40,6 +38,7 @@ class LabSettings:
     read_timeout_s: float = DEFAULT_READ_TIMEOUT_S  # the longest wait for any byte of an answer
     max_attempts: int = DEFAULT_MAX_ATTEMPTS  # total attempts before an answer starts (botocore retries)
     effort: str | None = None  # reasoning effort (low ... max); None: the model's default
+    idle_timeout_s: float | None = DEFAULT_IDLE_TIMEOUT_S  # a started stream silent this long has gone (None: off)
 
     @property
     def model_id(self) -> str:

@@ -29,8 +29,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from . import catalog, converse, metrics, providers
-from .client import DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, configured_region, runtime_client
+from . import catalog, converse, metrics, providers, validation
+from .client import (
+    DEFAULT_IDLE_TIMEOUT_S,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_READ_TIMEOUT_S,
+    configured_region,
+    runtime_client,
+    session_tag,
+)
 from .errors import (
     ConnectionLostError,
     LabError,
@@ -38,7 +45,9 @@ from .errors import (
     ModelRetiredError,
     ModelTimeoutError,
     ServiceError,
+    StreamIncompleteError,
     StreamInterruptedError,
+    StreamSilentError,
     ThrottledError,
     ValidationError,
     classify,
@@ -55,10 +64,10 @@ from .types import (
     Stop,
     TextDelta,
     Usage,
-    invalid_text_at,
 )
 
 STOP_WAIT_S = 2.0  # how long stop() waits for a run being read elsewhere to record itself
+WATCH_INTERVAL_S = 0.1  # how often the idle guard looks (its verdict is late by at most this)
 RESTART_NOTICE = "\n\n*[The stream was interrupted; the answer is being generated again.]*\n\n"
 
 
@@ -75,6 +84,7 @@ class RunRequest:
     profile: str | None = None
     max_attempts: int = DEFAULT_MAX_ATTEMPTS  # total attempts botocore makes before a stream starts
     read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
+    idle_timeout_s: float | None = DEFAULT_IDLE_TIMEOUT_S  # None: no idle guard (the read timeout alone)
     recover: bool = False  # resume a stream that broke mid-way for a transient cause (opt-in: it is billed)
     max_recoveries: int = 2
     session_id: str | None = None
@@ -192,6 +202,43 @@ def _header_int(response: dict[str, Any], name: str) -> int | None:
     return int(value) if value is not None else None
 
 
+class _IdleGuard:
+    """One thread that watches every open stream of the process and hangs up those gone silent.
+
+    A stream reader blocked on a half-open socket wakes only at the read timeout; here the reader's own
+    clock (`_Progress.last_event_at`, set for every event anyway) is compared with the run's idle limit a
+    few times a second, so watching costs the reader nothing per chunk.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._runs: set[Run] = set()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, run: Run) -> None:
+        with self._lock:
+            self._runs.add(run)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="idle-guard", daemon=True)
+                self._thread.start()
+
+    def forget(self, run: Run) -> None:
+        with self._lock:
+            self._runs.discard(run)
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(WATCH_INTERVAL_S)
+            now = time.perf_counter()
+            with self._lock:
+                runs = list(self._runs)
+            for run in runs:
+                run._check_idle(now)
+
+
+_IDLE_GUARD = _IdleGuard()
+
+
 class Run:
     """One request in flight: iterate it for answer text, then read `record`."""
 
@@ -208,6 +255,8 @@ class Run:
         self.failure: LabError | None = None  # why the run failed, once it has
         self._cancelled = threading.Event()
         self._open_stream: Any = None  # the botocore event stream being read, for cancel()
+        self._went_silent_s: float | None = None  # set by the idle guard when it hung up a silent stream
+        self._waiting_since: float | None = None  # when the stream reader began to wait for the next event
         self._done = threading.Event()  # set once the record is final (and handed to on_finish)
         self.run_id = uuid.uuid4().hex  # known from the start, so a stopped run can be referred to at once
         self._driver = self._drive()
@@ -246,6 +295,15 @@ class Run:
         thread iterating the run sees its text end, with the record's status `cancelled`."""
         self._cancelled.set()
         _hang_up(self._open_stream)
+
+    def _check_idle(self, now: float) -> None:
+        """Hang up the open stream if its reader has waited longer than the idle limit since the answer started
+        (the guard's thread). Only a wait for data counts: a consumer that pauses between events is not silence."""
+        limit, stream, since = self.request.idle_timeout_s, self._open_stream, self._waiting_since
+        if (limit and stream is not None and since is not None and self._progress.first_event_at is not None
+                and now - since > limit and self._went_silent_s is None):
+            self._went_silent_s = now - since
+            _hang_up(stream)
 
     def stop(self, wait_s: float = STOP_WAIT_S) -> RunRecord | None:
         """End the run from any thread and return its record, status `cancelled` unless it had ended.
@@ -349,7 +407,7 @@ class Run:
                     if self._cancelled.is_set():  # the read failed because cancel() shut the connection
                         raise _Cancelled from problem
                     progress.sdk_retries += _retries_of(problem)
-                    error = _named(classify(problem), model)
+                    error = self._silence() or _named(classify(problem), model)
                     mode = self._recovery_mode(error, model)
                     if mode is None:
                         raise error from (None if error is problem else problem)
@@ -358,6 +416,7 @@ class Run:
                                         f"{'continued from the text so far' if mode == 'continue' else 'restarted'}.")
                     chat = self._continuation(chat) if mode == "continue" else self.request.chat
                     progress.next_attempt(restart=mode == "restart")
+                    self._went_silent_s = None
                     yield Recovery(record.attempts, mode, error.code)
             record.status = "ok"
         except GeneratorExit:
@@ -366,7 +425,7 @@ class Run:
         except _Cancelled:
             record.status = "cancelled"  # the text ends here; the consumer's loop finishes normally
         except Exception as problem:  # noqa: BLE001 - everything reaches the user as a LabError
-            failure = classify(problem)
+            failure = self._silence() or classify(problem)
             with contextlib.suppress(catalog.UnknownModelError):
                 failure = _named(failure, self.request.model)
             self.failure = failure
@@ -376,6 +435,13 @@ class Run:
             raise failure from problem
         finally:
             self._finish(record)
+
+    def _silence(self) -> StreamSilentError | None:
+        """The error for a stream the idle guard hung up (whatever the read raised or did when it woke)."""
+        if self._went_silent_s is None:
+            return None
+        return StreamSilentError(f"no data for {self._went_silent_s:.1f} s; the idle guard is "
+                                 f"{self.request.idle_timeout_s:g} s", code="ConnectionSilent")
 
     def _recovery_mode(self, error: LabError, model: catalog.Model) -> str | None:
         req, progress = self.request, self._progress
@@ -414,21 +480,30 @@ class Run:
         if not req.stream:
             yield from self._sync(client, provider, kwargs if req.api == "converse" else request_json)
             return
-        if req.api == "converse":
-            response = client.converse_stream(**kwargs)
-            stream, key = response["stream"], None
-        else:
-            response = client.invoke_model_with_response_stream(
-                modelId=req.model_id, body=request_json, contentType="application/json", accept="application/json")
-            stream, key = response["body"], "chunk"
+        with session_tag(req.session_id):
+            if req.api == "converse":
+                response = client.converse_stream(**kwargs)
+                stream, key = response["stream"], None
+            else:
+                response = client.invoke_model_with_response_stream(
+                    modelId=req.model_id, body=request_json, contentType="application/json", accept="application/json")
+                stream, key = response["body"], "chunk"
         tag = model.family.reasoning_tag if model.family and key else None
         splitter = TagSplitter(tag) if tag else None
         progress.sdk_retries += response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
         self._open_stream = stream
+        if req.idle_timeout_s:
+            _IDLE_GUARD.watch(self)
         try:
             if self._cancelled.is_set():  # cancel() came while the request was in flight
                 raise _Cancelled
-            for raw in stream:
+            raws = iter(stream)
+            while True:
+                self._waiting_since = time.perf_counter()  # the idle guard's clock: how long this read has waited
+                raw = next(raws, None)
+                self._waiting_since = None
+                if raw is None:
+                    break
                 if self._cancelled.is_set():
                     raise _Cancelled
                 now = time.perf_counter()
@@ -451,15 +526,18 @@ class Run:
                 progress.take(event, progress.last_event_at or time.perf_counter())
                 yield event
             if not progress.ended:
-                raise StreamInterruptedError("the stream ended before its final event", code="IncompleteStream")
+                raise StreamIncompleteError("the stream ended before its closing events (the stop reason and the "
+                                            "token counts)", code="StreamIncomplete")
         finally:
             self._open_stream = None
+            _IDLE_GUARD.forget(self)
             stream.close()
 
     def _sync(self, client: Any, provider: Any, request: Any) -> Iterator[RunEvent]:
         req, progress = self.request, self._progress
         if req.api == "converse":
-            response = client.converse(**request)
+            with session_tag(req.session_id):
+                response = client.converse(**request)
             progress.last_event_at = time.perf_counter()
             if self._cancelled.is_set():  # stopped while waiting: the answer came too late to be shown
                 raise _Cancelled
@@ -468,9 +546,10 @@ class Run:
             except converse.MalformedEvent as problem:
                 raise ServiceError(str(problem), code="MalformedResponse") from None
         else:
-            response = client.invoke_model(modelId=req.model_id, body=request, contentType="application/json",
-                                           accept="application/json")
-            body = response["body"].read()
+            with session_tag(req.session_id):
+                response = client.invoke_model(modelId=req.model_id, body=request, contentType="application/json",
+                                               accept="application/json")
+                body = response["body"].read()
             progress.last_event_at = time.perf_counter()
             if self._cancelled.is_set():
                 raise _Cancelled
@@ -508,8 +587,10 @@ class Run:
         record.reasoning_text = "".join(progress.reasoning)
         record.first_event_ms = _ms(progress.t0, progress.first_event_at)
         record.ttft_ms = _ms(progress.t0, progress.ttft_at)
-        # A run that failed or stopped before any event ends when it ended; an unsent one has no E2E.
-        record.e2e_ms = _ms(progress.t0, progress.last_event_at or time.perf_counter())
+        # E2E is what the user lived through: to the last event of a run that ended normally, to the moment it
+        # failed or was stopped otherwise (a stall's minutes included); a run never sent has none.
+        ended_at = progress.last_event_at if record.status == "ok" else None
+        record.e2e_ms = _ms(progress.t0, ended_at or time.perf_counter())
         record.stop_reason = progress.stop_reason
         record.server_first_byte_ms = progress.server_first_byte_ms
         record.server_latency_ms = progress.server_latency_ms
@@ -522,7 +603,7 @@ class Run:
             record.input_tokens = record.input_tokens or metrics.estimate_tokens(
                 self.request.chat.system + "".join(m.text for m in self.request.chat.messages))
             record.tokens_source = "estimated"
-        if record.mode == "stream":
+        if record.mode == "stream" and record.status == "ok":  # a run cut short has no decode rate to speak of
             record.tokens_per_s = metrics.tokens_per_s(record.output_tokens, record.e2e_ms, record.ttft_ms)
             record.tpot_ms = metrics.tpot_ms(record.output_tokens, record.e2e_ms, record.ttft_ms)
         gaps = metrics.summarize_gaps([t * 1000 for t in progress.arrivals])
@@ -574,41 +655,25 @@ def _converse_events(raw: dict[str, Any]) -> list[Event]:
 
 def _check(request: RunRequest) -> catalog.Model:
     """Refuse, before any call, what cannot work, with a message that says why; the model it will call."""
-    chat = request.chat
-    if not chat.messages or not any(m.text.strip() for m in chat.messages if m.role == "user"):
-        raise ValidationError("the message is empty: type something to send", code="EmptyPrompt")
-    for where, text in [*((f"message {i + 1}", m.text) for i, m in enumerate(chat.messages)),
-                        ("system prompt", chat.system), *(("stop sequence", s) for s in chat.stop_sequences)]:
-        at = invalid_text_at(text)
-        if at is not None:
-            raise ValidationError(f"the {where} is not valid Unicode text at character {at + 1} (a lone surrogate, "
-                                  "as undecodable bytes leave): fix its encoding", code="InvalidText")
-    if chat.max_tokens < 1:
-        raise ValidationError(f"max tokens must be at least 1, not {chat.max_tokens}", code="InvalidParameter")
-    if request.api not in ("invoke", "converse"):
-        raise ValidationError(f"api must be invoke or converse, not {request.api!r}", code="InvalidParameter")
+    validation.check_text(request.chat)
+    if request.api not in validation.APIS:
+        raise validation.refuse(f"api must be invoke or converse, not {request.api!r}", "api")
     try:
         model = request.model
     except catalog.UnknownModelError as problem:
-        raise ModelNotFoundError(str(problem), code="UnknownModel") from None
+        raise ModelNotFoundError(str(problem), code="UnknownModel", field="model_id") from None
     if request.api == "invoke" and model.family is None:
         raise ValidationError(f"the lab does not know the InvokeModel body of {model.name}: ask it through the "
                               "Converse API, which every Bedrock text model takes", code="UnsupportedApi",
+                              field="api",
                               action="Switch the API to Converse (in the sidebar, --api converse, or \"api\": "
                                      "\"converse\").")
     if request.api not in model.apis:
         other = "Converse" if request.api == "invoke" else "InvokeModel"
         raise ValidationError(f"{model.name} is not served through "
                               f"{'InvokeModel' if request.api == 'invoke' else 'Converse'}: use {other}",
-                              code="UnsupportedApi")
-    limit = model.max_output_tokens
-    if limit is not None and chat.max_tokens > limit:
-        raise ValidationError(f"max tokens is {chat.max_tokens}, but {model.name} writes at most {limit:,}",
-                              code="InvalidParameter")
-    if chat.temperature is not None and chat.temperature < 0:
-        raise ValidationError(f"temperature cannot be negative ({chat.temperature})", code="InvalidParameter")
-    if chat.top_p is not None and not 0 <= chat.top_p <= 1:
-        raise ValidationError(f"top_p must be between 0 and 1, not {chat.top_p}", code="InvalidParameter")
+                              code="UnsupportedApi", field="api")
+    validation.check_parameters(model, request.chat, request.api)
     return model
 
 

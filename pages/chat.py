@@ -127,6 +127,7 @@ def _answer(settings: LabSettings, history: History | None) -> None:
     request = RunRequest(settings.model_id, chat, api=settings.api, stream=settings.streaming,
                          backend=settings.backend, region=settings.region, profile=settings.profile,
                          max_attempts=settings.max_attempts, read_timeout_s=settings.read_timeout_s,
+                         idle_timeout_s=settings.idle_timeout_s,
                          session_id=state.lab_session_id, conversation_id=state.chat_conversation_id)
     run = start(request, on_finish=history.record_run if history else None)
     pending = {"run": run}

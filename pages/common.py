@@ -6,7 +6,9 @@ import streamlit as st
 
 from core.catalog import Model
 from core.history import History, open_history
-from core.settings import TEMPERATURE_RANGE, TOP_P_RANGE, sampling_help
+from core.settings import sampling_help
+from core.types import Api
+from core.validation import bounds_for
 
 
 @st.cache_resource(show_spinner=False)
@@ -23,7 +25,7 @@ def page_history() -> tuple[History | None, str | None]:
     return open_history(_open)
 
 
-def sampling_controls(model: Model, key: str, temperature: float | None = None,
+def sampling_controls(model: Model, key: str, api: Api, temperature: float | None = None,
                       top_p: float | None = None) -> tuple[float | None, float | None]:
     """Temperature and top_p as the model takes them: both, one of the two (the user picks), or none."""
     note = sampling_help(model)
@@ -35,9 +37,14 @@ def sampling_controls(model: Model, key: str, temperature: float | None = None,
         chosen = st.radio("Sample with", use, key=f"{key}_sampling", horizontal=True, help=note,
                           format_func=lambda p: {"temperature": "Temperature", "top_p": "Top P"}[p])
         use = (chosen or "temperature",)
-    chosen_temperature = st.slider("Temperature", *TEMPERATURE_RANGE, 0.7 if temperature is None else temperature,
+    bounds = bounds_for(model, api)  # the ranges every door of the lab accepts for this model and API
+    for name, (low, high) in ((f"{key}_temperature", bounds.temperature), (f"{key}_top_p", bounds.top_p)):
+        if name in st.session_state:  # a value kept from a model with a wider range
+            st.session_state[name] = min(max(st.session_state[name], low), high)
+    chosen_temperature = st.slider("Temperature", *bounds.temperature,
+                                   min(0.7 if temperature is None else temperature, bounds.temperature[1]),
                                    0.05, key=f"{key}_temperature") if "temperature" in use else None
-    chosen_top_p = st.slider("Top P", *TOP_P_RANGE, 0.9 if top_p is None else top_p, 0.05,
+    chosen_top_p = st.slider("Top P", *bounds.top_p, 0.9 if top_p is None else top_p, 0.05,
                              key=f"{key}_top_p") if "top_p" in use else None
     return chosen_temperature, chosen_top_p
 

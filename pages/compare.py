@@ -329,7 +329,8 @@ def _panel_choices(settings: LabSettings, models: Sequence[ModelInfo]) -> list[L
             limit = output_limit(model)
             max_tokens = st.number_input("Max tokens", 1, limit, min(DEFAULT_MAX_TOKENS, limit),
                                          key=f"compare_max_tokens_{i}_{limit}")
-            temperature, top_p = sampling_controls(model.model, f"compare_{i}", settings.temperature, settings.top_p)
+            temperature, top_p = sampling_controls(model.model, f"compare_{i}", api or settings.api,
+                                                   settings.temperature, settings.top_p)
             effort = effort_control(model.model, f"compare_{i}")
             panel = compare.panel_settings(settings, model=model, api=api or settings.api, stream=bool(stream),
                                            max_tokens=int(max_tokens))

@@ -219,6 +219,9 @@ def _totals(frame: Any) -> None:
     cells[3].metric("TTFT p50", "—" if totals.ttft_p50_ms is None else f"{totals.ttft_p50_ms:,.0f} ms",
                     help="Median time to first token over streams that finished ok.")
     cells[4].metric("Cost (estimate)", "—" if totals.cost_usd is None else f"${totals.cost_usd:,.4f}")
+    st.caption("Speed figures (TTFT, decode rate, TPOT, E2E) come from runs that finished ok: a run cut short by an "
+               "error has an E2E to the moment it failed and no decode rate. Error rates count every run that "
+               "finished, ok or failed; runs stopped by the user are counted apart.")
 
 
 st.title("Monitor")

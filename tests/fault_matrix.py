@@ -6,23 +6,25 @@ The axes come from the code under test, so a new fault kind, stream exception or
 by itself (and `test_the_matrix_covers_every_fault_and_family` fails until the oracle knows the new fault):
 
 - faults: `core.emulator.faults.BEFORE` (error statuses before any stream), `stream_error` once per exception
-  in `STREAM_EXCEPTIONS`, `cut`, `stall`, `malformed`, and the `ENDINGS` (`refusal`, `pause_turn`):
-  7 + 6 + 3 + 2 = 18;
+  in `STREAM_EXCEPTIONS`, `cut`, `stall`, `malformed`, `silent` (a half-open connection), `truncated` (a stream
+  that ends cleanly without its closing events), and the `ENDINGS` (`refusal`, `pause_turn`): 7 + 6 + 5 + 2 = 20;
 - families: one model each, from tests/models.py `FAMILY_MODELS` (the InvokeModel families with an active,
   priced model: 7), plus Jurassic-2 through `NOT_STREAMING`, the emulator's demo of a model that cannot
   stream, so the non-streaming cells stay covered (8); APIs: invoke, converse; modes: stream, sync.
   The other families of `core.providers.FAMILIES` have no model the emulator still serves (removed, or
   end of life: a 404 before any fault could apply), so they have no cells.
 
-That is 18 x 8 x 2 x 2 = 576 combinations, of which 540 exist. Which ones, and what they mean:
+That is 20 x 8 x 2 x 2 = 640 combinations, of which 600 exist. Which ones, and what they mean:
 
 - A model that cannot stream (Jurassic-2) has no stream cells: Bedrock refuses such a request before any
   fault could apply (tested in tests/core/test_streaming.py), and the chat page and the API run it in sync
-  mode. That leaves out 18 faults x 2 APIs = 36 combinations.
+  mode. That leaves out 20 faults x 2 APIs = 40 combinations.
 - A during-stream fault on a sync call gets the emulator's nearest equivalent (see core/emulator/faults.py):
   `stream_error` becomes the exception's error status before any body (modelStreamErrorException is a 424
   ModelErrorException); `cut` sends half of the body and drops the connection; `stall` is silence before the
-  response, longer than the read timeout; `malformed` sends a body cut in half that is not JSON. A sync call
+  response, longer than the read timeout; `malformed` sends a body cut in half that is not JSON; `silent` sends
+  nothing and keeps the connection open (only the read timeout ends it: the idle guard watches streams);
+  `truncated` sends a body that ends early but cleanly, which is not JSON. A sync call
   has no partial text to keep: the answer arrives whole or not at all, so its cells expect no text.
 - In stream mode, during-stream faults break the stream after `AFTER_TOKENS` output tokens of answer, so
   every such cell has partial answer text to keep. ConverseStream has no modelTimeoutException event: the
@@ -36,9 +38,15 @@ That is 18 x 8 x 2 x 2 = 576 combinations, of which 540 exist. Which ones, and w
   that stop reason, a normal HTTP 200 response, in both modes. The cell shows the run `ok`, the short answer
   kept whole, its token count, and the stop reason as the family (or Converse) says it: `ENDING_STOP_REASONS`.
 
+- A `silent` stream is the half-open connection: the idle guard (`SILENT_IDLE_S`, far below the cell's read
+  timeout of `READ_TIMEOUT_S`) hangs it up, and the error is `StreamSilentError` with the text so far, long
+  before the read timeout would have ended the wait. A `truncated` stream is `StreamIncompleteError` with the
+  text so far: a stream without its closing events is never a success with unknown tokens.
+
 Every cell runs with one attempt (botocore retries would turn a one-off fault into a success and hide the
-cell; retries are tested on their own), a read timeout of `STALL_READ_TIMEOUT_S` for stalls (the emulator
-stays silent for `STALL_S`, forty times longer) and `READ_TIMEOUT_S` otherwise, and time scale 0.
+cell; retries are tested on their own), a read timeout of `STALL_READ_TIMEOUT_S` for stalls and silent sync
+calls (the emulator stays silent for `STALL_S`, forty times longer) and `READ_TIMEOUT_S` otherwise, and time
+scale 0.
 """
 
 from __future__ import annotations
@@ -63,6 +71,7 @@ REASONING_ROOM = MAX_TOKENS // 2  # the most a model reasons here: the emulator 
 STALL_S = 20.0
 STALL_READ_TIMEOUT_S = 0.5
 READ_TIMEOUT_S = 10.0
+SILENT_IDLE_S = 0.5  # the idle guard of the silent cells, a twentieth of their read timeout
 HANG_MARGIN_S = 5.0  # beyond the read timeout: the text before the stall, drawing the page, a busy shared CPU
 
 BEFORE_ERRORS: dict[str, type[errors.LabError]] = {
@@ -154,7 +163,21 @@ class Cell:
 
     @property
     def read_timeout_s(self) -> float:
-        return STALL_READ_TIMEOUT_S if self.fault.kind == "stall" else READ_TIMEOUT_S
+        if self.fault.kind == "stall" or (self.fault.kind == "silent" and not self.stream):
+            return STALL_READ_TIMEOUT_S
+        return READ_TIMEOUT_S
+
+    @property
+    def idle_timeout_s(self) -> float | None:
+        """The run's idle guard: short for a silent stream, the default (far longer than any cell) otherwise."""
+        return SILENT_IDLE_S if self.fault.kind == "silent" and self.stream else None
+
+    @property
+    def waits_s(self) -> float:
+        """How long the user must wait before the run ends: the idle guard or the read timeout, where one ends it."""
+        if self.fault.kind == "silent":
+            return SILENT_IDLE_S if self.stream else STALL_READ_TIMEOUT_S
+        return STALL_READ_TIMEOUT_S if self.fault.kind == "stall" else 0.0
 
     @property
     def reasons(self) -> bool:
@@ -200,6 +223,14 @@ class Cell:
         if kind == "malformed":
             if self.stream:
                 return Expected(errors.StreamInterruptedError, "MalformedChunk", True)
+            return Expected(errors.ServiceError, "MalformedResponse", False)
+        if kind == "silent":
+            if self.stream:
+                return Expected(errors.StreamSilentError, "ConnectionSilent", True)
+            return Expected(errors.ModelTimeoutError, "ReadTimeoutError", False)
+        if kind == "truncated":
+            if self.stream:
+                return Expected(errors.StreamIncompleteError, "StreamIncomplete", True)
             return Expected(errors.ServiceError, "MalformedResponse", False)
         raise AssertionError(f"the oracle does not know the fault {kind!r}")
 
@@ -260,12 +291,23 @@ def check_ending(cell: Cell, record: Any) -> None:
 
 
 def check_elapsed(cell: Cell, elapsed_s: float) -> None:
-    """No hang beyond the read timeout: the user waited at most the read timeout and a margin, and a stall
-    ends at the timeout, long before the emulator would speak again."""
+    """No hang beyond the read timeout: the user waited at most the read timeout and a margin; a stall or a
+    silent sync call ends at the read timeout, and a silent stream at the idle guard, long before the emulator
+    would speak again (or the read timeout would end it)."""
     assert elapsed_s < cell.read_timeout_s + HANG_MARGIN_S, f"{cell.id}: took {elapsed_s:.2f} s"
-    if cell.fault.kind == "stall":
-        assert elapsed_s >= cell.read_timeout_s * 0.9, f"{cell.id}: ended before the read timeout"
-        assert elapsed_s < STALL_S
+    if cell.waits_s:
+        assert elapsed_s >= cell.waits_s * 0.9, f"{cell.id}: ended after {elapsed_s:.2f} s, before {cell.waits_s} s"
+        assert elapsed_s < min(STALL_S, cell.waits_s + HANG_MARGIN_S), f"{cell.id}: took {elapsed_s:.2f} s"
+
+
+def check_figures(cell: Cell, record: Any, elapsed_s: float) -> None:
+    """A failed run's figures describe what the user lived through: E2E runs to the moment it failed (a wait for
+    the read timeout or the idle guard included), and a run cut short has no decode rate or TPOT."""
+    e2e_s = (record.e2e_ms or 0) / 1000
+    assert record.e2e_ms is not None and e2e_s <= elapsed_s + 0.05, f"{cell.id}: E2E {e2e_s:.3f} s of {elapsed_s:.3f} s"
+    assert e2e_s >= cell.waits_s * 0.9, f"{cell.id}: E2E {e2e_s:.3f} s stops before the wait of {cell.waits_s} s"
+    if cell.expected().error is not None:
+        assert record.tokens_per_s is None and record.tpot_ms is None, f"{cell.id}: a decode rate for a failed run"
 
 
 def check_history(cell: Cell, row: Any, text: str, reasoning: str) -> None:

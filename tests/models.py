@@ -48,6 +48,8 @@ REASONING_TAG = _first(lambda m: _priced(m) and m.family is not None and m.famil
                        and m.thinking == "effort", "model with reasoning in tags")
 NO_SAMPLING = _first(lambda m: _active(m) and m.sampling == "none", "model that takes no sampling parameters")
 ONE_SAMPLING = _first(lambda m: _active(m) and m.sampling == "one", "model that takes temperature or top_p")
+WIDE_TEMPERATURE = _first(lambda m: _priced(m) and m.sampling == "both" and m.temperature_max > 1
+                          and m.spec is not None and m.spec.on_demand, "model that takes a temperature above 1")
 # Listed by the emulator but unknown to the table, with no InvokeModel family: the Converse-only path.
 UNKNOWN_TO_TABLE = next(m.model_id for m in emulated.MODELS if m.streaming and m.on_demand
                         and not catalog.resolve(m.model_id).known and catalog.resolve(m.model_id).family is None)

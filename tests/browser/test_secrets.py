@@ -100,6 +100,13 @@ def download(page: Any, button: Any) -> str:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=30_000)
     for attempt in range(2):  # on a busy machine the Monitor's first click now and then starts no download
         try:
+            # Under load a download button has been seen to stay disabled after the previous one's download
+            # (Streamlit's deferred download); a reload draws the page afresh. Noted for the demo-ready issue.
+            expect(button).to_be_enabled(timeout=10_000)
+        except AssertionError:
+            page.reload()
+            expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=30_000)
+        try:
             with page.expect_download(timeout=15_000) as started:
                 button.click()
             break

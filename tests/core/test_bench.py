@@ -70,8 +70,8 @@ def test_every_problem_is_named_before_anything_is_sent() -> None:
     # A malformed reference is no model at all; an id the table does not know can only go through Converse.
     for expected in ("unknown model 'arn:aws:bedrock'",
                      "acme.nothing-v1 cannot be asked through InvokeModel by the lab: use --api converse",
-                     f"max tokens is {limit + 1}, but {call_id(SHORT_WRITER)} "
-                     f"writes at most {limit}", "at least one prompt",
+                     f"max tokens must be between 1 and {limit:,} for {SHORT_WRITER.name}, not {limit + 1:,}",
+                     "at least one prompt",
                      "runs per model must be between 1 and", "concurrency must be between 1 and 50"):
         assert expected in message
     with pytest.raises(bench.InvalidBenchmark, match="choose at least one model"):
@@ -190,7 +190,10 @@ def stored_runs(path: Path) -> list[tuple[str, str, str]]:
     if not path.exists():
         return []
     with sqlite3.connect(path) as db:
-        return db.execute("SELECT model_id, status, benchmark_id FROM runs").fetchall()
+        try:
+            return db.execute("SELECT model_id, status, benchmark_id FROM runs").fetchall()
+        except sqlite3.OperationalError:  # the benchmark has created the file but not yet its tables
+            return []
 
 
 def test_cli_prints_a_summary_per_model_and_writes_every_run(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from core import errors
+from core.client import DEFAULT_IDLE_TIMEOUT_S
 from core.emulator.faults import ENDINGS
 from core.history import History
 from core.streaming import RunRequest, start
@@ -41,6 +42,7 @@ from ..fault_matrix import (
     check_elapsed,
     check_ending,
     check_error,
+    check_figures,
     check_history,
     check_reasoning,
     check_text,
@@ -58,7 +60,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
 def test_the_matrix_covers_every_fault_and_family() -> None:
     kinds = {f.kind for f in FAULTS}
     assert kinds == known_kinds(), "a fault kind the emulator can inject is missing from the matrix"
-    assert set(BEFORE_ERRORS) | {"stream_error", "cut", "stall", "malformed"} | set(ENDINGS) == kinds
+    assert set(BEFORE_ERRORS) | {"stream_error", "cut", "stall", "malformed", "silent", "truncated"} | set(ENDINGS) \
+        == kinds
     assert set(ENDING_STOP_REASONS) == set(ENDINGS)
     assert all(set(reasons) == set(FAMILIES) | {"converse"} for reasons in ENDING_STOP_REASONS.values())
     assert {f.exception for f in FAULTS if f.exception} == set(IN_STREAM_ERRORS) == set(SYNC_TWIN_ERRORS)
@@ -67,9 +70,9 @@ def test_the_matrix_covers_every_fault_and_family() -> None:
     assert {c.family for c in CELLS} == set(FAMILIES) == set(FAMILY_MODELS)
     assert NOT_STREAMING and not NOT_STREAMING & set(CURRENT_FAMILY_MODELS)
     assert {c.family for c in CELLS if c.reasons} == {"deepseek", "openai-chat"}  # reasoning is in the matrix
-    assert len(FAULTS) == 18 and len(FAMILIES) == 8
-    assert len(all_combinations()) == len(FAULTS) * len(FAMILIES) * 2 * 2 == 576
-    assert len(CELLS) == 576 - len(FAULTS) * 2 == 540  # Jurassic-2 cannot stream
+    assert len(FAULTS) == 20 and len(FAMILIES) == 8
+    assert len(all_combinations()) == len(FAULTS) * len(FAMILIES) * 2 * 2 == 640
+    assert len(CELLS) == 640 - len(FAULTS) * 2 == 600  # Jurassic-2 cannot stream
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=[c.id for c in CELLS])
@@ -78,7 +81,8 @@ def test_fault_cell(cell: Cell, faults: Any, history: History, record_property: 
     faults.add(cell.injected())
     chat = ChatRequest((Message("user", PROMPT),), max_tokens=MAX_TOKENS)
     run = start(RunRequest(cell.model_id, chat, api=cell.api, stream=cell.stream,  # type: ignore[arg-type]
-                           max_attempts=1, read_timeout_s=cell.read_timeout_s), on_finish=history.record_run)
+                           max_attempts=1, read_timeout_s=cell.read_timeout_s,
+                           idle_timeout_s=cell.idle_timeout_s or DEFAULT_IDLE_TIMEOUT_S), on_finish=history.record_run)
     pieces: list[str] = []
     started = time.perf_counter()
     if cell.fault.ending:
@@ -103,4 +107,5 @@ def test_fault_cell(cell: Cell, faults: Any, history: History, record_property: 
     assert record.text == shown
     check_reasoning(cell, record.reasoning_text, shown)
     check_elapsed(cell, elapsed_s)
+    check_figures(cell, record, elapsed_s)
     check_history(cell, history.get_run(record.run_id), shown, record.reasoning_text)

@@ -178,10 +178,13 @@ def test_unknown_models_and_profile_only_ids_get_typed_errors(client: Any) -> No
 
 @pytest.mark.parametrize(("chat", "message"), [
     (ChatRequest((Message("user", "   "),)), "empty"),
-    (ChatRequest((Message("user", "hi"),), max_tokens=0), "at least 1"),
-    (ChatRequest((Message("user", "hi"),), max_tokens=999_999), f"at most {models.CHAT.max_output_tokens:,}"),
-    (ChatRequest((Message("user", "hi"),), top_p=2), "top_p"),
-    (ChatRequest((Message("user", "hi"),), temperature=-1), "negative"),
+    (ChatRequest((Message("user", "hi"),), max_tokens=0),
+     f"max tokens must be between 1 and {models.CHAT.max_output_tokens:,} for {models.CHAT.name}, not 0"),
+    (ChatRequest((Message("user", "hi"),), max_tokens=999_999), "not 999,999"),
+    (ChatRequest((Message("user", "hi"),), top_p=2), "top_p must be between 0 and 1"),
+    (ChatRequest((Message("user", "hi"),), temperature=-1), "temperature must be between 0 and 1"),
+    (ChatRequest((Message("user", "hi"),), temperature=1.5), "temperature must be between 0 and 1"),
+    (ChatRequest((Message("user", "hi"),), temperature=float("nan")), "temperature must be between 0 and 1"),
 ])
 def test_bad_input_is_refused_before_any_call(emulator: Any, client: Any, control: Any, chat: ChatRequest,
                                               message: str) -> None:
@@ -357,8 +360,10 @@ def test_cancel_from_another_thread_shuts_a_waiting_stream_at_once(client: Any, 
     assert list(run) == []  # the text just ends: a cancelled run raises nothing
     assert time.monotonic() - started < 2
     assert run.cancelled and run.record.status == "cancelled" and run.record.error_code is None
-    time.sleep(0.1)
-    assert control.request("GET", "/_emulator/health")[1]["active_streams"] == 0  # the emulator saw the hang-up
+    deadline = time.monotonic() + 2  # the emulator sees the hang-up at once (its loop may share a busy machine)
+    while control.request("GET", "/_emulator/health")[1]["active_streams"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert control.request("GET", "/_emulator/health")[1]["active_streams"] == 0
 
 
 def test_cancel_mid_stream_keeps_the_text_so_far(client: Any, control: Any) -> None:
@@ -649,3 +654,74 @@ def test_a_model_that_does_not_stream_refuses_streaming_and_answers_sync(client:
     record = ask(models.NOT_STREAMING, client, api=api, stream=False).result()
     assert record.status == "ok" and record.mode == "sync" and record.text.startswith("(Emulated answer from")
     assert "latency" in record.text and record.output_tokens == count_tokens(record.text)
+
+
+# -- stream integrity and honest figures for runs that did not end normally ---------------------------------------
+
+
+@pytest.mark.parametrize("api", ["invoke", "converse"])
+def test_a_half_open_connection_is_hung_up_by_the_idle_guard_long_before_the_read_timeout(
+        client: Any, control: Any, api: str) -> None:
+    control.fault("silent", after_tokens=10, seconds=30)  # no bytes, no FIN, for 30 s
+    run = ask(CLAUDE, client, api=api, read_timeout_s=20, idle_timeout_s=0.4)
+    pieces: list[str] = []
+    started = time.perf_counter()
+    with pytest.raises(errors.StreamSilentError) as caught:
+        pieces.extend(run)
+    waited_s = time.perf_counter() - started
+    assert 0.4 <= waited_s < 5, waited_s  # the guard, not the read timeout (20 s) nor the emulator (30 s)
+    assert caught.value.code == "ConnectionSilent" and "went silent" in caught.value.message
+    record = run.record
+    assert record.status == "error" and record.error_code == "ConnectionSilent"
+    assert pieces and record.text == "".join(pieces)  # the partial text is kept
+    assert record.e2e_ms is not None and record.e2e_ms >= 400  # E2E includes the silence the user sat through
+    assert record.tokens_per_s is None and record.tpot_ms is None
+
+
+def test_a_reader_that_pauses_between_events_is_not_taken_for_a_silent_connection(client: Any) -> None:
+    run = ask(CLAUDE, client, max_tokens=60, idle_timeout_s=0.2)
+    pieces = []
+    for text in run:
+        pieces.append(text)
+        if len(pieces) == 2:
+            time.sleep(0.6)  # the consumer is busy (a slow page): the connection is fine
+    assert run.record.status == "ok" and run.record.text == "".join(pieces)
+
+
+@pytest.mark.parametrize("api", ["invoke", "converse"])
+def test_a_stream_without_its_closing_events_is_an_error_not_a_success(client: Any, control: Any, api: str) -> None:
+    control.fault("truncated", after_tokens=10)
+    run = ask(CLAUDE, client, api=api)
+    pieces: list[str] = []
+    with pytest.raises(errors.StreamIncompleteError) as caught:
+        pieces.extend(run)
+    assert caught.value.code == "StreamIncomplete" and isinstance(caught.value, errors.StreamInterruptedError)
+    record = run.record
+    assert record.status == "error" and record.stop_reason is None
+    assert pieces and record.text == "".join(pieces)
+    assert record.tokens_source == "estimated"  # Bedrock never said how many: the record does not pretend
+    assert record.tokens_per_s is None
+
+
+def test_after_a_stall_e2e_runs_to_the_moment_the_run_failed_not_to_the_last_event(emulator: Any,
+                                                                                   control: Any) -> None:
+    control.fault("stall", after_tokens=10, seconds=5)
+    run = ask(CLAUDE, client_for(emulator.url, read_timeout_s=0.5))
+    with pytest.raises(errors.ModelTimeoutError):
+        list(run)
+    record = run.record
+    assert record.ttft_ms is not None and record.ttft_ms < 400  # the text before the stall came at once
+    assert record.e2e_ms is not None and record.e2e_ms >= 500  # the user waited out the read timeout
+    assert record.tokens_per_s is None and record.tpot_ms is None  # no "173,076.9 tok/s" for a broken run
+
+
+def test_a_stopped_stream_reports_e2e_to_the_stop_and_no_decode_rate(client: Any) -> None:
+    run = ask(CLAUDE, client, max_tokens=400)
+    stream = iter(run)
+    next(stream)
+    time.sleep(0.3)
+    run.close()
+    record = run.record
+    assert record.status == "cancelled"
+    assert record.e2e_ms is not None and record.e2e_ms >= 300
+    assert record.tokens_per_s is None and record.tpot_ms is None

@@ -22,9 +22,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import catalog
+from core.client import DEFAULT_IDLE_TIMEOUT_S
 from core.history import History
-from core.settings import FALLBACK_OUTPUT_LIMIT
 from core.types import RunRecord
+from core.validation import FALLBACK_OUTPUT_LIMIT
 
 from ..conftest import RELIABILITY
 from ..fault_matrix import (
@@ -34,11 +35,13 @@ from ..fault_matrix import (
     Cell,
     check_elapsed,
     check_ending,
+    check_figures,
     check_history,
     check_reasoning,
     check_text,
 )
 
+Sessions = dict[tuple[str, str, bool, float, float], AppTest]  # (family, API, stream, read timeout, idle guard)
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 SHOWN = ("markdown", "caption", "error", "warning", "info", "success", "code", "text", "toast", "exception")
 
@@ -49,17 +52,17 @@ def shown_text(at: AppTest) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def sessions() -> dict[tuple[str, str, bool, float], AppTest]:
+def sessions() -> Sessions:
     """One browser session per model, API, mode and read timeout, reused by that combination's cells (a fresh
     session per cell would double the matrix's time); each cell starts from an empty conversation."""
     return {}
 
 
-def chat_for(cell: Cell, sessions: dict[tuple[str, str, bool, float], AppTest]) -> AppTest:
+def chat_for(cell: Cell, sessions: Sessions) -> AppTest:
     """The session for the cell's combination. AppTest does not keep the sidebar's widgets after the first run,
     so the choices are made in session state before the first run and set again before every later one (a
     changed value would not take: hence a session per read timeout)."""
-    key = (cell.family, cell.api, cell.stream, cell.read_timeout_s)
+    key = (cell.family, cell.api, cell.stream, cell.read_timeout_s, cell.idle_timeout_s or DEFAULT_IDLE_TIMEOUT_S)
     at = sessions.get(key)
     # The sidebar offers a model by its listed id; the page calls it by its inference profile where it needs one
     # (the cell's model id, as the record shows). Max tokens as in the core cells (its widget is keyed by the
@@ -68,7 +71,9 @@ def chat_for(cell: Cell, sessions: dict[tuple[str, str, bool, float], AppTest]) 
     model = catalog.resolve(cell.model_id)
     limit = model.max_output_tokens or FALLBACK_OUTPUT_LIMIT
     choices = {"lab_model_id": model.base_id, "lab_api": cell.api, "lab_stream": cell.stream,
-               "lab_read_timeout_s": cell.read_timeout_s, "lab_max_attempts": 1, f"lab_max_tokens_{limit}": MAX_TOKENS}
+               "lab_read_timeout_s": cell.read_timeout_s,
+               "lab_idle_timeout_s": cell.idle_timeout_s or DEFAULT_IDLE_TIMEOUT_S, "lab_max_attempts": 1,
+               f"lab_max_tokens_{limit}": MAX_TOKENS}
     if at is None:
         at = sessions[key] = AppTest.from_file(APP, default_timeout=30)
         for name, value in choices.items():
@@ -83,7 +88,7 @@ def chat_for(cell: Cell, sessions: dict[tuple[str, str, bool, float], AppTest]) 
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=[c.id for c in CELLS])
-def test_fault_cell_on_the_chat_page(cell: Cell, faults: Any, sessions: dict[tuple[str, str, bool, float], AppTest],
+def test_fault_cell_on_the_chat_page(cell: Cell, faults: Any, sessions: Sessions,
                                      record_property: Any) -> None:
     record_property(RELIABILITY, ("fault matrix", "chat page"))
     at = chat_for(cell, sessions)
@@ -117,4 +122,5 @@ def test_fault_cell_on_the_chat_page(cell: Cell, faults: Any, sessions: dict[tup
     check_reasoning(cell, record["reasoning_text"], entry["text"])
     assert [m.value for m in answer.markdown] == ([entry["text"]] if entry["text"] else [])
     check_elapsed(cell, elapsed_s)
+    check_figures(cell, RunRecord(**record), elapsed_s)
     check_history(cell, History().get_run(entry["run_id"]), entry["text"], record["reasoning_text"])

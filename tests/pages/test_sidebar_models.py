@@ -166,3 +166,17 @@ def test_legacy_models_are_marked_in_the_picker_and_warned_about_when_selected()
     assert [w.value for w in at.sidebar.warning] == [
         f"**{legacy.name} is Legacy.** It reaches end of life on {legacy.spec.eol_date}. "
         f"Plan a move to {legacy.replacement.name}."]
+
+
+def test_the_temperature_slider_spans_the_range_every_door_accepts_for_the_model_and_api(history: History) -> None:
+    """The same bounds as the run, the CLI and the API (core.validation): gpt-oss takes up to 2 through
+    InvokeModel, Converse takes 0 to 1 from any model, and a value kept from a wider range is brought within."""
+    wide = models.WIDE_TEMPERATURE
+    slider = {s.key: s for s in open_app(wide.base_id, lab_api="invoke").sidebar.slider}["lab_temperature"]
+    assert (slider.min, slider.max) == (0.0, 2.0)
+    slider = {s.key: s for s in open_app(wide.base_id, lab_api="converse").sidebar.slider}["lab_temperature"]
+    assert (slider.min, slider.max) == (0.0, 1.0)
+    at = open_app(models.CHAT.base_id, lab_api="invoke", lab_temperature=1.5)  # chosen for gpt-oss, then Claude
+    assert sliders(at)["lab_temperature"] == 1.0
+    record = send(at, "Which temperature did you get?")
+    assert record["temperature"] == 1.0 and record["status"] == "ok"
