@@ -227,11 +227,15 @@ class _IdleGuard:
             self._runs.discard(run)
 
     def _loop(self) -> None:
+        """Look a few times a second while any stream is open; end when none is (`watch` starts it again)."""
         while True:
             time.sleep(WATCH_INTERVAL_S)
             now = time.perf_counter()
             with self._lock:
                 runs = list(self._runs)
+                if not runs:
+                    self._thread = None
+                    return
             for run in runs:
                 run._check_idle(now)
 
