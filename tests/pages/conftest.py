@@ -26,13 +26,18 @@ def history(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[History
     emulator_faults().clear()
 
 
-def open_page(page: str, session_id: str, **state: Any) -> AppTest:
-    """The app run once, then switched to `page` (e.g. "pages/compare.py"). Session state is set before
-    the first run: AppTest drops the sidebar from its element tree after the first run under
-    st.navigation, so sidebar choices cannot be made through widgets afterwards."""
+def first_run(session_id: str, **state: Any) -> AppTest:
+    """A browser session's first run (the Chat page and the sidebar), with these choices made in session state
+    before it: AppTest drops the sidebar from its element tree after the first run under st.navigation, so
+    sidebar choices cannot be made through widgets afterwards."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lab_session_id"] = session_id
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
-    return at.switch_page(page).run()
+    return at
+
+
+def open_page(page: str, session_id: str, **state: Any) -> AppTest:
+    """The app run once (`first_run`), then switched to `page` (e.g. "pages/compare.py")."""
+    return first_run(session_id, **state).switch_page(page).run()

@@ -16,16 +16,14 @@ from core.client import emulator_faults
 from core.emulator.faults import DURING, Fault
 from core.history import History
 
+from .conftest import first_run
+
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
 def session(session_id: str, **state: Any) -> AppTest:
     """A browser session's first run (the Chat page and the sidebar), with these sidebar choices made."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lab_session_id"] = session_id
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
+    at = first_run(session_id, **state)
     assert not at.exception, at.exception
     return at
 

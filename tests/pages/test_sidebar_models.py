@@ -15,7 +15,7 @@ from core.history import History
 from core.settings import sampling_help
 
 from .. import models
-from .conftest import open_page
+from .conftest import first_run, open_page
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 SESSION = "sidebar-models-session"
@@ -24,13 +24,7 @@ SESSION = "sidebar-models-session"
 def open_app(model_id: str | None = None, **state: Any) -> AppTest:
     """The app's first run (Chat), with the sidebar's choices made through session state: AppTest keeps the
     sidebar of the first run only under st.navigation."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lab_session_id"] = SESSION
-    if model_id is not None:
-        at.session_state["lab_model_id"] = model_id
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
+    at = first_run(SESSION, **({"lab_model_id": model_id} if model_id is not None else {}), **state)
     assert not at.exception, at.exception
     return at
 
