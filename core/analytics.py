@@ -28,7 +28,13 @@ if TYPE_CHECKING:
 MONITOR_COLUMNS = (
     "run_id", "started_utc", "model_id", "provider", "api", "mode", "backend", "status", "ttft_ms", "e2e_ms",
     "tokens_per_s", "tpot_ms", "output_tokens", "server_first_byte_ms", "attempts", "error_code", "cost_usd",
+    "first_reasoning_ms", "reasoning_ms", "effort", "service_tier", "service_tier_served", "latency",
+    "latency_served", "cache_read_tokens", "cache_write_tokens",
 )
+# The levers a run was served with, as derived columns (`with_derived`), for filters and grouping: what Bedrock
+# said it served where it said so, else what was asked, else Bedrock's default.
+LEVERS = {"effort": "Effort", "tier": "Service tier", "latency_mode": "Latency", "cache_state": "Prompt cache"}
+GROUP_SEPARATOR = " · "
 PERCENTILES = (0.5, 0.9, 0.99)
 # The table's metrics with their labels. TTFT, decode rate and TPOT describe streams; E2E any finished run.
 PERCENTILE_METRICS = {"ttft_ms": "TTFT (ms)", "e2e_ms": "E2E (ms)", "tokens_per_s": "Decode (tok/s)",
@@ -57,20 +63,27 @@ class RunFilter:
     apis: tuple[str, ...] = ()
     modes: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
+    efforts: tuple[str, ...] = ()  # the lever filters work on derived columns: see `filter_runs`
+    tiers: tuple[str, ...] = ()
+    latencies: tuple[str, ...] = ()
+    cache_states: tuple[str, ...] = ()
 
     def scope(self) -> dict[str, Any]:
         """The session and time bounds, as `History.runs` keyword arguments."""
         return {"session_id": self.session_id, "since_utc": self.since_utc, "until_utc": self.until_utc}
 
     def history_filters(self) -> dict[str, Any]:
-        """Every filter, as `History.runs` keyword arguments (the same runs `filter_runs` keeps)."""
+        """The filters `History.runs` takes, as its keyword arguments (the lever filters are `filter_runs`'s alone)."""
         chosen = {name: list(getattr(self, name)) for name in _LIST_FILTERS if getattr(self, name)}
         return {**self.scope(), **chosen}
 
 
 _LIST_FILTERS = {"providers": "provider", "model_ids": "model_id", "backends": "backend", "apis": "api",
                  "modes": "mode", "statuses": "status"}
-assert set(_LIST_FILTERS) | {"session_id", "since_utc", "until_utc"} == {f.name for f in fields(RunFilter)}
+# Filters on what a run was served with (derived columns, which the history does not filter by itself).
+_LEVER_FILTERS = {"efforts": "effort", "tiers": "tier", "latencies": "latency_mode", "cache_states": "cache_state"}
+assert set(_LIST_FILTERS) | set(_LEVER_FILTERS) | {"session_id", "since_utc", "until_utc"} == {
+    f.name for f in fields(RunFilter)}
 
 
 def load_runs(history: History, run_filter: RunFilter | None = None) -> pd.DataFrame:
@@ -83,27 +96,47 @@ def with_derived(frame: pd.DataFrame) -> pd.DataFrame:
     """Add perceived_wait_ms (stream: TTFT, sync: E2E), client_overhead_ms (TTFT - server first byte),
     throttled (the run failed on throttling) and retried (botocore made more than one attempt)."""
     stream = frame["mode"] == "stream"
-    return frame.assign(
+    derived = frame.assign(
         perceived_wait_ms=frame["ttft_ms"].where(stream, frame["e2e_ms"]),
         client_overhead_ms=frame["ttft_ms"] - frame["server_first_byte_ms"],
         throttled=frame["error_code"].isin(THROTTLING_CODES),
         retried=frame["attempts"].fillna(1).astype("int64") > 1,
+    )
+    if "effort" not in frame.columns:  # a frame read with chosen columns only
+        return derived
+    read = frame["cache_read_tokens"].fillna(0) > 0
+    written = frame["cache_write_tokens"].fillna(0) > 0
+    return derived.assign(
+        effort=frame["effort"].fillna("default"),
+        tier=frame["service_tier_served"].fillna(frame["service_tier"]).fillna("default"),
+        latency_mode=frame["latency_served"].fillna(frame["latency"]).fillna("standard"),
+        cache_state=pd.Series("off", index=frame.index).mask(written, "cold (written)").mask(read, "warm (read)"),
     )
 
 
 def filter_runs(frame: pd.DataFrame, run_filter: RunFilter) -> pd.DataFrame:
     """The rows that match every list filter (the session and time range were applied when loading)."""
     keep = pd.Series(True, index=frame.index)
-    for name, column in _LIST_FILTERS.items():
+    for name, column in {**_LIST_FILTERS, **_LEVER_FILTERS}.items():
         chosen = getattr(run_filter, name)
-        if chosen:
+        if chosen and column in frame.columns:
             keep &= frame[column].isin(chosen)
     return frame[keep]
 
 
 def filter_options(frame: pd.DataFrame) -> dict[str, list[str]]:
     """The values each list filter can take in these runs, sorted."""
-    return {name: sorted(frame[column].dropna().unique().tolist()) for name, column in _LIST_FILTERS.items()}
+    filters = {**_LIST_FILTERS, **{n: c for n, c in _LEVER_FILTERS.items() if c in frame.columns}}
+    return {name: sorted(frame[column].dropna().unique().tolist()) for name, column in filters.items()}
+
+
+def grouped(frame: pd.DataFrame, lever: str | None) -> pd.DataFrame:
+    """The runs with each model's runs split by a lever (`LEVERS`): `model_id` becomes "<model id> · <lever
+    value>", so every chart and table that groups by model groups by model and lever. None: by model alone."""
+    if lever is None:
+        return frame
+    label = LEVERS[lever].lower()
+    return frame.assign(model_id=frame["model_id"] + GROUP_SEPARATOR + label + " " + frame[lever].astype(str))
 
 
 # -- aggregation -------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from . import catalog, providers, validation
 from .client import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, botocore_config, make_client
 from .errors import LabError, ValidationError
 from .streaming import RunRequest, start
-from .types import Api, ChatRequest, Message, RunRecord
+from .types import Api, CachePlan, ChatRequest, Latency, Message, RunRecord, ServiceTier
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,6 +126,11 @@ class BenchmarkSpec:
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
     idle_timeout_s: float | None = DEFAULT_IDLE_TIMEOUT_S
+    effort: str | None = None  # reasoning effort, for the models that take one
+    service_tier: ServiceTier | None = None
+    latency: Latency | None = None
+    cache: bool = False  # cache points after each prompt (5-minute cache)
+    cache_buster: bool = False  # a unique prefix per request: nothing is read from the prompt cache
     benchmark_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -143,8 +148,7 @@ def check(spec: BenchmarkSpec) -> None:
         if spec.api not in model.apis or (spec.api == "invoke" and model.family is None):
             problems.append(f"{model_id} cannot be asked through InvokeModel by the lab: use --api converse")
         try:  # the bounds every door uses (one verdict for the run, the CLI, the API and the pages)
-            chat = ChatRequest((Message("user", "-"),), max_tokens=spec.max_tokens)
-            validation.check_parameters(model, chat, spec.api)
+            validation.check_parameters(model, _chat(spec, model, "-"), spec.api)
         except ValidationError as problem:
             problems.append(problem.detail)
     if not any(p.strip() for p in spec.prompts):
@@ -159,6 +163,13 @@ def check(spec: BenchmarkSpec) -> None:
         problems.append(f"api must be invoke or converse, not {spec.api!r}")
     if problems:
         raise InvalidBenchmark("; ".join(problems) + ".")
+
+
+def _chat(spec: BenchmarkSpec, model: catalog.Model, prompt: str) -> ChatRequest:
+    """One request of the benchmark: the prompt with the spec's levers, effort in the model's own terms."""
+    return ChatRequest((Message("user", prompt),), max_tokens=spec.max_tokens,
+                       reasoning=catalog.reasoning_for(model, spec.effort), service_tier=spec.service_tier,
+                       latency=spec.latency, cache=CachePlan(system=False) if spec.cache else None)
 
 
 def _modes_of(spec: BenchmarkSpec, model_id: str) -> tuple[Mode, ...]:
@@ -181,10 +192,13 @@ def plan(spec: BenchmarkSpec) -> list[RunRequest]:
     prompts = [p for p in spec.prompts if p.strip()]
     requests = []
     for i in range(spec.runs_per_model):
-        chat = ChatRequest((Message("user", prompts[i % len(prompts)]),), max_tokens=spec.max_tokens)
         for mode in ("stream", "sync"):
             for model_id in spec.model_ids:
                 if mode in _modes_of(spec, model_id):
+                    prompt = prompts[i % len(prompts)]
+                    if spec.cache_buster:
+                        prompt = f"[request {uuid.uuid4().hex[:12]}] {prompt}"
+                    chat = _chat(spec, catalog.resolve(model_id), prompt)
                     requests.append(RunRequest(
                         model_id, chat, api=spec.api, stream=mode == "stream", backend=spec.backend,
                         region=spec.region, profile=spec.profile, max_attempts=spec.max_attempts,

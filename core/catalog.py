@@ -58,6 +58,12 @@ class Family:
     converse_system: bool = True
     reasoning: str = "none"  # none | thinking-blocks | tag:NAME | reasoning-content
     temperature_max: float = 1.0  # the family's temperature range is 0 to this
+    tiers: tuple[str, ...] = ()  # the service tiers its current models take (() : only the default, none sent)
+    caching: bool = False  # its models take prompt-cache points
+    cache_ttls: tuple[str, ...] = ("5m",)
+    cache_read_price: float = 1.0  # a cached input token's price, as a share of the input price
+    cache_write_price_5m: float = 1.0  # a token written to the 5-minute cache, as a share of the input price
+    cache_write_price_1h: float = 1.0
 
     @property
     def provider(self) -> Provider:
@@ -101,6 +107,9 @@ class ModelSpec:
     ttft_ms: float | None = None
     tokens_per_s: float | None = None
     speed_source: str = ""
+    tiers: tuple[str, ...] | None = None  # None: the family's
+    latency_optimized: bool = False  # takes performanceConfig latency "optimized"
+    cache_ttls: tuple[str, ...] | None = None  # None: the family's
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,7 @@ class Table:
     families: dict[str, Family]
     models: dict[str, ModelSpec]
     defaults: dict[str, Any]
+    tier_prices: dict[str, float]  # a service tier's price, as a multiple of the on-demand (default) price
 
 
 def _row(kind: type[Any], data: dict[str, Any], where: str) -> Any:
@@ -142,7 +152,7 @@ def table() -> Table:
         for model_id in [value] if isinstance(value, str) else value:
             if models[model_id].lifecycle != "active":
                 raise ValueError(f"{TABLE_PATH.name}: the {kind} default {model_id} is not an active model")
-    return Table(raw["price_table_date"], raw["vendors"], families, models, defaults)
+    return Table(raw["price_table_date"], raw["vendors"], families, models, defaults, raw["pricing"]["tiers"])
 
 
 @functools.cache
@@ -247,6 +257,29 @@ class Model:
         return self.family.temperature_max if self.family else 1.0
 
     @property
+    def tiers(self) -> tuple[str, ...]:
+        """The service tiers the model takes besides Bedrock's default ("" when only the default is known)."""
+        if self.spec is not None and self.spec.tiers is not None:
+            return self.spec.tiers
+        return self.family.tiers if self.family and self.spec else ()
+
+    @property
+    def latency_optimized(self) -> bool:
+        return bool(self.spec and self.spec.latency_optimized)
+
+    @property
+    def caching(self) -> bool:
+        return bool(self.spec and self.family and self.family.caching)
+
+    @property
+    def cache_ttls(self) -> tuple[str, ...]:
+        """The prompt cache's times to live the model takes (() when it does not cache)."""
+        if not self.caching:
+            return ()
+        assert self.spec is not None and self.family is not None
+        return self.spec.cache_ttls if self.spec.cache_ttls is not None else self.family.cache_ttls
+
+    @property
     def context_tokens(self) -> int | None:
         return self.spec.context_tokens if self.spec else None
 
@@ -284,12 +317,26 @@ class Model:
             return self.spec.global_price
         return self.spec.price or self.spec.global_price
 
-    def cost_usd(self, input_tokens: int | None, output_tokens: int | None) -> float | None:
-        """Estimated on-demand cost of one request; None when the price or a token count is unknown."""
+    def cost_usd(self, input_tokens: int | None, output_tokens: int | None, *, cache_read_tokens: int | None = None,
+                 cache_write_tokens: int | None = None, cache_ttl: str | None = None,
+                 service_tier: str | None = None) -> float | None:
+        """Estimated cost of one request; None when the price or a token count is unknown.
+
+        `input_tokens` is all the input, cached or not: the part read from the prompt cache and the part
+        written to it are priced at the family's cache shares of the input price, the rest at the input
+        price; the served tier multiplies it all (priority costs more, flex less).
+        """
         prices = self.prices_per_1m_usd
         if prices is None or input_tokens is None or output_tokens is None:
             return None
-        return (input_tokens * prices[0] + output_tokens * prices[1]) / 1_000_000
+        read, written = cache_read_tokens or 0, cache_write_tokens or 0
+        family = self.family
+        read_share = family.cache_read_price if family else 1.0
+        write_share = (family.cache_write_price_1h if cache_ttl == "1h" else family.cache_write_price_5m) \
+            if family else 1.0
+        input_usd = (max(0, input_tokens - read - written) + read * read_share + written * write_share) * prices[0]
+        tier = table().tier_prices.get(service_tier or "default", 1.0)
+        return (input_usd + output_tokens * prices[1]) * tier / 1_000_000
 
     def invocation_id(self, region: str | None) -> str:
         """The id to call this model with in `region`: profile-only models need a profile of their geography."""

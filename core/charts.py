@@ -36,7 +36,11 @@ class Chart:
 
 
 def model_label(model_id: str) -> str:
-    """A model id without its vendor prefix ("us.claude-3-5-haiku-20241022-v1:0"): short for legends."""
+    """A model id without its vendor prefix ("us.claude-3-5-haiku-20241022-v1:0"): short for legends. A group of a
+    model's runs (`analytics.grouped`: "us.anthropic.claude-... · effort high") keeps its group after the name."""
+    model_id, dot, group = model_id.partition(analytics.GROUP_SEPARATOR)
+    if dot:
+        return f"{model_label(model_id)}{dot}{group}"
     ref = model_id.rsplit("/", 1)[-1] if model_id.startswith("arn:") else model_id
     base = providers.base_model_id(ref)
     geography = ref[: len(ref) - len(base)] if ref.endswith(base) else ""
@@ -334,3 +338,39 @@ def tokens_over_time(series: Mapping[str, Sequence[tuple[float, float]]]) -> Cha
                  "line that starts left answers first, a steep line decodes fast. Tokens per chunk are "
                  "estimated from its characters, scaled to the tokens the model reported.",
                  _growth(series, colors, y_title="output tokens", hover="tokens"))
+
+
+def effort_sweep(runs: pd.DataFrame, table: pd.DataFrame) -> Chart:
+    """Time to first answer token, reasoning time and cost against effort for one model: `runs` is the sweep's
+    records frame (each run a point), `table` is `compare.sweep_table` (the p50 lines, where n allows one)."""
+    figure = go.Figure()
+    ok = runs[runs["status"] == "ok"] if not runs.empty else runs
+    efforts = list(table.index)
+    if ok.empty or not efforts:
+        return Chart("effort_sweep", "Effort sweep", "No run finished ok.", _empty(figure, "No run finished ok."))
+    for i, (name, metric, column, scale, unit, axis) in enumerate((
+            ("first answer token", "ttft_ms", "first answer token p50 (ms)", 1000.0, "s", "y"),
+            ("reasoning time", "reasoning_ms", "reasoning p50 (ms)", 1000.0, "s", "y"),
+            ("cost", "cost_usd", "cost p50 (USD)", 1.0, "USD", "y2"))):
+        color = PALETTE[i]
+        points = ok.dropna(subset=[metric])
+        number = "%{y:$.6f}" if unit == "USD" else "%{y:,.2f} s"
+        figure.add_trace(go.Scatter(
+            name=name, legendgroup=name, mode="markers", x=points["effort"], y=points[metric] / scale, yaxis=axis,
+            marker={"color": color, "size": 8, "opacity": 0.6, "symbol": "diamond" if unit == "USD" else "circle"},
+            hovertemplate=f"effort %{{x}}: {number} ({name}, one run)<extra></extra>"))
+        medians = table[column].dropna() / scale
+        if not medians.empty:
+            figure.add_trace(go.Scatter(
+                name=f"{name} p50", legendgroup=name, showlegend=False, mode="lines", x=list(medians.index),
+                y=medians.to_list(), yaxis=axis, line={"color": color, "dash": "dot" if unit == "USD" else "solid"},
+                hovertemplate=f"effort %{{x}}: p50 {number} ({name})<extra></extra>"))
+    _layout(figure, x_title="reasoning effort", y_title="seconds (first answer token, reasoning)",
+            yaxis2={"title": {"text": "estimated cost per run (USD)"}, "overlaying": "y", "side": "right",
+                    "rangemode": "tozero", "showgrid": False, "tickprefix": "$"})
+    figure.update_xaxes(categoryorder="array", categoryarray=efforts, type="category")
+    figure.update_layout(yaxis_rangemode="tozero")
+    return Chart("effort_sweep", "Effort sweep: what thinking costs in time and money",
+                 "Each point is a run, each line the median per effort (shown from two runs): seconds to the first "
+                 "answer token and of reasoning on the left axis, estimated cost on the right (on-demand list "
+                 f"prices of {PRICE_TABLE_DATE}). Higher effort usually thinks longer and costs more.", figure)

@@ -28,7 +28,7 @@ from .client import BACKENDS, DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_ATTEMPTS, DEFA
 from .conversation import trim
 from .errors import LabError, ValidationError
 from .streaming import RunRequest, start
-from .types import ChatRequest, Message, RunRecord, invalid_text_at
+from .types import CACHE_TTLS, LATENCIES, SERVICE_TIERS, CachePlan, ChatRequest, Message, RunRecord, invalid_text_at
 
 DEFAULT_MAX_MESSAGES = 40
 # Terminal control characters in model text (ESC sequences can recolour, retitle or write the clipboard):
@@ -79,6 +79,12 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--effort", choices=catalog.EFFORT_LEVELS,
                         help="reasoning effort, for models that take one (sent in the model's own field)")
     parser.add_argument("--stop", nargs="+", default=[], metavar="SEQ", help="stop sequences")
+    parser.add_argument("--service-tier", choices=SERVICE_TIERS,
+                        help="the service tier to ask for (the record says which one Bedrock served)")
+    parser.add_argument("--latency", choices=LATENCIES, help="latency mode (optimized: Nova Pro, Llama 3.1 70B)")
+    parser.add_argument("--cache", action="store_true",
+                        help="put prompt-cache points after the system prompt and the conversation")
+    parser.add_argument("--cache-ttl", choices=CACHE_TTLS, default="5m", help="the cache's time to live")
     add_connection_options(parser, "the run")
     parser.add_argument("--recover", action="store_true",
                         help="resume a stream that breaks mid-way (each new attempt is billed)")
@@ -111,12 +117,18 @@ def check_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         model = catalog.resolve(args.model)
     except catalog.UnknownModelError:
         return  # the run refuses it, and says why
-    chat = ChatRequest((Message("user", "-"),), args.system, args.max_tokens, args.temperature, args.top_p,
-                       tuple(args.stop))
+    chat = _chat(args, (Message("user", "-"),), None)
     try:
         validation.check_parameters(model, chat, args.api)
     except ValidationError as problem:
         parser.error(f"--{(problem.field or 'parameter').replace('_', '-')}: {problem.detail}")
+
+
+def _chat(args: argparse.Namespace, messages: tuple[Message, ...], reasoning: Any) -> ChatRequest:
+    """The request the options describe."""
+    return ChatRequest(messages, args.system, args.max_tokens, args.temperature, args.top_p, tuple(args.stop),
+                       reasoning, service_tier=args.service_tier, latency=args.latency,
+                       cache=CachePlan(ttl=args.cache_ttl) if args.cache else None)
 
 
 def check_connection(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
@@ -173,8 +185,7 @@ def run_once(args: argparse.Namespace, messages: tuple[Message, ...], out: TextI
         reasoning = catalog.reasoning_for(catalog.resolve(args.model), args.effort)
     except catalog.UnknownModelError:
         reasoning = None  # the run refuses the model, and says why
-    chat = ChatRequest(messages, args.system, args.max_tokens, args.temperature, args.top_p, tuple(args.stop),
-                       reasoning)
+    chat = _chat(args, messages, reasoning)
     request = RunRequest(args.model, chat, api=args.api, stream=not args.no_stream, backend=_backend(args),
                          region=args.region, profile=args.profile, max_attempts=args.max_attempts,
                          read_timeout_s=args.read_timeout, idle_timeout_s=idle_timeout(args), recover=args.recover)
@@ -299,7 +310,8 @@ def _bench_spec(args: argparse.Namespace, parser: argparse.ArgumentParser) -> An
                                runs_per_model=args.runs, concurrency=args.concurrency, modes=modes,
                                api=args.api, backend=_backend(args), region=args.region, profile=args.profile,
                                max_attempts=args.max_attempts, read_timeout_s=args.read_timeout,
-                               idle_timeout_s=idle_timeout(args))
+                               idle_timeout_s=idle_timeout(args), effort=args.effort, service_tier=args.service_tier,
+                               latency=args.latency, cache=args.cache, cache_buster=args.cache_buster)
     try:
         bench.check(spec)
     except bench.InvalidBenchmark as problem:
@@ -415,6 +427,13 @@ def _add_bench(commands: Any) -> None:
     parser.add_argument("--also-sync", action="store_true",
                         help="run every request both streamed and sync (compares the perceived wait)")
     parser.add_argument("--api", choices=("invoke", "converse"), default="invoke")
+    parser.add_argument("--effort", choices=catalog.EFFORT_LEVELS, help="reasoning effort, for models that take one")
+    parser.add_argument("--service-tier", choices=SERVICE_TIERS, help="the service tier to ask for")
+    parser.add_argument("--latency", choices=LATENCIES, help="latency mode")
+    parser.add_argument("--cache", action="store_true", help="prompt-cache points after each prompt")
+    parser.add_argument("--cache-buster", action="store_true",
+                        help="a unique prefix on every request, so no answer comes from the prompt cache "
+                             "(cached runs would pass for fast ones)")
     add_connection_options(parser, "the runs")
     parser.add_argument("--out", metavar="PATH", help="write every run to this CSV file")
     parser.set_defaults(handler=run_bench, command_parser=parser)

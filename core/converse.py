@@ -6,7 +6,19 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from .types import ChatRequest, Completion, Event, Message, ReasoningDelta, ServerMetrics, Stop, TextDelta, Usage
+from .types import (
+    CachePlan,
+    ChatRequest,
+    Completion,
+    Event,
+    Message,
+    ReasoningDelta,
+    Served,
+    ServerMetrics,
+    Stop,
+    TextDelta,
+    Usage,
+)
 
 _NO_FIELDS: Mapping[str, object] = MappingProxyType({})
 
@@ -28,13 +40,20 @@ def build_request(model_id: str, chat: ChatRequest, *, takes_system: bool,
     notes: list[str] = []
     messages = chat.messages
     kwargs: dict[str, Any] = {"modelId": model_id}
+    cache = chat.cache
     if chat.system:
         if takes_system:
-            kwargs["system"] = [{"text": chat.system}]
+            kwargs["system"] = [{"text": chat.system}, *([cache_point(cache)] if cache and cache.system else [])]
         else:
             messages = fold_system(messages, chat.system)
             notes.append("This model takes no system prompt: it was put at the start of the first user turn.")
     kwargs["messages"] = [{"role": m.role, "content": [{"text": m.text}]} for m in messages]
+    if cache and cache.conversation:  # the whole conversation as sent is the prefix the next turn can read
+        kwargs["messages"][-1]["content"].append(cache_point(cache))
+    if chat.service_tier is not None:
+        kwargs["serviceTier"] = {"type": chat.service_tier}
+    if chat.latency is not None:
+        kwargs["performanceConfig"] = {"latency": chat.latency}
     config: dict[str, Any] = {"maxTokens": chat.max_tokens} if chat.send_max_tokens else {}
     if chat.temperature is not None:
         config["temperature"] = chat.temperature
@@ -51,11 +70,28 @@ def build_request(model_id: str, chat: ChatRequest, *, takes_system: bool,
     return kwargs, tuple(notes)
 
 
+def cache_point(cache: CachePlan) -> dict[str, Any]:
+    """A Converse `cachePoint` block (`CachePointBlock`: type default, ttl 5m or 1h; 5m is Bedrock's default)."""
+    return {"cachePoint": {"type": "default", **({"ttl": cache.ttl} if cache.ttl != "5m" else {})}}
+
+
+def _usage(usage: Mapping[str, Any]) -> Usage:
+    return Usage(usage.get("inputTokens"), usage.get("outputTokens"), usage.get("cacheReadInputTokens"),
+                 usage.get("cacheWriteInputTokens"))
+
+
+def served(payload: Mapping[str, Any]) -> Served | None:
+    """What a response or a stream's metadata says was served (`serviceTier`, `performanceConfig`), if it says."""
+    tier = payload.get("serviceTier", {}).get("type")
+    latency = payload.get("performanceConfig", {}).get("latency")
+    return Served(tier, latency) if tier is not None or latency is not None else None
+
+
 class MalformedEvent(ValueError):
     """An event or response whose payload could not be read: botocore hands it over empty rather than failing."""
 
 
-def parse_response(response: dict[str, Any]) -> tuple[Completion, ServerMetrics]:
+def parse_response(response: dict[str, Any]) -> tuple[Completion, ServerMetrics, Served | None]:
     """A Converse response as a Completion, with Bedrock's reported latency; MalformedEvent if it is not one.
 
     botocore does not enforce Content-Length and parses a body that is not JSON as `{}`, so a response cut
@@ -69,8 +105,9 @@ def parse_response(response: dict[str, Any]) -> tuple[Completion, ServerMetrics]
     reasoning = "".join(b.get("reasoningContent", {}).get("reasoningText", {}).get("text", "") for b in blocks)
     usage = response.get("usage", {})
     completion = Completion(text, reasoning, usage.get("inputTokens"), usage.get("outputTokens"),
-                            response.get("stopReason"))
-    return completion, ServerMetrics(invocation_ms=response.get("metrics", {}).get("latencyMs"))
+                            response.get("stopReason"), usage.get("cacheReadInputTokens"),
+                            usage.get("cacheWriteInputTokens"))
+    return completion, ServerMetrics(invocation_ms=response.get("metrics", {}).get("latencyMs")), served(response)
 
 
 # Members every event of these types carries; botocore yields {} for a payload that is not JSON.
@@ -92,9 +129,11 @@ def parse_event(event: dict[str, Any]) -> list[Event]:
     if "messageStop" in event:
         return [Stop(event["messageStop"].get("stopReason", ""))]
     if "metadata" in event:
-        usage = event["metadata"].get("usage", {})
-        latency = event["metadata"].get("metrics", {}).get("latencyMs")
-        return [Usage(usage.get("inputTokens"), usage.get("outputTokens")),
-                ServerMetrics(invocation_ms=latency, input_tokens=usage.get("inputTokens"),
-                              output_tokens=usage.get("outputTokens"))]
+        metadata = event["metadata"]
+        usage = metadata.get("usage", {})
+        latency = metadata.get("metrics", {}).get("latencyMs")
+        found: list[Event] = [_usage(usage), ServerMetrics(invocation_ms=latency, input_tokens=usage.get("inputTokens"),
+                                                           output_tokens=usage.get("outputTokens"))]
+        what = served(metadata)
+        return [*found, what] if what is not None else found
     return []

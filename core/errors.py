@@ -11,6 +11,8 @@
     │   └── ModelLegacyError      404: a Legacy model this account has not used lately (names its replacement)
     ├── ValidationError           400 ValidationException: Bedrock rejected the request
     │   ├── ContextWindowError    the conversation does not fit the model's context window
+    │   ├── CacheNotSupportedError  prompt-cache points the model or the request cannot take (Bedrock says
+    │   │                         403 AccessDeniedException for it)
     │   └── InvalidRequestError   the lab's own refusal, before anything is sent (core.validation)
     ├── ModelTimeoutError         408 ModelTimeoutException, or no byte within the read timeout
     ├── ServiceError              500 / 503 / 424 before the stream: Bedrock or the model failed
@@ -120,6 +122,11 @@ class ContextWindowError(ValidationError):
     action = "Shorten the conversation or the prompt, clear older turns, or pick a model with a larger window."
 
 
+class CacheNotSupportedError(ValidationError):
+    title = "This model or request does not take prompt caching"
+    action = "Turn the prompt cache off for this model (Claude and Nova models take it), or check the cache points."
+
+
 class InvalidRequestError(ValidationError):
     title = "The request was not sent"
     action = "Change what the details name and send again; nothing reached Bedrock."
@@ -204,6 +211,8 @@ def _from_client_error(error: botocore_errors.ClientError) -> LabError:
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     in_stream = isinstance(error, botocore_errors.EventStreamError)
     kind = (_IN_STREAM if in_stream else _BY_CODE).get(code) or _BY_CODE.get(code[:1].upper() + code[1:], LabError)
+    if kind is AccessDeniedError and "did not allow prompt caching" in message.lower():
+        kind = CacheNotSupportedError  # Bedrock's 403 for a cache point on a model or request without caching
     if kind is ModelNotFoundError:
         lowered = message.lower()
         if "end of its life" in lowered:

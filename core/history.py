@@ -179,6 +179,21 @@ def m002_conversations(db: sqlite3.Connection) -> None:
     db.execute("CREATE UNIQUE INDEX messages_conversation_position ON messages(conversation_id, position)")
 
 
+_SQL_KINDS = {"int": "INTEGER", "float": "REAL", "text": "TEXT"}
+# What reasoning, tiers, latency modes and prompt caching added to the run record (issue "Compare what Bedrock
+# really sells"): nullable columns, unknown for the runs recorded before.
+M003_COLUMNS = {"cache_read_tokens": "int", "cache_write_tokens": "int", "reasoning_tokens": "int",
+                "first_reasoning_ms": "float", "reasoning_ms": "float", "reasoning_shown": "text", "effort": "text",
+                "service_tier": "text", "service_tier_served": "text", "latency": "text", "latency_served": "text",
+                "cache_ttl": "text"}
+
+
+@_migration
+def m003_reasoning_tiers_cache(db: sqlite3.Connection) -> None:
+    for column, kind in M003_COLUMNS.items():
+        db.execute(f"ALTER TABLE runs ADD COLUMN {column} {_SQL_KINDS[kind]}")
+
+
 def _column_kinds() -> dict[str, str]:
     """Each RunRecord field's storage kind: int, float, json (lists) or text."""
     hints = get_type_hints(RunRecord)

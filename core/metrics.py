@@ -73,12 +73,27 @@ def _ms(value: float | None) -> str:
 
 def caption(record: RunRecord, price_date: str) -> str:
     """One line of a run's numbers with units, as the CLI summary and the chat page show them."""
-    parts = [f"TTFT {_ms(record.ttft_ms)}" if record.mode == "stream" else "sync (whole answer at once)",
-             f"E2E {_ms(record.e2e_ms)}"]
+    reasoned = record.first_reasoning_ms is not None
+    first = "first answer token" if reasoned else "TTFT"  # where reasoning came first, TTFT is the answer's
+    parts = [f"{first} {_ms(record.ttft_ms)}" if record.mode == "stream" else "sync (whole answer at once)"]
+    if reasoned and record.mode == "stream":
+        thought = f" · thought for {record.reasoning_ms / 1000:.1f} s" if record.reasoning_ms is not None else ""
+        parts.append(f"first reasoning {_ms(record.first_reasoning_ms)}{thought}")
+    parts.append(f"E2E {_ms(record.e2e_ms)}")
     if record.tokens_per_s is not None:
         parts.append(f"{record.tokens_per_s:,.1f} tok/s")
     if record.output_tokens is not None:
         parts.append(f"in {record.input_tokens} / out {record.output_tokens} tokens ({record.tokens_source})")
+    if record.cache_read_tokens or record.cache_write_tokens:
+        parts.append(f"cache read {record.cache_read_tokens or 0:,} / written {record.cache_write_tokens or 0:,}")
+    if record.service_tier or record.service_tier_served:
+        served = record.service_tier_served or "not said"
+        parts.append(f"tier {served}" + (f" (asked {record.service_tier})" if record.service_tier
+                                         and record.service_tier != served else ""))
+    if record.latency or record.latency_served:
+        served = record.latency_served or "not said"
+        parts.append(f"latency {served}" + (f" (asked {record.latency})" if record.latency
+                                            and record.latency != served else ""))
     if record.cost_usd is not None:
         parts.append(f"${record.cost_usd:.6f} (estimate, prices of {price_date})")
     if record.server_first_byte_ms is not None:

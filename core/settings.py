@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from . import catalog, validation
 from .catalog import ModelInfo, invocation_id
 from .client import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S
-from .types import Api, ChatRequest, Message
+from .types import Api, CachePlan, ChatRequest, Latency, Message, ServiceTier
 
 # The ranges of the connection settings the sidebar offers (a model's parameter ranges are core.validation's).
 READ_TIMEOUT_RANGE_S = (0.5, 3600.0)
@@ -39,6 +39,9 @@ class LabSettings:
     max_attempts: int = DEFAULT_MAX_ATTEMPTS  # total attempts before an answer starts (botocore retries)
     effort: str | None = None  # reasoning effort (low ... max); None: the model's default
     idle_timeout_s: float | None = DEFAULT_IDLE_TIMEOUT_S  # a started stream silent this long has gone (None: off)
+    service_tier: ServiceTier | None = None  # None: not sent (Bedrock's default tier)
+    latency: Latency | None = None  # None: not sent (standard)
+    cache: CachePlan | None = None  # prompt-cache points (None: none)
 
     @property
     def model_id(self) -> str:
@@ -55,7 +58,8 @@ class LabSettings:
         model = self.model.model
         system = "" if system_prompt_support(self.model_id, self.api) else self.system
         return ChatRequest(tuple(messages), system, self.max_tokens, self.temperature, self.top_p,
-                           self.stop_sequences, catalog.reasoning_for(model, self.effort))
+                           self.stop_sequences, catalog.reasoning_for(model, self.effort),
+                           service_tier=self.service_tier, latency=self.latency, cache=self.cache)
 
 
 def system_prompt_support(model_id: str, api: Api) -> str | None:

@@ -19,6 +19,7 @@ Re-iterating a finished run replays its text without a new request.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import socket
 import threading
@@ -59,7 +60,9 @@ from .types import (
     Completion,
     Event,
     ReasoningDelta,
+    ReasoningShown,
     RunRecord,
+    Served,
     ServerMetrics,
     Stop,
     TextDelta,
@@ -68,6 +71,9 @@ from .types import (
 
 STOP_WAIT_S = 2.0  # how long stop() waits for a run being read elsewhere to record itself
 WATCH_INTERVAL_S = 0.1  # how often the idle guard looks (its verdict is late by at most this)
+# A sync InvokeModel's cached input, in response headers beside x-amzn-bedrock-input-token-count (which leaves it out).
+CACHE_READ_HEADER = "x-amzn-bedrock-cache-read-input-token-count"
+CACHE_WRITE_HEADER = "x-amzn-bedrock-cache-write-input-token-count"
 RESTART_NOTICE = "\n\n*[The stream was interrupted; the answer is being generated again.]*\n\n"
 
 
@@ -153,6 +159,16 @@ class _Progress:
     ended: bool = False  # saw the stream's final event
     text_chars: int = 0
     sdk_retries: int = 0
+    first_reasoning_at: float | None = None
+    last_reasoning_at: float | None = None
+    cache_read: int | None = None  # this attempt, as reported
+    cache_write: int | None = None
+    billed_cache_read: int = 0  # earlier attempts
+    billed_cache_write: int = 0
+    reasoning_tokens: int | None = None
+    served_tier: str | None = None
+    served_latency: str | None = None
+    reasoning_asked: bool = False  # the request as sent asked the model to reason (or it always does)
 
     def take(self, event: Event, now: float) -> None:
         if isinstance(event, TextDelta):
@@ -163,11 +179,21 @@ class _Progress:
             self.text_chars += len(event.text)
             self.visible.append((now, self.text_chars))
         elif isinstance(event, ReasoningDelta):
+            if self.first_reasoning_at is None:
+                self.first_reasoning_at = now
+            self.last_reasoning_at = now
             self.reasoning.append(event.text)
         elif isinstance(event, Usage):
             self.input_tokens = event.input_tokens if event.input_tokens is not None else self.input_tokens
             self.output_tokens = event.output_tokens if event.output_tokens is not None else self.output_tokens
+            self.cache_read = event.cache_read_tokens if event.cache_read_tokens is not None else self.cache_read
+            self.cache_write = event.cache_write_tokens if event.cache_write_tokens is not None else self.cache_write
+            if event.reasoning_tokens is not None:
+                self.reasoning_tokens = event.reasoning_tokens
             self.reported = True
+        elif isinstance(event, Served):
+            self.served_tier = event.service_tier or self.served_tier
+            self.served_latency = event.latency or self.served_latency
         elif isinstance(event, Stop):
             self.stop_reason = event.reason
             self.ended = True
@@ -180,12 +206,18 @@ class _Progress:
                 self.input_tokens, self.reported = event.input_tokens, True
             if self.output_tokens is None and event.output_tokens is not None:
                 self.output_tokens, self.reported = event.output_tokens, True
+            if self.cache_read is None:
+                self.cache_read = event.cache_read_tokens
+            if self.cache_write is None:
+                self.cache_write = event.cache_write_tokens
             self.ended = True
 
     def next_attempt(self, restart: bool) -> None:
         self.billed_input += self.input_tokens or 0
         self.billed_output += self.output_tokens or 0
-        self.input_tokens = self.output_tokens = None
+        self.billed_cache_read += self.cache_read or 0
+        self.billed_cache_write += self.cache_write or 0
+        self.input_tokens = self.output_tokens = self.cache_read = self.cache_write = None
         self.ended = False
         if restart:
             self.text_chars = 0
@@ -386,6 +418,8 @@ class Run:
             mode="stream" if req.stream else "sync", backend=req.backend, region=_region(req),
             system=chat.system, max_tokens=chat.max_tokens, temperature=chat.temperature, top_p=chat.top_p,
             stop_sequences=list(chat.stop_sequences), session_id=req.session_id,
+            effort=chat.reasoning.effort if chat.reasoning else None, service_tier=chat.service_tier,
+            latency=chat.latency, cache_ttl=chat.cache.ttl if chat.cache else None,
             conversation_id=req.conversation_id, compare_group=req.compare_group, benchmark_id=req.benchmark_id)
 
     def _drive(self) -> Generator[RunEvent, None, None]:
@@ -467,6 +501,11 @@ class Run:
     def _attempt(self, client: Any, provider: Any, chat: ChatRequest, record: RunRecord) -> Iterator[RunEvent]:
         req, progress, model = self.request, self._progress, self.request.model
         chat, rules = catalog.fit_request(model, chat)
+        progress.reasoning_asked = chat.reasoning is not None or model.thinking == "always"  # as sent, after the rules
+        if chat.cache is not None and req.api == "invoke" and not getattr(provider, "supports_cache", False):
+            chat = dataclasses.replace(chat, cache=None)
+            rules = (*rules, f"{model.name}'s InvokeModel body has no cache points (Converse has them for every "
+                             "model that caches): none were sent.")
         if req.api == "converse":
             fields = providers.converse_fields(provider, chat.reasoning)
             kwargs, notes = converse.build_request(req.model_id, chat, takes_system=model.takes_system("converse"),
@@ -481,8 +520,9 @@ class Run:
             raise _Cancelled
         if progress.t0 is None:
             progress.t0 = time.perf_counter()
+        headers = _serving_headers(chat) if req.api == "invoke" else {}
         if not req.stream:
-            yield from self._sync(client, provider, kwargs if req.api == "converse" else request_json)
+            yield from self._sync(client, provider, kwargs if req.api == "converse" else request_json, headers)
             return
         with session_tag(req.session_id):
             if req.api == "converse":
@@ -490,8 +530,12 @@ class Run:
                 stream, key = response["stream"], None
             else:
                 response = client.invoke_model_with_response_stream(
-                    modelId=req.model_id, body=request_json, contentType="application/json", accept="application/json")
+                    modelId=req.model_id, body=request_json, contentType="application/json", accept="application/json",
+                    **headers)
                 stream, key = response["body"], "chunk"
+                served = _served_by(response)
+                if served is not None:
+                    progress.take(served, time.perf_counter())
         tag = model.family.reasoning_tag if model.family and key else None
         splitter = TagSplitter(tag) if tag else None
         progress.sdk_retries += response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
@@ -537,7 +581,7 @@ class Run:
             _IDLE_GUARD.forget(self)
             stream.close()
 
-    def _sync(self, client: Any, provider: Any, request: Any) -> Iterator[RunEvent]:
+    def _sync(self, client: Any, provider: Any, request: Any, headers: dict[str, str]) -> Iterator[RunEvent]:
         req, progress = self.request, self._progress
         if req.api == "converse":
             with session_tag(req.session_id):
@@ -546,13 +590,13 @@ class Run:
             if self._cancelled.is_set():  # stopped while waiting: the answer came too late to be shown
                 raise _Cancelled
             try:
-                completion, server = converse.parse_response(response)
+                completion, server, served = converse.parse_response(response)
             except converse.MalformedEvent as problem:
                 raise ServiceError(str(problem), code="MalformedResponse") from None
         else:
             with session_tag(req.session_id):
                 response = client.invoke_model(modelId=req.model_id, body=request, contentType="application/json",
-                                               accept="application/json")
+                                               accept="application/json", **headers)
                 body = response["body"].read()
             progress.last_event_at = time.perf_counter()
             if self._cancelled.is_set():
@@ -565,9 +609,14 @@ class Run:
             completion = provider.parse_response(payload)
             server = ServerMetrics(invocation_ms=_header_int(response, "x-amzn-bedrock-invocation-latency"),
                                    input_tokens=_header_int(response, "x-amzn-bedrock-input-token-count"),
-                                   output_tokens=_header_int(response, "x-amzn-bedrock-output-token-count"))
+                                   output_tokens=_header_int(response, "x-amzn-bedrock-output-token-count"),
+                                   cache_read_tokens=_header_int(response, CACHE_READ_HEADER),
+                                   cache_write_tokens=_header_int(response, CACHE_WRITE_HEADER))
+            served = _served_by(response)
         progress.sdk_retries += response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
         progress.first_event_at = progress.last_event_at
+        if served is not None:
+            progress.take(served, progress.last_event_at or time.perf_counter())
         yield from self._take_completion(completion, server)
 
     def _take_completion(self, completion: Completion, server: ServerMetrics) -> Iterator[RunEvent]:
@@ -575,8 +624,10 @@ class Run:
         if completion.reasoning:
             progress.take(ReasoningDelta(completion.reasoning), now)
             yield ReasoningDelta(completion.reasoning)
-        if completion.input_tokens is not None or completion.output_tokens is not None:
-            progress.take(Usage(completion.input_tokens, completion.output_tokens), now)
+        usage = Usage(completion.input_tokens, completion.output_tokens, completion.cache_read_tokens,
+                      completion.cache_write_tokens, completion.reasoning_tokens)
+        if usage != Usage():
+            progress.take(usage, now)
         progress.take(server, now)
         if completion.stop_reason:
             progress.take(Stop(completion.stop_reason), now)
@@ -599,8 +650,15 @@ class Run:
         record.server_first_byte_ms = progress.server_first_byte_ms
         record.server_latency_ms = progress.server_latency_ms
         if progress.reported:
-            record.input_tokens = progress.billed_input + (progress.input_tokens or 0) or None
+            cache_read = progress.billed_cache_read + (progress.cache_read or 0)
+            cache_write = progress.billed_cache_write + (progress.cache_write or 0)
+            if progress.cache_read is not None or progress.cache_write is not None or cache_read or cache_write:
+                record.cache_read_tokens, record.cache_write_tokens = cache_read, cache_write
+            # Bedrock's input count leaves the cached input out; the record's is the whole conversation.
+            uncached = progress.billed_input + (progress.input_tokens or 0)
+            record.input_tokens = uncached + cache_read + cache_write or None
             record.output_tokens = progress.billed_output + (progress.output_tokens or 0) or None
+            record.reasoning_tokens = progress.reasoning_tokens
             record.tokens_source = "reported"
         if record.output_tokens is None and (record.text or record.reasoning_text):
             record.output_tokens = metrics.estimate_tokens(record.text + record.reasoning_text)
@@ -608,11 +666,21 @@ class Run:
                 self.request.chat.system + "".join(m.text for m in self.request.chat.messages))
             record.tokens_source = "estimated"
         if record.mode == "stream" and record.status == "ok":  # a run cut short has no decode rate to speak of
-            record.tokens_per_s = metrics.tokens_per_s(record.output_tokens, record.e2e_ms, record.ttft_ms)
-            record.tpot_ms = metrics.tpot_ms(record.output_tokens, record.e2e_ms, record.ttft_ms)
+            # Output tokens count the reasoning too: the decode window starts at the first output of either kind
+            # (the first answer text where nothing was reasoned first), or reasoning would inflate the rate.
+            first_output = [t for t in (_ms(progress.t0, progress.first_reasoning_at), record.ttft_ms) if t is not None]
+            decode_from = min(first_output) if first_output else None
+            record.tokens_per_s = metrics.tokens_per_s(record.output_tokens, record.e2e_ms, decode_from)
+            record.tpot_ms = metrics.tpot_ms(record.output_tokens, record.e2e_ms, decode_from)
         gaps = metrics.summarize_gaps([t * 1000 for t in progress.arrivals])
         record.gap_count, record.gap_p50_ms, record.gap_p90_ms, record.gap_max_ms = (
             gaps.count, gaps.p50_ms, gaps.p90_ms, gaps.max_ms)
+        record.first_reasoning_ms = _ms(progress.t0, progress.first_reasoning_at)
+        reasoning_end = progress.ttft_at if progress.ttft_at is not None and progress.first_reasoning_at is not None \
+            and progress.ttft_at >= progress.first_reasoning_at else progress.last_reasoning_at
+        record.reasoning_ms = _ms(progress.first_reasoning_at, reasoning_end)
+        record.reasoning_shown = _reasoning_shown(self.request, record, progress.reasoning_asked)
+        record.service_tier_served, record.latency_served = progress.served_tier, progress.served_latency
         record.cost_usd = _cost(record)
         self._record = record
         if self._on_finish is not None:
@@ -623,6 +691,22 @@ class Run:
         self._done.set()
         if self._callback is not None:
             self._callback("", True)
+
+
+def _serving_headers(chat: ChatRequest) -> dict[str, str]:
+    """InvokeModel's arguments for the tier and the latency mode (botocore sends them as X-Amzn-Bedrock-* headers)."""
+    headers: dict[str, str] = {}
+    if chat.service_tier is not None:
+        headers["serviceTier"] = chat.service_tier
+    if chat.latency is not None:
+        headers["performanceConfigLatency"] = chat.latency
+    return headers
+
+
+def _served_by(response: dict[str, Any]) -> Served | None:
+    """What an InvokeModel response's headers say was served (botocore maps them to these members)."""
+    tier, latency = response.get("serviceTier"), response.get("performanceConfigLatency")
+    return Served(tier, latency) if tier is not None or latency is not None else None
 
 
 def _retries_of(problem: Exception) -> int:
@@ -698,11 +782,29 @@ def _named(error: LabError, model: catalog.Model) -> LabError:
 
 
 def _cost(record: RunRecord) -> float | None:
+    """What the run cost as served: cached input at the cache's prices, the tier Bedrock served it in."""
     try:
         model = catalog.resolve(record.model_id)
     except catalog.UnknownModelError:
         return None
-    return model.cost_usd(record.input_tokens, record.output_tokens)
+    return model.cost_usd(record.input_tokens, record.output_tokens, cache_read_tokens=record.cache_read_tokens,
+                          cache_write_tokens=record.cache_write_tokens, cache_ttl=record.cache_ttl,
+                          service_tier=record.service_tier_served or record.service_tier)
+
+
+def _reasoning_shown(request: RunRequest, record: RunRecord, asked: bool) -> ReasoningShown | None:
+    """What the user got of the model's reasoning: all of it (reasoning in tags, DeepSeek and gpt-oss), a
+    summary (Claude 4 and later summarize their thinking), or nothing though it reasoned (Nova 2 sends
+    "[REDACTED]"; thinking with display omitted sends none; reported reasoning tokens without text)."""
+    text = record.reasoning_text.strip()
+    try:
+        model = request.model
+    except catalog.UnknownModelError:
+        return None
+    if text and text != "[REDACTED]":
+        return "summarized" if model.family is not None and model.family.name == "anthropic-messages" else "full"
+    reasoned = text == "[REDACTED]" or bool(record.reasoning_tokens) or (asked and record.status == "ok")
+    return "omitted" if reasoned else None
 
 
 def start(request: RunRequest, **kwargs: Any) -> Run:

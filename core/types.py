@@ -14,6 +14,15 @@ Api = Literal["invoke", "converse"]
 Status = Literal["ok", "error", "cancelled"]
 TokensSource = Literal["reported", "estimated"]
 ThinkingStyle = Literal["budget", "adaptive", "effort"]
+# Converse serviceTier.type and performanceConfig.latency; InvokeModel's X-Amzn-Bedrock-Service-Tier and
+# X-Amzn-Bedrock-PerformanceConfig-Latency headers.
+ServiceTier = Literal["priority", "default", "flex", "reserved"]
+Latency = Literal["standard", "optimized"]
+CacheTtl = Literal["5m", "1h"]
+ReasoningShown = Literal["full", "summarized", "omitted"]
+SERVICE_TIERS: tuple[ServiceTier, ...] = ("priority", "default", "flex", "reserved")
+LATENCIES: tuple[Latency, ...] = ("standard", "optimized")
+CACHE_TTLS: tuple[CacheTtl, ...] = ("5m", "1h")
 
 
 def invalid_text_at(text: str) -> int | None:
@@ -47,6 +56,16 @@ class Reasoning:
 
 
 @dataclass(frozen=True)
+class CachePlan:
+    """Where prompt-cache points go: after the system prompt, and after the conversation so far (the turn
+    before the new one is the cached prefix a next turn reads), with the cache's time to live."""
+
+    system: bool = True
+    conversation: bool = True
+    ttl: CacheTtl = "5m"
+
+
+@dataclass(frozen=True)
 class ChatRequest:
     """What the user asked for, whatever the model family: a conversation and its parameters.
 
@@ -62,6 +81,9 @@ class ChatRequest:
     stop_sequences: tuple[str, ...] = ()
     reasoning: Reasoning | None = None  # None: the model's default (no extended reasoning where it is optional)
     send_max_tokens: bool = True  # False where the model refuses an output limit (Nova 2 at high effort)
+    service_tier: ServiceTier | None = None  # None: not sent (Bedrock's default tier)
+    latency: Latency | None = None  # None: not sent (standard)
+    cache: CachePlan | None = None  # None: no cache points
 
 
 @dataclass(frozen=True)
@@ -95,10 +117,14 @@ class ReasoningDelta:
 
 @dataclass(frozen=True)
 class Usage:
-    """Token counts the family reported; None where this event does not say."""
+    """Token counts the family reported; None where this event does not say. `input_tokens` is the input
+    that was not read from or written to the prompt cache (as Bedrock counts it); the cached part is apart."""
 
     input_tokens: int | None = None
     output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    reasoning_tokens: int | None = None  # of output_tokens, where the family says (OpenAI-style usage)
 
 
 @dataclass(frozen=True)
@@ -114,11 +140,22 @@ class ServerMetrics:
 
     first_byte_ms: float | None = None
     invocation_ms: float | None = None
-    input_tokens: int | None = None
+    input_tokens: int | None = None  # excludes cached tokens (invocationMetrics.inputTokenCount)
     output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
 
 
-Event = TextDelta | ReasoningDelta | Usage | Stop | ServerMetrics
+@dataclass(frozen=True)
+class Served:
+    """What Bedrock says it served: the tier and the latency mode (it may differ from what was asked: an
+    optimized or priority request is quietly served as standard when that capacity runs out)."""
+
+    service_tier: str | None = None
+    latency: str | None = None
+
+
+Event = TextDelta | ReasoningDelta | Usage | Stop | ServerMetrics | Served
 
 
 @dataclass(frozen=True)
@@ -127,9 +164,12 @@ class Completion:
 
     text: str
     reasoning: str = ""
-    input_tokens: int | None = None
+    input_tokens: int | None = None  # not counting cached input (as Bedrock reports it)
     output_tokens: int | None = None
     stop_reason: str | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    reasoning_tokens: int | None = None
 
 
 # -- the record of one run -------------------------------------------------------------------
@@ -161,7 +201,7 @@ class RunRecord:
     gap_p50_ms: float | None = None
     gap_p90_ms: float | None = None
     gap_max_ms: float | None = None
-    input_tokens: int | None = None
+    input_tokens: int | None = None  # all input, cached or not (what the conversation was)
     output_tokens: int | None = None
     tokens_source: TokensSource | None = None
     server_first_byte_ms: float | None = None
@@ -186,3 +226,18 @@ class RunRecord:
     conversation_id: str | None = None
     compare_group: str | None = None
     benchmark_id: str | None = None
+    # reasoning, tiers, latency modes and prompt caching (history migration m003, in this order)
+    cache_read_tokens: int | None = None  # of input_tokens, read from the prompt cache
+    cache_write_tokens: int | None = None  # of input_tokens, written to the prompt cache
+    reasoning_tokens: int | None = None  # of output_tokens, where Bedrock reports them
+    # when reasoning began (its first text), how long it lasted (to the first answer text, or to its last text
+    # when no answer followed), and what the user got of it
+    first_reasoning_ms: float | None = None
+    reasoning_ms: float | None = None
+    reasoning_shown: ReasoningShown | None = None
+    effort: str | None = None
+    service_tier: str | None = None  # asked for (None: not sent)
+    service_tier_served: str | None = None  # as Bedrock said it served the request
+    latency: str | None = None
+    latency_served: str | None = None
+    cache_ttl: str | None = None  # the cache points' time to live, when the request had cache points

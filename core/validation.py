@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from . import catalog
 from .errors import InvalidRequestError
-from .types import Api, ChatRequest, invalid_text_at
+from .types import CACHE_TTLS, LATENCIES, SERVICE_TIERS, Api, ChatRequest, invalid_text_at
 
 TOP_P_RANGE = (0.0, 1.0)
 CONVERSE_TEMPERATURE_MAX = 1.0
@@ -100,6 +100,33 @@ def check_parameters(model: catalog.Model, chat: ChatRequest, api: Api = "conver
         raise refuse("a stop sequence cannot be empty", "stop_sequences")
     if chat.reasoning is not None and chat.reasoning.effort is not None:
         check_effort(chat.reasoning.effort)
+    check_serving(model, chat)
+
+
+def check_serving(model: catalog.Model, chat: ChatRequest) -> None:
+    """The service tier, latency mode and cache points against what the model table says the model takes (a
+    model the table does not know is left to Bedrock, which answers a ValidationException)."""
+    tier, latency, cache = chat.service_tier, chat.latency, chat.cache
+    if tier is not None and tier not in SERVICE_TIERS:
+        raise refuse(f"service tier must be one of {', '.join(SERVICE_TIERS)}, not {tier!r}", "service_tier")
+    if latency is not None and latency not in LATENCIES:
+        raise refuse(f"latency must be one of {', '.join(LATENCIES)}, not {latency!r}", "latency")
+    if cache is not None and cache.ttl not in CACHE_TTLS:
+        raise refuse(f"the cache's time to live must be one of {', '.join(CACHE_TTLS)}, not {cache.ttl!r}", "cache")
+    if not model.known:
+        return
+    offered = ("default", *model.tiers)
+    if tier is not None and tier not in offered:
+        raise refuse(f"{model.name} is served in the {' and '.join(offered)} tier{'s' if len(offered) > 1 else ''}, "
+                     f"not {tier}", "service_tier")
+    if latency == "optimized" and not model.latency_optimized:
+        raise refuse(f"{model.name} has no latency-optimized inference (Nova Pro and Llama 3.1 70B have it)",
+                     "latency")
+    if cache is not None and not model.caching:
+        raise refuse(f"{model.name} takes no prompt-cache points (Claude and Nova models do)", "cache")
+    if cache is not None and cache.ttl not in model.cache_ttls:
+        raise refuse(f"{model.name} keeps its prompt cache for {' or '.join(model.cache_ttls)}, not {cache.ttl}",
+                     "cache")
 
 
 def check_effort(effort: str | None) -> str | None:

@@ -24,6 +24,8 @@ TIME_RANGES: dict[str, timedelta | None] = {
 }
 FILTERS = {"providers": "Provider", "model_ids": "Model", "backends": "Backend", "apis": "API", "modes": "Mode",
            "statuses": "Status"}
+# What the runs were served with (effort, tier, latency mode, prompt cache): filters and a grouping of their own.
+LEVER_FILTERS = {"efforts": "Effort", "tiers": "Service tier", "latencies": "Latency", "cache_states": "Prompt cache"}
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -178,13 +180,26 @@ def _time_bounds() -> tuple[datetime | None, datetime | None]:
 def _filters(frame: Any) -> dict[str, tuple[str, ...]]:
     options = analytics.filter_options(frame)
     chosen: dict[str, tuple[str, ...]] = {}
-    for column, (name, label) in zip(st.columns(len(FILTERS)), FILTERS.items(), strict=True):
-        key = f"monitor_filter_{name}"
-        state[key] = [v for v in state.get(key, []) if v in options[name]]  # a value gone from this scope
-        labels = charts.model_label if name == "model_ids" else str
-        chosen[name] = tuple(column.multiselect(label, options[name], key=key, placeholder="All",
-                                                format_func=labels))
+    for filters in (FILTERS, LEVER_FILTERS):
+        for column, (name, label) in zip(st.columns(len(filters)), filters.items(), strict=True):
+            key = f"monitor_filter_{name}"
+            state[key] = [v for v in state.get(key, []) if v in options[name]]  # a value gone from this scope
+            labels = charts.model_label if name == "model_ids" else str
+            chosen[name] = tuple(column.multiselect(label, options[name], key=key, placeholder="All",
+                                                    format_func=labels))
     return chosen
+
+
+def _group_by(frame: Any) -> str | None:
+    """Split each model's runs by a lever, where the runs in scope differ in it (else there is nothing to split)."""
+    levers = [lever for lever in analytics.LEVERS if frame[lever].nunique() > 1]
+    if not levers:
+        return None
+    choice = st.segmented_control("Group by", ["Model", *levers], default="Model", key="monitor_group_by",
+                                  format_func=lambda v: v if v == "Model" else f"Model + {analytics.LEVERS[v].lower()}",
+                                  help="Each model's runs split by what they were served with (what Bedrock said it "
+                                       "served, where it said so).")
+    return None if choice in (None, "Model") else str(choice)
 
 
 def _empty_state(settings: LabSettings | None, history: History, scope_label: str) -> None:
@@ -258,6 +273,8 @@ if frame.empty:
     st.stop()
 
 _totals(frame)
+shown_runs = frame["run_id"]
+frame = analytics.grouped(frame, _group_by(in_scope))
 figures = charts.monitor_charts(frame)
 for row in range(0, len(figures), 2):
     for column, chart in zip(st.columns(2), figures[row:row + 2], strict=False):
@@ -282,9 +299,17 @@ st.caption("A percentile p is shown only with at least 1/(1-p) runs: p50 needs 2
 st.subheader("Export")
 export_filters = run_filter.history_filters()
 buttons = st.container(horizontal=True)
-buttons.download_button("CSV", lambda: analytics.to_csv(history.runs(**export_filters)), file_name="runs.csv",
+
+
+def _exported() -> Any:
+    """Every recorded field of the runs in view (the lever filters work on derived columns: applied here)."""
+    runs = history.runs(**export_filters)
+    return runs[runs["run_id"].isin(shown_runs)]
+
+
+buttons.download_button("CSV", lambda: analytics.to_csv(_exported()), file_name="runs.csv",
                         mime="text/csv", icon=":material/download:", key="monitor_export_csv")
-buttons.download_button("JSON", lambda: analytics.to_json(history.runs(**export_filters)), file_name="runs.json",
+buttons.download_button("JSON", lambda: analytics.to_json(_exported()), file_name="runs.json",
                         mime="application/json", icon=":material/data_object:", key="monitor_export_json")
 st.caption(f"The {len(frame):,} filtered runs with every recorded field, answer text included. Each chart exports "
            "as PNG from its toolbar (camera icon).")

@@ -75,7 +75,9 @@ def control(emulator: EmbeddedEmulator) -> Iterator[Control]:
     ctl.request("DELETE", "/_emulator/faults")
     ctl.request("DELETE", "/_emulator/echo")
     ctl.request("DELETE", "/_emulator/profiles")
-    ctl.request("POST", "/_emulator/config", {"time_scale": 0, "seed": 7})
+    ctl.request("DELETE", "/_emulator/cache")
+    ctl.request("POST", "/_emulator/config", {"time_scale": 0, "seed": 7, "priority_capacity": None,
+                                              "reserved_capacity": None, "optimized_quota": None})
 
 
 class Control:

@@ -75,7 +75,9 @@ METRIC_FIELDS = ("run_id", "started_utc", "model_id", "provider", "api", "mode",
                  "ttft_ms", "first_event_ms", "e2e_ms", "tokens_per_s", "tpot_ms", "gap_count", "gap_p50_ms",
                  "gap_p90_ms", "gap_max_ms", "input_tokens", "output_tokens", "tokens_source",
                  "server_first_byte_ms", "server_latency_ms", "stop_reason", "attempts", "error_code", "cost_usd",
-                 "notes")
+                 "notes", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "first_reasoning_ms",
+                 "reasoning_ms", "reasoning_shown", "effort", "service_tier", "service_tier_served", "latency",
+                 "latency_served", "cache_ttl")
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -538,6 +540,7 @@ def _model_json(model: ModelInfo, region: str | None) -> dict[str, Any]:
         "end_of_life": known.spec.eol_date if known.spec else None,
         "sampling": known.sampling, "reasoning": known.thinking, "efforts": list(known.efforts),
         "temperature_max": {api: validation.bounds_for(known, api).temperature[1] for api in known.apis},
+        "tiers": ["default", *known.tiers], "latency_optimized": known.latency_optimized, "caching": known.caching,
         "default": model.model_id == catalog.default_model_id("api"),
         "price": {"input_per_1m_usd": prices[0] if prices else None, "output_per_1m_usd": prices[1] if prices else None,
                   "as_of": PRICE_TABLE_DATE, "estimate": True},

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..catalog import EFFORT_LEVELS, default_model_id, table
 from ..settings import DEFAULT_MAX_TOKENS
+from ..types import CACHE_TTLS, LATENCIES, SERVICE_TIERS
 from ..validation import MAX_STOP_SEQUENCES, TOP_P_RANGE
 
 _WIDEST_TEMPERATURE = max(family.temperature_max for family in table().families.values())
@@ -72,6 +73,17 @@ _GENERATE = {
         "effort": {"enum": [*EFFORT_LEVELS, None], "default": None, "description": "Reasoning effort, sent in "
                    "the model's own field (Claude thinking, Nova 2 reasoningConfig, gpt-oss reasoning_effort); "
                    "null: the model's default. GET /api/models lists each model's `efforts`."},
+        "service_tier": {"enum": [*SERVICE_TIERS, None], "default": None, "description": "The service tier to ask "
+                         "for (null: Bedrock's default); `metrics.service_tier_served` says which one served it. "
+                         "GET /api/models lists each model's `tiers`."},
+        "latency": {"enum": [*LATENCIES, None], "default": None, "description": "optimized: latency-optimized "
+                    "inference where the model has it; `metrics.latency_served` says what served it."},
+        "cache": {"description": "Prompt-cache points after the system prompt and the conversation: true (a 5-minute "
+                  "cache), or {\"ttl\": \"5m\"|\"1h\", \"system\": bool, \"conversation\": bool}; "
+                  "`metrics.cache_read_tokens` / `cache_write_tokens` say what it did.",
+                  "oneOf": [{"type": ["boolean", "null"]}, {"type": "object", "properties": {
+                      "ttl": {"enum": list(CACHE_TTLS)}, "system": {"type": "boolean"},
+                      "conversation": {"type": "boolean"}}, "additionalProperties": False}]},
         "max_tokens": {"type": "integer", "minimum": 1, "default": DEFAULT_MAX_TOKENS,
                        "description": "At most the model's `max_output_tokens` (the default is capped by it)."},
         "stop_sequences": {"type": "array", "items": {"type": "string", "minLength": 1},

@@ -24,10 +24,10 @@ from .. import catalog, validation
 from ..catalog import ModelInfo
 from ..errors import InvalidRequestError
 from ..settings import DEFAULT_MAX_TOKENS
-from ..types import Api, ChatRequest, Message, invalid_text_at
+from ..types import Api, CachePlan, ChatRequest, Message, invalid_text_at
 
 FIELDS = ("prompt", "messages", "model_id", "system", "temperature", "top_p", "max_tokens", "stop_sequences",
-          "stream", "api", "effort")
+          "stream", "api", "effort", "service_tier", "latency", "cache")
 APIS = validation.APIS
 DEFAULT_API: Api = "converse"
 # The deepest a body goes is 5 levels (the body, messages, a message, its content, a block); Python's
@@ -92,10 +92,13 @@ def parse_generate(payload: object, models: Mapping[str, ModelInfo] | None, regi
     if effort is not None and not isinstance(effort, str):
         raise BadRequest(f"effort must be one of {', '.join(catalog.EFFORT_LEVELS)} or null, not {_kind(effort)}",
                          "effort")
+    service_tier, latency = _choice(body.get("service_tier"), "service_tier"), _choice(body.get("latency"), "latency")
+    cache = _cache(body.get("cache"))
     try:  # the bounds every door of the lab uses, per model (core.validation): one verdict for the same input
         validation.check_effort(effort)
         chat = ChatRequest(messages, system or "", max_tokens, temperature, top_p, stops,
-                           catalog.reasoning_for(model, effort))
+                           catalog.reasoning_for(model, effort), service_tier=service_tier,  # type: ignore[arg-type]
+                           latency=latency, cache=cache)  # type: ignore[arg-type]
         validation.check_parameters(model, chat, api)
     except InvalidRequestError as problem:
         raise BadRequest(problem.detail, problem.field) from None
@@ -407,6 +410,29 @@ def _check_text(text: str, field: str) -> None:
     if at is not None:
         raise BadRequest(f"{field} is not valid Unicode text: a lone surrogate at character {at + 1} "
                          "(escape the character as a surrogate pair, or send UTF-8)", field)
+
+
+def _choice(value: object, name: str) -> str | None:
+    """A named setting as JSON gives it: a string or null (which values the model takes is the validator's)."""
+    if value is not None and not isinstance(value, str):
+        raise BadRequest(f"{name} must be a string or null, not {_kind(value)}", name)
+    return value
+
+
+def _cache(value: object) -> CachePlan | None:
+    """`cache`: true (cache points after the system prompt and the conversation, 5-minute cache), false or null
+    (none), or {"ttl": "5m" | "1h", "system": bool, "conversation": bool}."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return CachePlan()
+    if not isinstance(value, dict) or set(value) - {"ttl", "system", "conversation"}:
+        raise BadRequest("cache must be true, false, null or an object with ttl (\"5m\" or \"1h\"), system and "
+                         "conversation", "cache")
+    ttl, system, conversation = value.get("ttl", "5m"), value.get("system", True), value.get("conversation", True)
+    if not isinstance(ttl, str) or not isinstance(system, bool) or not isinstance(conversation, bool):
+        raise BadRequest("cache.ttl must be a string, cache.system and cache.conversation true or false", "cache")
+    return CachePlan(system, conversation, ttl)  # type: ignore[arg-type]  # the validator checks the ttl
 
 
 def _integer(value: object, name: str, default: int) -> int:

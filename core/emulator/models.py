@@ -6,10 +6,28 @@ one cannot make both sides agree. The rows follow the lineup both sides speak (t
 
 Each model has a lifecycle (ACTIVE, LEGACY, END_OF_LIFE, with the dates that are known), the
 geographies of its cross-Region inference profiles, whether it can be called on demand by its own
-id, its limits, the request rules Bedrock enforces for it (`Rules`), and a latency profile. Every
+id, its limits, the request rules Bedrock enforces for it (`Rules`), the service tiers, latency mode and
+prompt caching it takes (below), and a latency profile. Every
 latency figure says where it comes from: the public figures table of `bedrock-wire.md` ("wire"),
 other public measurements (named), or the class defaults given in `bedrock-wire.md` ("class
 default"). Start-of-life dates are the public release dates (model docs, or the date in the id).
+
+Service tiers besides `default` (`tiers`): priority and flex came on 2025-11-18 for gpt-oss-20b/120b, DeepSeek
+V3.1, Qwen3 Coder 480B, Qwen3 32B, Qwen3 235B 2507, Nova Pro and Nova Premier (AWS "What's new" launch note
+and the userguide's service-tiers table); a live probe of 2026-07-20 (a TypeScript LLM wrapper's
+`checkBedrockServiceTierSupport`) found Nova 2 taking them and every Claude model and Nova Lite refusing
+them, as a bedrock-smart-router change log (2026-05) found for the Opus models; Llama 4, with no report
+either way, takes them (the lab's working assumption). `reserved` needs a reservation (the control endpoint).
+Latency-optimized (`latency_optimized`): Nova Pro, Claude 3.5 Haiku, Llama 3.1 70B and 405B (AWS "Latency-
+optimized inference", bedrock-2026.md section 4), of which Nova Pro and Llama 3.1 70B are still served.
+Prompt caching (`cache`, see caching.py): the Claude and Nova models (AWS "Prompt caching"; strandsagents'
+Bedrock caching page), with each model's minimum prefix from Anthropic's "Prompt caching" page ("These
+minimums apply on every platform", ClaudeDocs mirror, 2026-08-22): 512 tokens for Opus 5 and Fable 5,
+1,024 for Opus 4.8, Sonnet 5, Sonnet 4.6 / 4.5, Opus 4.1 / 4 and Sonnet 4, 2,048 for Opus 4.7 and Haiku 3.5,
+4,096 for Opus 4.6 / 4.5 and Haiku 4.5; Claude 3.7 Sonnet 1,024 and the Nova models 1,000 with at most 32k
+cached tokens (AWS prompt caching table; Nova 2 Lite: Nova's figures, inferred). Claude 3 Haiku never cached
+on Bedrock. TTFT grows with the uncached prompt (`LatencyProfile.prefill_ms_per_1k_tokens`), so a hit
+answers sooner in proportion to the share of the prompt it read from the cache.
 """
 
 from __future__ import annotations
@@ -17,6 +35,8 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field, replace
 from urllib.parse import unquote
+
+from .caching import CacheRules
 
 PROFILE_PREFIXES = ("us", "eu", "apac", "jp", "global")
 ACTIVE, LEGACY, END_OF_LIFE = "ACTIVE", "LEGACY", "END_OF_LIFE"
@@ -32,6 +52,12 @@ class LatencyProfile:
     chunk_tokens: tuple[int, int]
     ttft_spread: float = 0.12  # sigma of the log-normal draw around the median
     rate_spread: float = 0.06
+    # Reading the prompt before the first token: this many ms per 1,000 input tokens not read from the cache, on
+    # top of `ttft_ms` (the figure for a short prompt). 100 ms (10,000 tok/s) puts a 100k-token prompt at about
+    # 10 s, so a full cache hit saves ~85-90% of its TTFT on a 1-2 s model: Anthropic's "up to 85% for long
+    # prompts" (quoted in ngrok's prompt caching post, 2025-12). The wire table's Llama 3.1 405B, 2.5 s at 10k
+    # input, is of the same order. A documented guess.
+    prefill_ms_per_1k_tokens: float = 100.0
 
 
 @dataclass(frozen=True)
@@ -91,6 +117,9 @@ class EmulatedModel:
     count_tokens: bool = False  # CountTokens by its own id
     wire: str = ""  # a family's variant, when one family has two response shapes (mistral-chat)
     note: str = ""  # why the row is here, when that is not obvious
+    tiers: tuple[str, ...] = ()  # service tiers it takes besides default (priority, flex)
+    latency_optimized: bool = False  # takes performanceConfig latency "optimized"
+    cache: CacheRules | None = None  # None: no prompt caching
 
     @property
     def inference_types(self) -> list[str]:
@@ -139,57 +168,69 @@ _CLAUDE_48 = replace(_CLAUDE_47, thinking_required_from="xhigh")
 _CLAUDE_5 = replace(_CLAUDE_48, thinking_default_on=True)  # Opus 5, Sonnet 5: adaptive when `thinking` is absent
 
 
+_TIERS = ("priority", "flex")
+_NOVA_CACHE = CacheRules(1000, max_tokens=32_000)
+
+
+def _cache(min_tokens: int, *, hour: bool = True) -> CacheRules:
+    """Claude's caching: its minimum prefix; 1-hour TTLs from the 4.5 generation on."""
+    return CacheRules(min_tokens, ("5m", "1h") if hour else ("5m",))
+
+
 def _claude(model_id: str, name: str, out: int, latency: LatencyProfile, rules: Rules, profiles: tuple[str, ...],
-            lifecycle: Lifecycle, *, on_demand: bool = False, count_tokens: bool = False) -> EmulatedModel:
+            lifecycle: Lifecycle, cache: CacheRules | None, *, on_demand: bool = False,
+            count_tokens: bool = False) -> EmulatedModel:
     return EmulatedModel(model_id, name, "Anthropic", "anthropic-messages", 200_000, out, out, latency,
-                         lifecycle, rules, profiles, on_demand=on_demand, count_tokens=count_tokens)
+                         lifecycle, rules, profiles, on_demand=on_demand, count_tokens=count_tokens, cache=cache)
 
 
 MODELS: tuple[EmulatedModel, ...] = (
     # -- Anthropic ------------------------------------------------------------------------------------------
     # Opus 5 / 4.8 / 4.7 / 4.6 / 4.5 / 4.1: Opus class default 1.5-2.5 s and 25-40 tok/s (class default).
     _claude("anthropic.claude-opus-5", "Claude Opus 5", 128_000, _p(2000, 35, _CLAUDE), _CLAUDE_5, _GEO_GUE,
-            _life("2026-07-24")),  # start: first public support PRs (simonw/llm-anthropic #76, 2026-07-24)
+            _life("2026-07-24"), _cache(512)),  # start: first support PRs (simonw/llm-anthropic #76, 2026-07-24)
     # Sonnet 5: Sonnet class default 0.8-1.0 s, 50-70 tok/s (class default).
     _claude("anthropic.claude-sonnet-5", "Claude Sonnet 5", 64_000, _p(900, 60, _CLAUDE), _CLAUDE_5, _GEO_ALL,
-            _life("2026-06-30")),  # start: BerriAI/litellm PR #31740 "add Claude Sonnet 5", 2026-06-30
+            _life("2026-06-30"), _cache(1024)),  # start: BerriAI/litellm PR #31740 "add Claude Sonnet 5", 2026-06-30
     # Fable 5: no published figure; Sonnet class default (class default).
     _claude("anthropic.claude-fable-5", "Claude Fable 5", 64_000, _p(900, 60, _CLAUDE),
-            replace(_CLAUDE_5, prefill=False), ("global", "us"), _life()),
+            replace(_CLAUDE_5, prefill=False), ("global", "us"), _life(), _cache(512)),
     _claude("anthropic.claude-opus-4-8", "Claude Opus 4.8", 128_000, _p(2000, 35, _CLAUDE), _CLAUDE_48, _GEO_GUE,
-            _life("2026-05-28")),  # start: first reports of the model (openclaw/openclaw #87801, 2026-05-28)
+            _life("2026-05-28"), _cache(1024)),  # start: first reports (openclaw/openclaw #87801, 2026-05-28)
     _claude("anthropic.claude-opus-4-7", "Claude Opus 4.7", 128_000, _p(2000, 35, _CLAUDE), _CLAUDE_47, _GEO_GUE,
-            _life("2026-04-16")),  # start: "Out today", simonw/llm-anthropic #66, 2026-04-16
+            _life("2026-04-16"), _cache(2048)),  # start: "Out today", simonw/llm-anthropic #66, 2026-04-16
     _claude("anthropic.claude-opus-4-6-v1", "Claude Opus 4.6", 128_000, _p(2000, 35, _CLAUDE), _CLAUDE_46,
-            _GEO_ALL, _life("2026-02-05")),  # start: Anthropic release notes, Feb 5 2026 (quoted in Kilo-Org #8260)
+            _GEO_ALL, _life("2026-02-05"), _cache(4096)),  # start: release notes, Feb 5 2026 (quoted in Kilo-Org #8260)
     # Sonnet 4.6: median TTFT 1.21 s and 95 tok/s on BridgeBench (first-party API; Bedrock via OpenRouter measured
     # 1.64 s TTFT on krabarena), so TTFT 1.2 s and 95 tok/s.
     _claude("anthropic.claude-sonnet-4-6", "Claude Sonnet 4.6", 64_000, _p(1200, 95, _CLAUDE), _CLAUDE_46,
-            _GEO_ALL, _life()),
+            _GEO_ALL, _life(), _cache(1024)),
     _claude("anthropic.claude-sonnet-4-5-20250929-v1:0", "Claude Sonnet 4.5", 64_000, _p(900, 60, _CLAUDE),
-            _CLAUDE_45, _GEO_ALL, _life("2025-09-29"), count_tokens=True),  # Sonnet class default
+            _CLAUDE_45, _GEO_ALL, _life("2025-09-29"), _cache(1024), count_tokens=True),  # Sonnet class default
     # Haiku 4.5: TTFT p50 1.24 s on Bedrock (krabarena, routed through OpenRouter, floor subtracted); decode rate:
     # Haiku class default 80-150 tok/s, so 110.
     _claude("anthropic.claude-haiku-4-5-20251001-v1:0", "Claude Haiku 4.5", 64_000, _p(1200, 110, _CLAUDE),
-            _CLAUDE_45, _GEO_ALL, _life("2025-10-15"), count_tokens=True),
+            _CLAUDE_45, _GEO_ALL, _life("2025-10-15"), _cache(4096), count_tokens=True),
     _claude("anthropic.claude-opus-4-5-20251101-v1:0", "Claude Opus 4.5", 64_000, _p(2000, 35, _CLAUDE),
-            replace(_CLAUDE_45, efforts=("low", "medium", "high")), _GEO_GUE, _life("2025-11-24"),
+            replace(_CLAUDE_45, efforts=("low", "medium", "high")), _GEO_GUE, _life("2025-11-24"), _cache(4096),
             count_tokens=True),
     _claude("anthropic.claude-opus-4-1-20250805-v1:0", "Claude Opus 4.1", 32_000, _p(2000, 32, _CLAUDE), _CLAUDE_45,
-            ("us",), _life("2025-08-05", eol="2027-01-08", status=LEGACY), count_tokens=True),
+            ("us",), _life("2025-08-05", eol="2027-01-08", status=LEGACY), _cache(1024, hour=False),
+            count_tokens=True),
     # End of life (bedrock-2026.md lifecycle section): invoking them answers the EOL 404. Their latency: the
     # Sonnet / Opus / Haiku class defaults, and the wire table for 3.5 Haiku.
     _claude("anthropic.claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4", 64_000, _p(900, 60, _CLAUDE), _CLAUDE_OLD,
-            ("us", "eu", "apac"), _eol("2025-05-22", "2026-10-14")),
+            ("us", "eu", "apac"), _eol("2025-05-22", "2026-10-14"), _cache(1024, hour=False)),
     _claude("anthropic.claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", 64_000, _p(900, 60, _CLAUDE),
-            _CLAUDE_OLD, ("us", "eu", "apac"), _eol("2025-02-24", "2026-04-28")),
+            _CLAUDE_OLD, ("us", "eu", "apac"), _eol("2025-02-24", "2026-04-28"), _cache(1024, hour=False)),
     # 3.5 Haiku: wire table 0.70-0.81 s, ~60 tok/s.
-    _claude("anthropic.claude-3-5-haiku-20241022-v1:0", "Claude 3.5 Haiku", 8192, _p(750, 60, _CLAUDE),
-            Rules(), ("us",), _eol("2024-11-04", None), on_demand=True),
+    replace(_claude("anthropic.claude-3-5-haiku-20241022-v1:0", "Claude 3.5 Haiku", 8192, _p(750, 60, _CLAUDE),
+                    Rules(), ("us",), _eol("2024-11-04", None), _cache(2048, hour=False), on_demand=True),
+            latency_optimized=True),
     _claude("anthropic.claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", 4096, _p(500, 110, _CLAUDE), Rules(),
-            ("us", "eu", "apac"), _eol("2024-03-13", "2026-09-10"), on_demand=True),
+            ("us", "eu", "apac"), _eol("2024-03-13", "2026-09-10"), None, on_demand=True),
     _claude("anthropic.claude-opus-4-20250514-v1:0", "Claude Opus 4", 32_000, _p(2000, 32, _CLAUDE), _CLAUDE_OLD,
-            ("us",), _eol("2025-05-22", None)),
+            ("us",), _eol("2025-05-22", None), _cache(1024, hour=False)),
     # -- Amazon Nova ----------------------------------------------------------------------------------------
     # Nova 2 Lite: 203-303 tok/s in the AWS-hosted Bedrock benchmark report (aiperf.ghast.people.aws.dev); TTFT:
     # Nova Lite class default 0.3-0.8 s, so 0.4 s.
@@ -197,58 +238,60 @@ MODELS: tuple[EmulatedModel, ...] = (
                   _p(400, 250, _NOVA), _life("2025-12-02"),
                   Rules(thinking="effort", efforts=("low", "medium", "high"), default_effort="medium",
                         sampling_free_from="high"),
-                  ("us", "global"), on_demand=False, wire="nova2"),
+                  ("us", "global"), on_demand=False, wire="nova2", tiers=_TIERS, cache=_NOVA_CACHE),
     EmulatedModel("amazon.nova-pro-v1:0", "Nova Pro", "Amazon", "nova", 300_000, 10_000, 5000,
-                  _p(500, 110, _NOVA), _life("2024-12-03"), profiles=("us",)),  # class default
+                  _p(500, 110, _NOVA), _life("2024-12-03"), profiles=("us",), tiers=_TIERS, latency_optimized=True,
+                  cache=_NOVA_CACHE),  # class default
     EmulatedModel("amazon.nova-lite-v1:0", "Nova Lite", "Amazon", "nova", 300_000, 10_000, 5000,
-                  _p(350, 200, _NOVA), _life("2024-12-03"), profiles=("us",)),  # class default
+                  _p(350, 200, _NOVA), _life("2024-12-03"), profiles=("us",), cache=_NOVA_CACHE),  # class default
     EmulatedModel("amazon.nova-micro-v1:0", "Nova Micro", "Amazon", "nova", 128_000, 10_000, 5000,
-                  _p(270, 400, _NOVA), _life("2024-12-03"), profiles=("us",)),  # wire: 0.21-0.33 s, 300-575 tok/s
+                  _p(270, 400, _NOVA), _life("2024-12-03"), profiles=("us",),
+                  cache=_NOVA_CACHE),  # wire: 0.21-0.33 s, 300-575 tok/s
     EmulatedModel("amazon.nova-premier-v1:0", "Nova Premier", "Amazon", "nova", 1_000_000, 32_000, 5000,
                   _p(900, 60, _NOVA), _eol("2025-04-30", "2026-09-14"), profiles=("us",),
-                  on_demand=False),  # Sonnet-like class default
+                  on_demand=False, tiers=_TIERS, cache=_NOVA_CACHE),  # Sonnet-like class default
     # -- OpenAI gpt-oss (InvokeModel: Chat Completions; AWS "OpenAI models" parameters page) --------------------
     # No Bedrock-specific figure found (Artificial Analysis lists Bedrock among 17 gpt-oss hosts, not in its top 5);
     # small open-weight class default 0.3-0.6 s, 100-200 tok/s.
     EmulatedModel("openai.gpt-oss-120b-1:0", "gpt-oss-120b", "OpenAI", "openai-chat", 128_000, 32_768, 4096,
                   _p(400, 180, _CHAT), _life("2025-08-05"),
-                  Rules(thinking="effort", efforts=("low", "medium", "high"), default_effort="medium")),
+                  Rules(thinking="effort", efforts=("low", "medium", "high"), default_effort="medium"), tiers=_TIERS),
     EmulatedModel("openai.gpt-oss-20b-1:0", "gpt-oss-20b", "OpenAI", "openai-chat", 128_000, 32_768, 4096,
                   _p(300, 200, _CHAT), _life("2025-08-05"),
-                  Rules(thinking="effort", efforts=("low", "medium", "high"), default_effort="medium")),
+                  Rules(thinking="effort", efforts=("low", "medium", "high"), default_effort="medium"), tiers=_TIERS),
     # -- DeepSeek (AWS "DeepSeek models" parameters page) -------------------------------------------------------
     # R1: 0.09-0.13 s to the first (reasoning) token in the AWS-hosted benchmark report; rate: class default 60.
     EmulatedModel("deepseek.r1-v1:0", "DeepSeek-R1", "DeepSeek", "deepseek", 128_000, 32_768, 4096,
                   _p(130, 60, _CHAT), _life("2025-03-10"), Rules(thinking="always", default_effort="medium"),
                   ("us",), on_demand=False),
     EmulatedModel("deepseek.v3-v1:0", "DeepSeek-V3.1", "DeepSeek", "deepseek", 128_000, 32_768, 4096,
-                  _p(600, 90, _CHAT), _life()),  # class default
+                  _p(600, 90, _CHAT), _life(), tiers=_TIERS),  # class default
     # -- Qwen (InvokeModel: Chat Completions) ------------------------------------------------------------------
     EmulatedModel("qwen.qwen3-235b-a22b-2507-v1:0", "Qwen3 235B A22B 2507", "Qwen", "openai-chat", 262_144, 32_768,
-                  4096, _p(600, 90, _CHAT), _life()),  # class default
+                  4096, _p(600, 90, _CHAT), _life(), tiers=_TIERS),  # class default
     EmulatedModel("qwen.qwen3-32b-v1:0", "Qwen3 32B (dense)", "Qwen", "openai-chat", 131_072, 16_384, 4096,
-                  _p(400, 150, _CHAT), _life()),  # small open-weight class default
+                  _p(400, 150, _CHAT), _life(), tiers=_TIERS),  # small open-weight class default
     EmulatedModel("qwen.qwen3-coder-480b-a35b-v1:0", "Qwen3 Coder 480B A35B Instruct", "Qwen", "openai-chat",
-                  262_144, 65_536, 4096, _p(700, 80, _CHAT), _life()),  # class default
+                  262_144, 65_536, 4096, _p(700, 80, _CHAT), _life(), tiers=_TIERS),  # class default
     # -- Z.AI: listed here only (the client's table does not know it), to show unknown models work via Converse --
     EmulatedModel("zai.glm-4.7", "GLM 4.7", "Z.AI", "openai-chat", 128_000, 16_384, 4096, _p(600, 90, _CHAT),
                   _life()),  # class default
     # -- Meta Llama ---------------------------------------------------------------------------------------------
     EmulatedModel("meta.llama4-maverick-17b-instruct-v1:0", "Llama 4 Maverick 17B Instruct", "Meta", "llama3",
                   1_000_000, 8192, 512, _p(350, 190, _LLAMA), _life("2025-04-28"), profiles=("us",),
-                  on_demand=False),  # wire: 0.26-0.38 s, 190-250 tok/s
+                  on_demand=False, tiers=_TIERS),  # wire: 0.26-0.38 s, 190-250 tok/s
     EmulatedModel("meta.llama4-scout-17b-instruct-v1:0", "Llama 4 Scout 17B Instruct", "Meta", "llama3",
                   3_500_000, 8192, 512, _p(320, 220, _LLAMA), _life("2025-04-28"), profiles=("us",),
-                  on_demand=False),  # wire: 0.26-0.38 s, 190-250 tok/s
+                  on_demand=False, tiers=_TIERS),  # wire: 0.26-0.38 s, 190-250 tok/s
     EmulatedModel("meta.llama3-3-70b-instruct-v1:0", "Llama 3.3 70B Instruct", "Meta", "llama3", 128_000, 8192, 512,
                   _p(500, 80, _LLAMA), _life("2024-12-19"), profiles=("us",), on_demand=False),  # class default
     EmulatedModel("meta.llama3-1-8b-instruct-v1:0", "Llama 3.1 8B Instruct", "Meta", "llama3", 128_000, 2048, 512,
                   _p(350, 180, _LLAMA), _life("2024-07-23"), profiles=("us",)),  # small Llama class default
     EmulatedModel("meta.llama3-1-70b-instruct-v1:0", "Llama 3.1 70B Instruct", "Meta", "llama3", 128_000, 2048, 512,
-                  _p(500, 80, _LLAMA), _life("2024-07-23"), profiles=("us",)),  # class default
+                  _p(500, 80, _LLAMA), _life("2024-07-23"), profiles=("us",), latency_optimized=True),  # class default
     EmulatedModel("meta.llama3-1-405b-instruct-v1:0", "Llama 3.1 405B Instruct", "Meta", "llama3", 128_000, 4096,
                   512, _p(1200, 30, _LLAMA), _eol("2024-07-23", "2026-07-07"),
-                  profiles=("us",)),  # class default (wire's 2.5 s / 74 tok/s is latency-optimized at 10k input)
+                  profiles=("us",), latency_optimized=True),  # class default (wire's 2.5 s at 10k input is optimized)
     *(EmulatedModel(f"meta.llama3-2-{size}-instruct-v1:0", f"Llama 3.2 {size.upper()} Instruct", "Meta", "llama3",
                     128_000, 2048, 512, _p(300, 200, _LLAMA), _eol("2024-09-25", "2026-07-07"), profiles=("us",),
                     on_demand=False) for size in ("1b", "3b", "11b", "90b")),  # small Llama class default

@@ -4,8 +4,9 @@ Routes (paths are split raw, then each segment is unquoted, because model ARNs c
 
     POST /model/{modelId}/invoke | invoke-with-response-stream | converse | converse-stream | count-tokens
     GET  /foundation-models[/{id}]        GET /inference-profiles[/{id}]       (control plane)
-    GET|POST|DELETE /_emulator/faults     GET|POST /_emulator/config (time_scale, seed, legacy_access)
-    POST|DELETE /_emulator/profiles
+    GET|POST|DELETE /_emulator/faults     GET|POST /_emulator/config (time_scale, seed, legacy_access, and the
+                                          serving limits and cache TTL scale below)
+    POST|DELETE /_emulator/profiles       GET|DELETE /_emulator/cache (the prompt cache: list, or empty it)
     GET|POST|DELETE /_emulator/echo       (the next answers are a given text or the prompt: see echo.py)
     GET  /_emulator/health                GET /_emulator/streams (when recent streams sent their tokens, and for
                                           which prompt: prompt_sha256 of the last user message)
@@ -19,6 +20,13 @@ The control endpoints change what every client of this emulator gets, so a web p
 must not reach them: a POST must say `Content-Type: application/json` (415 otherwise; a browser cannot send
 that cross-site without a preflight, which gets no CORS approval here), and a request with another `Origin`
 than the emulator's own loopback one, or with `Sec-Fetch-Site: cross-site`, is refused with a 403.
+
+Service tiers, latency-optimized inference and prompt caching (serving.py, caching.py): the config takes
+`priority_capacity`, `reserved_capacity` and `optimized_quota` (how many more requests get priority, reserved or
+optimized before they are quietly served as `default` / `standard`; null: no limit), `reserved_models` (the ids
+the account holds a Reserved tier for) and `cache_ttl_scale` (cache TTLs are wall time times this; 1 by default,
+whatever the time scale). GET /_emulator/config also shows the factors each tier and latency mode put on a
+profile (`serving_effects`). The prompt cache belongs to the emulator, like an account's: every caller shares it.
 
 Model lifecycle: an end-of-life model answers Bedrock's end-of-life 404 by id, profile or ARN and is not
 listed; a legacy model answers normally unless the config says the account has not used it lately
@@ -47,7 +55,8 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import families, models, textgen, timing
+from . import families, models, serving, textgen, timing
+from .caching import PromptCache
 from .echo import Echo, EchoBook
 from .errors import (
     END_OF_LIFE,
@@ -108,6 +117,8 @@ class EmulatorState:
     faults: FaultBook = field(default_factory=FaultBook)
     echoes: EchoBook = field(default_factory=EchoBook)
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    capacity: serving.Capacity = field(default_factory=serving.Capacity)
+    cache: PromptCache = field(default_factory=PromptCache)
     seen: Counter[str] = field(default_factory=Counter)
     active_streams: int = 0
     requests: int = 0
@@ -234,8 +245,10 @@ class Emulator:
             elif scope["method"] == "GET" and segments[0] in ("foundation-models", "inference-profiles"):
                 reply = self._catalog(segments, scope, request_id)
             elif scope["method"] == "POST" and len(segments) == 3 and segments[0] == "model":
-                await self._invoke(segments[1], segments[2], body, _session(scope), started, request_id, receive,
-                                   send)
+                ask = serving.ask_of_headers(_header(scope, serving.TIER_HEADER),
+                                             _header(scope, serving.LATENCY_HEADER))
+                await self._invoke(segments[1], segments[2], body, _session(scope), ask, started, request_id,
+                                   receive, send)
                 return
             else:
                 reply = _json_reply(404, {"message": "Not Found"}, request_id,
@@ -246,8 +259,8 @@ class Emulator:
 
     # -- inference ---------------------------------------------------------------------------
 
-    async def _invoke(self, model_ref: str, operation: str, body: bytes, session: str | None, started: float,
-                      request_id: str, receive: Receive, send: Send) -> None:
+    async def _invoke(self, model_ref: str, operation: str, body: bytes, session: str | None, ask: serving.Ask,
+                      started: float, request_id: str, receive: Receive, send: Send) -> None:
         state = self.state
         state.requests += 1
         try:
@@ -265,6 +278,10 @@ class Emulator:
             if streaming and not model.streaming:
                 raise validation(NO_STREAMING)
             prompt = self._parse(model, api, body)
+            if api == "converse":  # the body says it; InvokeModel's headers are ignored there
+                ask = serving.ask_of_converse(json.loads(body)) if b"serviceTier" in body or (
+                    b"performanceConfig" in body) else serving.Ask()
+            served = serving.check(model, ask, state.capacity)
             input_tokens = textgen.count_tokens(prompt.input_text)
             if input_tokens > model.context_tokens:
                 raise (model_error(TOO_LONG) if api == "converse" else validation(TOO_LONG))
@@ -277,9 +294,13 @@ class Emulator:
             # Claude 4.5+: the answer may run to the end of the window and stops there with
             # model_context_window_exceeded, instead of a 400 (ClaudeDocs "Handling stop reasons").
             prompt, window_cut = replace(prompt, max_tokens=max(1, room)), True
+        if prompt.cache_points and model.cache is not None:
+            prompt = replace(prompt, cache=state.cache.use(model.model_id, model.cache, prompt.cache_points,
+                                                           time.time()))
         echo = state.echoes.take(model.model_id, session)
         answer = echo.answer(prompt.user_text) if echo is not None else None
-        run = _Run(state, model, api, prompt, input_tokens, body, started, request_id, fault, answer, window_cut)
+        run = _Run(state, model, api, prompt, input_tokens, body, started, request_id, fault, answer, window_cut,
+                   served)
         if streaming:
             state.active_streams += 1
             try:
@@ -403,8 +424,15 @@ class Emulator:
                         if not isinstance(payload["legacy_access"], bool):
                             raise ValueError("legacy_access must be true or false")
                         state.legacy_access = payload["legacy_access"]
+                    _configure_serving(state, payload)
                 return _json_reply(200, {"time_scale": state.time_scale, "seed": state.seed,
-                                         "legacy_access": state.legacy_access}, request_id)
+                                         "legacy_access": state.legacy_access, **state.capacity.describe(),
+                                         "cache_ttl_scale": state.cache.ttl_scale,
+                                         "serving_effects": serving.describe_effects()}, request_id)
+            if what == "cache":
+                if method == "DELETE":
+                    state.cache.clear()
+                return _json_reply(200, {"entries": state.cache.describe(time.time())}, request_id)
             if what == "profiles":
                 if method == "DELETE":
                     state.overrides.clear()
@@ -420,6 +448,40 @@ class Emulator:
         except (ValueError, TypeError) as problem:
             return _json_reply(400, {"message": str(problem)}, request_id)
         return _json_reply(404, {"message": f"no control endpoint {what!r}"}, request_id)
+
+
+def _count_or_none(payload: dict[str, Any], name: str) -> int | None:
+    value = payload[name]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a whole number of requests (0 or more), or null for no limit")
+    return value
+
+
+def _configure_serving(state: EmulatorState, payload: dict[str, Any]) -> None:
+    """The config endpoint's serving limits and cache TTL scale (checked before any is applied)."""
+    capacity = state.capacity
+    counts = {name: _count_or_none(payload, key) for name, key in (
+        ("priority", "priority_capacity"), ("reserved", "reserved_capacity"), ("optimized", "optimized_quota"))
+        if key in payload}
+    reservations = capacity.reservations
+    if "reserved_models" in payload:
+        ids = payload["reserved_models"]
+        if not isinstance(ids, list):
+            raise ValueError("reserved_models must be a list of model ids")
+        resolved = [models.resolve(str(i)) for i in ids]
+        if any(r is None for r in resolved):
+            raise ValueError(INVALID_MODEL)
+        reservations = frozenset(r.model.model_id for r in resolved if r is not None)
+    scale = state.cache.ttl_scale
+    if "cache_ttl_scale" in payload:
+        scale = float(payload["cache_ttl_scale"])
+        if not scale > 0:
+            raise ValueError("cache_ttl_scale must be above 0")
+    for name, value in counts.items():
+        setattr(capacity, name, value)
+    capacity.reservations, state.cache.ttl_scale = reservations, scale
 
 
 def _matches(model: models.EmulatedModel, query: dict[str, str]) -> bool:
@@ -479,8 +541,14 @@ class _Run:
 
     def __init__(self, state: EmulatorState, model: models.EmulatedModel, api: str, prompt: Prompt,
                  input_tokens: int, body: bytes, started: float, request_id: str, fault: Fault | None,
-                 answer: str | None = None, window_cut: bool = False) -> None:
-        self.model, self.api, self.prompt, self.input_tokens = model, api, prompt, input_tokens
+                 answer: str | None = None, window_cut: bool = False, served: serving.Served = serving.DEFAULT) -> None:
+        # What the usage reports as input is the uncached rest; the cached part is reported beside it. The model
+        # still reads what it writes to the cache: only what it read from the cache skips the prefill.
+        cache = prompt.cache
+        self.model, self.api, self.prompt = model, api, prompt
+        self.input_tokens = max(0, input_tokens - (cache.cached_tokens if cache is not None else 0))
+        self.prefill_tokens = max(0, input_tokens - (cache.read_tokens if cache is not None else 0))
+        self.served = served
         self.started, self.request_id, self.fault, self.answer = started, request_id, fault, answer
         self.window_cut = window_cut
         self.time_scale = state.time_scale
@@ -492,7 +560,7 @@ class _Run:
         state.seen[key] += 1
         self.rng = random.Random(textgen.stable_seed(state.seed, key, state.seen[key]))
         self.seed = state.seed
-        self.draw = timing.draw(model.latency, self.rng)
+        self.draw = timing.draw(model.latency, self.rng, served.effect, self.prefill_tokens)
         self.first_byte_ms: int | None = None
 
     @cached_property
@@ -526,7 +594,8 @@ class _Run:
 
     def _sync_payload(self) -> dict[str, Any]:
         if self.api == "converse":
-            return converse.sync_body(self.prompt, self.gen, self.model, self._elapsed_ms())
+            return {**converse.sync_body(self.prompt, self.gen, self.model, self._elapsed_ms()),
+                    **serving.converse_fields(self.served)}
         return families.FAMILIES[self.model.family].sync_body(self.prompt, self.gen, self.model)
 
     def _truncated(self, body: bytes) -> bytes:
@@ -558,6 +627,7 @@ class _Run:
                 (b"x-amzn-bedrock-invocation-latency", str(self._elapsed_ms()).encode()),
                 (b"x-amzn-bedrock-input-token-count", str(self.gen.input_tokens).encode()),
                 (b"x-amzn-bedrock-output-token-count", str(self.gen.output_tokens).encode()),
+                *self._cache_headers(), *serving.invoke_headers(self.served),
             ]
         if fault is not None and fault.kind == "malformed":
             body = body[: len(body) // 2]
@@ -569,6 +639,14 @@ class _Run:
             await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
             raise ConnectionCut()
         await send({"type": "http.response.body", "body": body})
+
+    def _cache_headers(self) -> list[tuple[bytes, bytes]]:
+        """A sync InvokeModel's cache counts, beside the input count that leaves them out."""
+        cache = self.prompt.cache
+        if cache is None:
+            return []
+        return [(b"x-amzn-bedrock-cache-read-input-token-count", str(cache.read_tokens).encode()),
+                (b"x-amzn-bedrock-cache-write-input-token-count", str(cache.write_tokens).encode())]
 
     # -- stream ------------------------------------------------------------------------------
 
@@ -584,13 +662,17 @@ class _Run:
         payload = frame.payload
         if self.api == "converse":
             if frame.event == "metadata":
-                payload = {**payload, "metrics": {"latencyMs": self._elapsed_ms()}}
+                payload = {**payload, "metrics": {"latencyMs": self._elapsed_ms()},
+                           **serving.converse_fields(self.served)}
             data = json.dumps(payload).encode()
             return encode_event(frame.event, data[: len(data) // 2] if malformed else data)
         if last:
-            payload = {**payload, "amazon-bedrock-invocationMetrics": {
-                "inputTokenCount": self.gen.input_tokens, "outputTokenCount": self.gen.output_tokens,
-                "invocationLatency": self._elapsed_ms(), "firstByteLatency": self.first_byte_ms or 0}}
+            metrics = {"inputTokenCount": self.gen.input_tokens, "outputTokenCount": self.gen.output_tokens,
+                       "invocationLatency": self._elapsed_ms(), "firstByteLatency": self.first_byte_ms or 0}
+            if self.prompt.cache is not None:  # inputTokenCount leaves the cached tokens out
+                metrics |= {"cacheReadInputTokenCount": self.prompt.cache.read_tokens,
+                            "cacheWriteInputTokenCount": self.prompt.cache.write_tokens}
+            payload = {**payload, "amazon-bedrock-invocationMetrics": metrics}
         data = json.dumps(payload).encode()
         if malformed:
             data = data[: len(data) // 2]
@@ -622,6 +704,7 @@ class _Run:
                 (b"content-type", b"application/vnd.amazon.eventstream"),
                 (b"x-amzn-bedrock-content-type", b"application/json"),
                 (b"x-amzn-requestid", self.request_id.encode()),
+                *(serving.invoke_headers(self.served) if self.api == "invoke" else []),
             ]})
             ready_in_s = self.started + self.draw.ttft_s * self.time_scale - _PREPARE_AHEAD_S - time.perf_counter()
             await _sleep_unless(disconnected, ready_in_s)

@@ -5,6 +5,15 @@ that carries output tokens is due at the drawn time to first token; the rest are
 whole output takes `output_tokens / rate`, which makes the decode rate a client measures as
 `output_tokens / (E2E - TTFT)` (the formula AWS uses) match the drawn rate. A hidden first frame (thinking
 the model does not show) is due once all its tokens are made, after a silence of `tokens / rate`.
+
+The time to first token is the profile's (for a short prompt), changed by the tier and latency mode the request
+was served with (`serving.Effect`), plus the time to read the prompt tokens not read from the cache (those it
+writes to the cache are read like any others):
+
+    TTFT = ttft_ms x effect.ttft x lognormal(ttft_spread x effect.spread) + prefill_tokens / 1000 x prefill_ms_per_1k
+
+so a cache hit shortens TTFT by the prefill of the tokens it read, in proportion to the cached share of the
+prompt, and the decode rate is `tokens_per_s x effect.rate x lognormal(rate_spread)`.
 """
 
 from __future__ import annotations
@@ -15,6 +24,9 @@ from dataclasses import dataclass
 
 from .families import Frame
 from .models import LatencyProfile
+from .serving import Effect
+
+_SAME = Effect()
 
 
 @dataclass(frozen=True)
@@ -23,10 +35,11 @@ class Draw:
     tokens_per_s: float
 
 
-def draw(profile: LatencyProfile, rng: random.Random) -> Draw:
-    """Log-normal draws centred (median) on the profile's figures."""
-    return Draw(profile.ttft_ms / 1000 * math.exp(rng.gauss(0, profile.ttft_spread)),
-                profile.tokens_per_s * math.exp(rng.gauss(0, profile.rate_spread)))
+def draw(profile: LatencyProfile, rng: random.Random, effect: Effect = _SAME, prefill_tokens: int = 0) -> Draw:
+    """Log-normal draws centred (median) on the profile's figures, as served, plus the prompt's prefill."""
+    queue_s = profile.ttft_ms / 1000 * effect.ttft * math.exp(rng.gauss(0, profile.ttft_spread * effect.spread))
+    prefill_s = prefill_tokens / 1000 * profile.prefill_ms_per_1k_tokens / 1000
+    return Draw(queue_s + prefill_s, profile.tokens_per_s * effect.rate * math.exp(rng.gauss(0, profile.rate_spread)))
 
 
 def chunk(tokens: tuple[str, ...], sizes: tuple[int, int], rng: random.Random) -> list[str]:

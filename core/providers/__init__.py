@@ -94,8 +94,10 @@ def events_from_chunk(family: str | Provider, payload: Mapping[str, object]) -> 
         events.append(ServerMetrics(
             first_byte_ms=as_float(metrics.get("firstByteLatency")),
             invocation_ms=as_float(metrics.get("invocationLatency")),
-            input_tokens=as_int(metrics.get("inputTokenCount")),
+            input_tokens=as_int(metrics.get("inputTokenCount")),  # cached tokens are not in it
             output_tokens=as_int(metrics.get("outputTokenCount")),
+            cache_read_tokens=as_int(metrics.get("cacheReadInputTokenCount")),
+            cache_write_tokens=as_int(metrics.get("cacheWriteInputTokenCount")),
         ))
     return events
 
@@ -147,9 +149,11 @@ def text_events(text: object) -> list[Event]:
     return [TextDelta(text)] if isinstance(text, str) and text else []
 
 
-def usage_events(input_tokens: object = None, output_tokens: object = None) -> list[Event]:
+def usage_events(input_tokens: object = None, output_tokens: object = None, *, cache_read: object = None,
+                 cache_write: object = None, reasoning: object = None) -> list[Event]:
     """A Usage event when the chunk reports at least one count."""
-    usage = Usage(as_int(input_tokens), as_int(output_tokens))
+    usage = Usage(as_int(input_tokens), as_int(output_tokens), as_int(cache_read), as_int(cache_write),
+                  as_int(reasoning))
     return [usage] if usage != Usage() else []
 
 

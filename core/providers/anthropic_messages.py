@@ -1,5 +1,9 @@
 """Anthropic Messages (Claude 3 and later): `messages` in, `message_start` ... `message_stop` out.
 
+Prompt caching (Anthropic's "Prompt caching" page): `cache_control: {"type": "ephemeral"}` (with `"ttl": "1h"`
+for the long cache) on the system block and on the last block of the conversation; `usage` then reports
+`cache_read_input_tokens` and `cache_creation_input_tokens` beside `input_tokens`, which leaves them out.
+
 Reasoning (Anthropic's "Extended thinking", "Adaptive thinking" and "Effort" pages; Bedrock takes the
 same body on InvokeModel): `thinking: {"type": "enabled", "budget_tokens": N}` up to Claude 4.5, and
 `thinking: {"type": "adaptive"}` with `output_config: {"effort": ...}` from Claude 4.6 on. Opus 4.7 and
@@ -11,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..types import BuiltRequest, ChatRequest, Completion, Event, Message, Reasoning, ReasoningDelta
+from ..types import BuiltRequest, CachePlan, ChatRequest, Completion, Event, Message, Reasoning, ReasoningDelta
 from . import as_int, as_list, as_str, conversation, dig, present, stop_events, stops, text_events, usage_events
 
 LABEL = "Claude"
 supports_system = True
 supports_prefill = True
+supports_cache = True  # cache_control on InvokeModel (other families cache through Converse only)
 streams = True
 
 
@@ -28,11 +33,19 @@ def build_request(request: ChatRequest) -> BuiltRequest:
         # Claude rejects a prefill that ends in white space.
         messages[-1] = Message("assistant", last.text.rstrip())
         notes.append("Claude refuses a partial answer that ends in white space: it was trimmed.")
+    cache = request.cache
+    turns: list[dict[str, object]] = [{"role": m.role, "content": m.text} for m in messages]
+    system: object = request.system or None
+    if cache is not None:
+        if cache.system and request.system:
+            system = [{"type": "text", "text": request.system, "cache_control": _cache_control(cache)}]
+        if cache.conversation:
+            turns[-1]["content"] = [{"type": "text", "text": messages[-1].text, "cache_control": _cache_control(cache)}]
     body = present(
         anthropic_version="bedrock-2023-05-31",
         max_tokens=request.max_tokens,
-        system=request.system or None,
-        messages=[{"role": m.role, "content": m.text} for m in messages],
+        system=system,
+        messages=turns,
         temperature=request.temperature,
         top_p=request.top_p,
         stop_sequences=stops(request),
@@ -41,6 +54,10 @@ def build_request(request: ChatRequest) -> BuiltRequest:
     body.update(present(thinking=thinking, output_config=output_config))
     notes += [note] if note else []
     return BuiltRequest(body, tuple(notes))
+
+
+def _cache_control(cache: CachePlan) -> dict[str, object]:
+    return {"type": "ephemeral", **({"ttl": cache.ttl} if cache.ttl != "5m" else {})}
 
 
 def converse_fields(reasoning: Reasoning | None) -> dict[str, object]:
@@ -77,6 +94,8 @@ def parse_response(body: Mapping[str, object]) -> Completion:
         input_tokens=as_int(dig(body, "usage", "input_tokens")),
         output_tokens=as_int(dig(body, "usage", "output_tokens")),
         stop_reason=as_str(body.get("stop_reason")) or None,
+        cache_read_tokens=as_int(dig(body, "usage", "cache_read_input_tokens")),
+        cache_write_tokens=as_int(dig(body, "usage", "cache_creation_input_tokens")),
     )
 
 
@@ -85,7 +104,9 @@ def parse_chunk(payload: Mapping[str, object]) -> list[Event]:
     kind = payload.get("type")
     if kind == "message_start":
         # message_start also says output_tokens (1 or so): a placeholder, not a count.
-        return usage_events(input_tokens=dig(payload, "message", "usage", "input_tokens"))
+        usage = dig(payload, "message", "usage")
+        return usage_events(input_tokens=dig(usage, "input_tokens"), cache_read=dig(usage, "cache_read_input_tokens"),
+                            cache_write=dig(usage, "cache_creation_input_tokens"))
     if kind == "content_block_start":
         block = payload.get("content_block")
         if dig(block, "type") == "thinking":

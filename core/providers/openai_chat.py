@@ -55,6 +55,7 @@ def parse_response(body: Mapping[str, object]) -> Completion:
         reasoning=_reasoning_field(dig(choice, "message")) + reasoning,
         input_tokens=as_int(dig(body, "usage", "prompt_tokens")),
         output_tokens=as_int(dig(body, "usage", "completion_tokens")),
+        reasoning_tokens=as_int(dig(body, "usage", "completion_tokens_details", "reasoning_tokens")),
         stop_reason=as_str(dig(choice, "finish_reason")) or None,
     )
 
@@ -65,7 +66,8 @@ def parse_chunk(payload: Mapping[str, object]) -> list[Event]:
     reasoning = _reasoning_field(dig(choice, "delta"))
     return (([ReasoningDelta(reasoning)] if reasoning else [])
             + text_events(dig(choice, "delta", "content"))
-            + usage_events(dig(payload, "usage", "prompt_tokens"), dig(payload, "usage", "completion_tokens"))
+            + usage_events(dig(payload, "usage", "prompt_tokens"), dig(payload, "usage", "completion_tokens"),
+                           reasoning=dig(payload, "usage", "completion_tokens_details", "reasoning_tokens"))
             + stop_events(dig(choice, "finish_reason")))
 
 

@@ -84,5 +84,6 @@ def test_a_fault_in_one_panel_leaves_the_others_complete(live_app_url: str, page
     expect(broken.get_by_test_id("stAlertContentError")).to_have_count(1)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(1)  # in that panel only
     for i in range(3):
-        assert "TTFT" in columns.nth(i).inner_text()  # every panel has its metrics, the broken one too
+        # every panel has its metrics, the broken one too ("first answer token" where the model reasoned first)
+        assert re.search("TTFT|first answer token", columns.nth(i).inner_text())
     assert columns.filter(has_text="Fastest decode").count() == 1

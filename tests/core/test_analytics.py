@@ -247,3 +247,25 @@ def test_csv_and_json_exports_hold_every_run_and_field(history: History) -> None
     assert first["text"] == "answer text " * 20 and first["notes"] == runs["notes"].iloc[0]
     assert first["output_tokens"] is None and first["ttft_ms"] == runs["ttft_ms"].iloc[0]
     assert pd.Timestamp(first["started_utc"]) == runs["started_utc"].iloc[0]
+
+
+def test_each_run_is_known_by_what_it_was_served_with_and_can_be_grouped_by_it() -> None:
+    from core.charts import model_label
+
+    cold = run(cache_write_tokens=4096, cache_read_tokens=0, cache_ttl="5m")
+    warm = run(cache_read_tokens=4096, cache_write_tokens=0, cache_ttl="5m")
+    other = run(effort="high", service_tier="priority", service_tier_served="default", latency="optimized")
+    frame = frame_of(cold, warm, other)
+    by_id = frame.set_index("run_id")
+    ids = [cold.run_id, warm.run_id, other.run_id]
+    assert list(by_id.loc[ids, "cache_state"]) == ["cold (written)", "warm (read)", "off"]
+    assert by_id.loc[other.run_id, "tier"] == "default"  # what Bedrock said it served, not what was asked
+    assert by_id.loc[other.run_id, "latency_mode"] == "optimized"  # nothing said: what was asked
+    assert list(by_id.loc[[cold.run_id, other.run_id], "effort"]) == ["default", "high"]
+    kept = analytics.filter_runs(frame, analytics.RunFilter(cache_states=("warm (read)",)))
+    assert list(kept["run_id"]) == [warm.run_id]
+    groups = analytics.grouped(frame, "cache_state")
+    assert set(groups["model_id"]) == {f"{A} · prompt cache cold (written)", f"{A} · prompt cache warm (read)",
+                                       f"{A} · prompt cache off"}
+    assert model_label(f"{A} · prompt cache off") == f"{model_label(A)} · prompt cache off"
+    assert analytics.grouped(frame, None) is frame

@@ -291,3 +291,20 @@ def test_ctrl_c_stops_the_benchmark_and_keeps_what_finished(tmp_path: Path) -> N
     assert "ok" in statuses and "cancelled" in statuses and len(rows) < 8
     assert sorted(stored_runs(history)) == sorted((r["model_id"], r["status"], r["benchmark_id"]) for r in rows)
     assert NOVA in stdout and "TTFT" in stdout
+
+
+def test_a_cache_buster_gives_every_request_a_prefix_of_its_own_and_the_levers_reach_every_request() -> None:
+    """Cached runs must not pass for fast ones: with the cache-buster no two requests share a prefix."""
+    gpt_oss = call_id(catalog.resolve("openai.gpt-oss-20b-1:0"))  # takes the priority tier and an effort
+    chosen = spec((gpt_oss,), runs_per_model=4, effort="low", service_tier="priority", cache_buster=True)
+    requests = bench.plan(chosen)
+    prompts = [r.chat.messages[0].text for r in requests]
+    assert len(set(prompts)) == len(prompts) == 4
+    assert all(p.startswith("[request ") and p.endswith(SHORT.prompts[i % len(SHORT.prompts)])
+               for i, p in enumerate(prompts))
+    assert {r.chat.service_tier for r in requests} == {"priority"}
+    assert {r.chat.reasoning.effort for r in requests if r.chat.reasoning} == {"low"}
+    plain = bench.plan(spec((HAIKU,), runs_per_model=4))
+    assert [r.chat.messages[0].text for r in plain] == [SHORT.prompts[i % len(SHORT.prompts)] for i in range(4)]
+    with pytest.raises(bench.InvalidBenchmark, match="is served in the default tier, not priority"):
+        bench.check(spec((call_id(catalog.resolve("meta.llama3-3-70b-instruct-v1:0")),), service_tier="priority"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import multiprocessing
 import os
 import sqlite3
@@ -63,8 +64,22 @@ RUN_COLUMNS = [  # (name, declared type, not null, primary key), as PRAGMA table
     ("compare_group", "TEXT", 0, 0),
     ("benchmark_id", "TEXT", 0, 0),
     ("recorded_utc", "TEXT", 1, 0),
+    # m003: reasoning, service tiers, latency modes and prompt caching (unknown for runs recorded before)
+    ("cache_read_tokens", "INTEGER", 0, 0),
+    ("cache_write_tokens", "INTEGER", 0, 0),
+    ("reasoning_tokens", "INTEGER", 0, 0),
+    ("first_reasoning_ms", "REAL", 0, 0),
+    ("reasoning_ms", "REAL", 0, 0),
+    ("reasoning_shown", "TEXT", 0, 0),
+    ("effort", "TEXT", 0, 0),
+    ("service_tier", "TEXT", 0, 0),
+    ("service_tier_served", "TEXT", 0, 0),
+    ("latency", "TEXT", 0, 0),
+    ("latency_served", "TEXT", 0, 0),
+    ("cache_ttl", "TEXT", 0, 0),
 ]
-MIGRATION_NAMES = ["m001_runs", "m002_conversations"]
+FRAME_COLUMNS = [f.name for f in dataclasses.fields(RunRecord)] + ["recorded_utc"]  # History.runs(), in this order
+MIGRATION_NAMES = ["m001_runs", "m002_conversations", "m003_reasoning_tiers_cache"]
 INDEXES = {
     "runs_started_utc": "runs", "runs_model_id": "runs", "runs_session_id": "runs", "runs_conversation_id": "runs",
     "runs_compare_group": "runs", "runs_benchmark_id": "runs", "runs_started_julianday": "runs",
@@ -105,6 +120,9 @@ def full_run(run_id: str = "run-full") -> RunRecord:
         system="Be brief.", max_tokens=256, temperature=0.7, top_p=0.9, stop_sequences=["\n\nHuman:", "END"],
         request_json='{"messages": [{"role": "user", "content": "hi"}]}', session_id="session-1",
         conversation_id="conv-1", compare_group="compare-1", benchmark_id="bench-1",
+        cache_read_tokens=2048, cache_write_tokens=512, reasoning_tokens=40, first_reasoning_ms=120.5,
+        reasoning_ms=1800.25, reasoning_shown="summarized", effort="high", service_tier="priority",
+        service_tier_served="default", latency="optimized", latency_served="standard", cache_ttl="1h",
     )
 
 
@@ -145,7 +163,8 @@ def test_default_path_is_in_the_user_data_directory(monkeypatch: pytest.MonkeyPa
 def test_runs_columns_are_pinned_and_match_the_run_record(history: History) -> None:
     assert columns(history.path, "runs") == RUN_COLUMNS
     fields = [f.name for f in dataclasses.fields(RunRecord)]
-    assert [name for name, *_ in RUN_COLUMNS] == [*fields, "recorded_utc"]
+    # Migrations append their columns after recorded_utc; the record's fields are the rest, in the same order.
+    assert [name for name, *_ in RUN_COLUMNS if name != "recorded_utc"] == fields
 
 
 def test_other_tables_and_indexes_are_pinned(history: History) -> None:
@@ -194,7 +213,7 @@ def test_a_full_record_round_trips_as_a_dataframe_row(history: History) -> None:
     record = full_run()
     history.record_run(record)
     frame = history.runs()
-    assert list(frame.columns) == [name for name, *_ in RUN_COLUMNS]
+    assert list(frame.columns) == FRAME_COLUMNS
     row = frame.iloc[0].to_dict()
     assert row.pop("started_utc") == pd.Timestamp("2025-03-01T12:34:56.789012Z")
     assert isinstance(row.pop("recorded_utc"), pd.Timestamp)
@@ -205,7 +224,7 @@ def test_a_full_record_round_trips_as_a_dataframe_row(history: History) -> None:
 
 def test_dataframe_types_are_the_same_with_or_without_rows(history: History) -> None:
     empty = history.runs()
-    assert empty.empty and list(empty.columns) == [name for name, *_ in RUN_COLUMNS]
+    assert empty.empty and list(empty.columns) == FRAME_COLUMNS
     history.record_run(make_run("sparse"))
     sparse = history.runs()
     assert dict(sparse.dtypes) == dict(empty.dtypes)
@@ -588,3 +607,25 @@ def test_unknown_conversations_are_key_errors(history: History) -> None:
         history.update_conversation("missing", title="x")
     assert history.conversations().empty
     assert history.messages("missing") == []
+
+
+def test_a_history_from_before_the_reasoning_and_cache_columns_opens_and_keeps_its_runs(tmp_path: Path) -> None:
+    """A file written before migration m003 gains the new columns on first open; its runs read as unknown there."""
+    from core import history as store
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE _migrations (name TEXT NOT NULL PRIMARY KEY, applied_utc TEXT NOT NULL)")
+        for migration in store.MIGRATIONS[:2]:
+            migration(db)
+            db.execute("INSERT INTO _migrations VALUES (?, '2026-11-01T00:00:00+00:00')", (migration.__name__,))
+        old_columns = [name for name, *_ in RUN_COLUMNS if name not in store.M003_COLUMNS]
+        old = {**dataclasses.asdict(make_run("old-run")), "recorded_utc": "2026-11-01T00:00:00+00:00"}
+        values = [json.dumps(old[n]) if isinstance(old[n], list) else old[n] for n in old_columns]
+        db.execute(f"INSERT INTO runs ({', '.join(old_columns)}) VALUES ({', '.join('?' * len(old_columns))})", values)
+    reopened = History(path)
+    assert columns(path, "runs") == RUN_COLUMNS
+    row = reopened.runs().iloc[0]
+    assert row["run_id"] == "old-run" and pd.isna(row["cache_read_tokens"]) and pd.isna(row["service_tier_served"])
+    reopened.record_run(full_run())
+    assert reopened.get_run("run-full") == full_run()

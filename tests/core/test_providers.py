@@ -438,7 +438,7 @@ def test_claude_plain_stream_ignores_ping() -> None:
 def test_claude_thinking_stream_keeps_reasoning_apart_and_signatures_out() -> None:
     events = stream_events("anthropic-messages", "anthropic_messages_thinking")
     assert events == [
-        Usage(input_tokens=45),
+        Usage(input_tokens=45, cache_read_tokens=0, cache_write_tokens=0),  # message_start says both caches: none
         ReasoningDelta("The user asks for 17 * 23."), ReasoningDelta(" 17 * 20 = 340, 17 * 3 = 51, so 391."),
         TextDelta("17 × 23 = "), TextDelta("391."),
         Usage(output_tokens=58), Stop("end_turn"),
@@ -577,7 +577,7 @@ def test_unknown_and_odd_chunks_are_ignored(family: str, chunk: dict[str, object
 @pytest.mark.parametrize(("family", "name", "expected"), [
     ("anthropic-messages", "anthropic_messages_thinking",
      Completion("17 × 23 = 391.", reasoning="17 * 20 = 340, 17 * 3 = 51, so 391.", input_tokens=45,
-                output_tokens=58, stop_reason="end_turn")),
+                output_tokens=58, stop_reason="end_turn", cache_read_tokens=0, cache_write_tokens=0)),
     ("anthropic-text", "anthropic_text", Completion(" Paris is the capital of France.", stop_reason="stop_sequence")),
     ("titan-text", "titan_text",
      Completion(" Bedrock is a fully managed service.", input_tokens=11, output_tokens=20, stop_reason="FINISH")),
@@ -839,7 +839,8 @@ def test_claude_adaptive_stream_with_signature_and_redacted_thinking() -> None:
     # Event sequence of Anthropic's "Adaptive thinking" and "Extended thinking" pages (thinking_delta,
     # signature_delta, a redacted_thinking block with only `data`), as Bedrock sends it on InvokeModel.
     assert replay(anthropic_messages, "anthropic_messages_adaptive") == [
-        Usage(input_tokens=31), ReasoningDelta("One word, a color."), TextDelta("Blue."),
+        Usage(input_tokens=31, cache_read_tokens=0, cache_write_tokens=0), ReasoningDelta("One word, a color."),
+        TextDelta("Blue."),
         Usage(output_tokens=42), Stop("end_turn"),
         ServerMetrics(first_byte_ms=1640.0, invocation_ms=2890.0, input_tokens=31, output_tokens=42),
     ]
@@ -890,7 +891,8 @@ def test_mistral_chat_sync_content_as_chunks() -> None:
     (nova, "nova_2_reasoning",
      Completion("Blue.", reasoning="[REDACTED]", input_tokens=12, output_tokens=140, stop_reason="end_turn")),
     (anthropic_messages, "anthropic_messages_adaptive",
-     Completion("Blue.", reasoning="One word, a color.", input_tokens=31, output_tokens=42, stop_reason="end_turn")),
+     Completion("Blue.", reasoning="One word, a color.", input_tokens=31, output_tokens=42, stop_reason="end_turn",
+                cache_read_tokens=0, cache_write_tokens=0)),
 ])
 def test_new_sync_bodies(module: Any, name: str, expected: Completion) -> None:
     assert module.parse_response(load("responses", name)) == expected
@@ -1097,10 +1099,10 @@ def test_converse_reasoning_blocks_redacted_content_has_no_text() -> None:
         {"reasoningContent": {"reasoningText": {"text": "Think.", "signature": "sig"}}},
         {"reasoningContent": {"redactedContent": b"\x00\x01"}}, {"text": "Blue."}]}},
         "stopReason": "end_turn", "usage": {"inputTokens": 3, "outputTokens": 4}, "metrics": {"latencyMs": 120}}
-    completion, server = converse.parse_response(response)
+    completion, server, served = converse.parse_response(response)
     assert completion == Completion("Blue.", reasoning="Think.", input_tokens=3, output_tokens=4,
                                     stop_reason="end_turn")
-    assert server == ServerMetrics(invocation_ms=120)
+    assert server == ServerMetrics(invocation_ms=120) and served is None
     for delta in ({"reasoningContent": {"redactedContent": b"\x00"}}, {"reasoningContent": {"signature": "sig"}}):
         assert converse.parse_event({"contentBlockDelta": {"contentBlockIndex": 0, "delta": delta}}) == []
     assert converse.parse_event({"contentBlockDelta": {"contentBlockIndex": 0, "delta": {

@@ -232,3 +232,31 @@ def test_the_monitor_recovers_once_a_broken_history_is_moved_away(monkeypatch: p
     at.run()
     assert not at.exception and not at.warning
     assert any(m.value.startswith("#### No runs yet") for m in at.markdown)
+
+
+def test_runs_are_filtered_and_grouped_by_what_they_were_served_with(history: History) -> None:
+    """A tier A/B in the history: the Monitor filters by the tier Bedrock served (the asked one where it said
+    nothing) and splits each model's figures by it; a lever the runs in view do not differ in is not offered."""
+    now = datetime.now(UTC)
+    served = [("priority", "priority"), ("priority", "priority"), ("priority", "default"), (None, None), (None, None)]
+    for i, (asked, got) in enumerate(served):
+        history.record_run(RunRecord(
+            run_id=f"tier-{i}", started_utc=(now - timedelta(minutes=i + 1)).isoformat(), model_id=NOVA,
+            provider="Amazon", api="converse", mode="stream", backend="emulator", status="ok", ttft_ms=300.0 + 100 * i,
+            e2e_ms=900.0, output_tokens=50, tokens_per_s=80.0, service_tier=asked, service_tier_served=got,
+            session_id=SESSION))
+    at = open_monitor()
+    assert not at.exception
+    group_by = at.segmented_control(key="monitor_group_by")
+    assert group_by.options == ["Model", "Model + service tier"]  # the runs differ in their tier only
+    tiers = at.multiselect(key="monitor_filter_tiers")
+    assert tiers.options == ["default", "priority"]
+    group_by.set_value("tier").run()
+    shown = set(at.dataframe[0].value["Model"])
+    label = NOVA  # the table names models by id
+    assert shown == {f"{label} · service tier priority", f"{label} · service tier default"}
+    ttft = at.dataframe[0].value
+    priority = ttft[(ttft["Model"] == f"{label} · service tier priority") & (ttft["Metric"] == "TTFT (ms)")]
+    assert list(priority["n"]) == [2]  # the run served as default counts as default, whatever it asked
+    at.multiselect(key="monitor_filter_tiers").set_value(["priority"]).run()
+    assert set(at.dataframe[0].value["Model"]) == {f"{label} · service tier priority"}

@@ -5,6 +5,10 @@ takes `maxTokens`, `temperature`, `topP`, `topK`, `stopSequences` and `reasoning
 "maxReasoningEffort": "low" | "medium" | "high"}`; the first generation's `max_new_tokens`, `top_p` and
 `top_k` are taken too (inferred: the guide calls the two schemas nearly identical). Nova 2 Lite redacts its
 reasoning: the block reads "[REDACTED]" and is billed ("Reasoning capabilities").
+
+Prompt caching: `cachePoint` blocks in `system` and `messages`, as through Converse (the aws-samples Nova prompt
+caching notebook uses both APIs); `usage` then counts `cacheReadInputTokenCount` / `cacheWriteInputTokenCount`,
+`inputTokens` being the uncached rest.
 """
 
 from __future__ import annotations
@@ -16,7 +20,19 @@ from ..errors import validation
 from ..models import EmulatedModel
 from ..schema import Field
 from ..textgen import Generation
-from .base import JSON, Frame, Prompt, Turn, block_text, check_alternation, count, render_input, require
+from .base import (
+    JSON,
+    Frame,
+    Prompt,
+    Turn,
+    block_text,
+    cache_points,
+    check_alternation,
+    converse_blocks,
+    count,
+    render_input,
+    require,
+)
 
 ALTERNATE = ("A conversation must alternate between user and assistant roles. Make sure the conversation "
              "alternates between user and assistant roles and try again.")
@@ -69,13 +85,19 @@ class Nova:
                             top_p=_first(settings, "topP", "top_p"), top_k=_first(settings, "topK", "top_k"),
                             max_tokens_set=max_set is not None, reasoning_config=settings.get("reasoningConfig"))
         reasoning = rules.decide(model, asked, "invoke")
-        return Prompt(turns, system, max_tokens, render_input(system, turns),
-                      tuple(settings.get("stopSequences", ())), reasoning.budget, display=reasoning.display)
+        input_text = render_input(system, turns)
+        points = cache_points(model, converse_blocks(body.get("system", []), "system"),
+                              [(m.get("role", ""), converse_blocks(m.get("content"), f"messages.{i}.member.content"))
+                               for i, m in enumerate(body["messages"])], input_text)
+        return Prompt(turns, system, max_tokens, input_text, tuple(settings.get("stopSequences", ())),
+                      reasoning.budget, display=reasoning.display, cache_points=points)
 
-    def _usage(self, gen: Generation) -> JSON:
+    def _usage(self, gen: Generation, prompt: Prompt) -> JSON:
+        cache = prompt.cache
+        read, written = (cache.read_tokens, cache.write_tokens) if cache is not None else (0, 0)
         return {"inputTokens": gen.input_tokens, "outputTokens": gen.output_tokens,
-                "totalTokens": gen.input_tokens + gen.output_tokens,
-                "cacheReadInputTokenCount": 0, "cacheWriteInputTokenCount": 0}
+                "totalTokens": gen.input_tokens + read + written + gen.output_tokens,
+                "cacheReadInputTokenCount": read, "cacheWriteInputTokenCount": written}
 
     def sync_body(self, prompt: Prompt, gen: Generation, model: EmulatedModel) -> JSON:
         content: list[JSON] = []
@@ -83,7 +105,7 @@ class Nova:
             content.append({"reasoningContent": {"reasoningText": {"text": REDACTED}}})
         content.append({"text": gen.text})
         return {"output": {"message": {"role": "assistant", "content": content}},
-                "stopReason": REASON[gen.stop], "usage": self._usage(gen)}
+                "stopReason": REASON[gen.stop], "usage": self._usage(gen, prompt)}
 
     def frames(self, prompt: Prompt, gen: Generation, model: EmulatedModel,
                answer: list[str], thinking: list[str]) -> list[Frame]:
@@ -97,7 +119,7 @@ class Nova:
             index = 1
         frames += [Frame({"contentBlockDelta": {"delta": {"text": p}, "contentBlockIndex": index}}, count(p))
                    for p in answer]
-        usage = self._usage(gen)
+        usage = self._usage(gen, prompt)
         del usage["totalTokens"]
         frames += [Frame({"contentBlockStop": {"contentBlockIndex": index}}),
                    Frame({"messageStop": {"stopReason": REASON[gen.stop]}}),

@@ -9,19 +9,40 @@ there are no thinking deltas, only the signature, after the silence the thinking
 `anthropic_version`: Bedrock's `bedrock-2023-05-31`, or a dated `YYYY-MM-DD` version, which is what Anthropic's
 SDK puts in the body (anthropic 2.15.0: `ANTHROPIC_API_VERSION = "2026-10-21"`, set in `lib/bedrock/_client.py`).
 Anything else gets the text boto/boto3#4218 shows: "Invalid API version: <value>".
+
+Prompt caching (Anthropic's "Prompt caching"): `cache_control: {"type": "ephemeral", "ttl"?: "5m" | "1h"}` on a
+system or message content block marks a cache point after that block (caching.py). `usage` then carries
+`cache_creation_input_tokens`, `cache_read_input_tokens` and `cache_creation` by TTL beside `input_tokens`, the
+uncached rest, in the sync body, in `message_start` and, as Bedrock adds them, in `message_stop` (BerriAI/
+litellm#36878: "Bedrock reports cache_read_input_tokens/cache_creation_input_tokens on message_stop.usage").
 """
 
 from __future__ import annotations
 
 import base64
 import re
+from typing import Any
 
 from .. import rules
+from ..caching import TTLS, Mark
 from ..errors import validation
 from ..models import EmulatedModel
 from ..schema import Field
 from ..textgen import Generation
-from .base import JSON, Frame, Prompt, Turn, block_text, check_alternation, count, new_id, render_input, require
+from .base import (
+    JSON,
+    Block,
+    Frame,
+    Prompt,
+    Turn,
+    block_text,
+    cache_points,
+    check_alternation,
+    count,
+    new_id,
+    render_input,
+    require,
+)
 
 STOP = {"end": "end_turn", "max_tokens": "max_tokens", "stop_sequence": "stop_sequence",
         "context_window": "model_context_window_exceeded", "refusal": "refusal", "pause_turn": "pause_turn"}
@@ -45,6 +66,37 @@ def thinking_signature(text: str) -> str:
 def check_version(version: str) -> None:
     if version not in VERSIONS and not _DATED.fullmatch(version):
         raise validation(f"Invalid API version: {version}")
+
+
+def _blocks(content: Any, where: str) -> list[Block]:
+    """Text blocks and the cache points their `cache_control` marks (after the block it sits on)."""
+    if not isinstance(content, list):
+        return [content] if isinstance(content, str) else []
+    out: list[Block] = []
+    for i, block in enumerate(content):
+        if not isinstance(block, dict):
+            continue
+        if isinstance(block.get("text"), str):
+            out.append(block["text"])
+        control = block.get("cache_control")
+        if control is None:
+            continue
+        if not isinstance(control, dict) or control.get("type") != "ephemeral":
+            raise validation(f"{where}.{i}.cache_control.type: Input should be 'ephemeral'")
+        ttl = control.get("ttl", "5m")
+        if ttl not in TTLS:
+            raise validation(f"{where}.{i}.cache_control.ephemeral.ttl: Input should be '5m' or '1h'")
+        out.append(Mark(ttl))
+    return out
+
+
+def _cache_usage(prompt: Prompt) -> JSON:
+    cache = prompt.cache
+    if cache is None:
+        return {}
+    return {"cache_creation_input_tokens": cache.write_tokens, "cache_read_input_tokens": cache.read_tokens,
+            "cache_creation": {"ephemeral_5m_input_tokens": cache.write_5m_tokens,
+                               "ephemeral_1h_input_tokens": cache.write_1h_tokens}}
 
 
 def _effort(body: JSON) -> object:
@@ -102,15 +154,19 @@ class Messages:
                             effort=_effort(body), prefill=turns[-1].role == "assistant")
         reasoning = rules.decide(model, asked, "invoke")
         system = block_text(body.get("system", ""))
-        return Prompt(tuple(turns), system, max_tokens, render_input(system, tuple(turns)),
-                      tuple(body.get("stop_sequences", ())), reasoning.budget, display=reasoning.display)
+        input_text = render_input(system, tuple(turns))
+        points = cache_points(model, _blocks(body.get("system", ""), "system"),
+                              [(m["role"], _blocks(m.get("content"), f"messages.{i}.content"))
+                               for i, m in enumerate(body["messages"])], input_text)
+        return Prompt(tuple(turns), system, max_tokens, input_text, tuple(body.get("stop_sequences", ())),
+                      reasoning.budget, display=reasoning.display, cache_points=points)
 
     def _message(self, model: EmulatedModel) -> JSON:
         return {"id": new_id("msg_bdrk_"), "type": "message", "role": "assistant", "model": short_name(model)}
 
     @staticmethod
-    def _usage(gen: Generation) -> JSON:
-        usage: JSON = {"input_tokens": gen.input_tokens, "output_tokens": gen.output_tokens}
+    def _usage(gen: Generation, prompt: Prompt) -> JSON:
+        usage: JSON = {"input_tokens": gen.input_tokens, **_cache_usage(prompt), "output_tokens": gen.output_tokens}
         if gen.thinking_tokens:  # what the billed output spent on reasoning, shown or not (ClaudeDocs "Pricing")
             usage["output_tokens_details"] = {"thinking_tokens": len(gen.thinking_tokens)}
         return usage
@@ -124,13 +180,13 @@ class Messages:
         return {
             **self._message(model), "content": content, "stop_reason": STOP[gen.stop],
             "stop_sequence": gen.stop_sequence, "stop_details": REFUSAL if gen.stop == "refusal" else None,
-            "usage": self._usage(gen),
+            "usage": self._usage(gen, prompt),
         }
 
     def frames(self, prompt: Prompt, gen: Generation, model: EmulatedModel,
                answer: list[str], thinking: list[str]) -> list[Frame]:
         start = {**self._message(model), "content": [], "stop_reason": None, "stop_sequence": None,
-                 "usage": {"input_tokens": gen.input_tokens, "output_tokens": 1}}
+                 "usage": {"input_tokens": gen.input_tokens, **_cache_usage(prompt), "output_tokens": 1}}
         frames = [Frame({"type": "message_start", "message": start})]
         index = 0
         if thinking:
@@ -157,5 +213,6 @@ class Messages:
             delta["stop_details"] = REFUSAL
         frames.append(Frame({"type": "message_delta", "delta": delta,
                              "usage": {"output_tokens": gen.output_tokens}}))
-        frames.append(Frame({"type": "message_stop"}))
+        cache = _cache_usage(prompt)
+        frames.append(Frame({"type": "message_stop", **({"usage": cache} if cache else {})}))
         return frames

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..caching import TTLS, CachePoint, CacheUse, Mark, check_marks, digest, enum_error
 from ..errors import malformed, validation
 from ..models import EmulatedModel
 from ..schema import Field, check
-from ..textgen import Generation, count_tokens
+from ..textgen import Generation, count_tokens, tokenize
 
 JSON = dict[str, Any]
 
@@ -33,6 +37,8 @@ class Prompt:
     thinking_budget: int | None = None
     extra: JSON = field(default_factory=dict)  # family-specific values the response echoes
     display: str = "summarized"  # how reasoning goes on the wire: summarized | omitted | redacted
+    cache_points: tuple[CachePoint, ...] = ()  # the prompt up to each cache point the request marked
+    cache: CacheUse | None = None  # what the server's cache made of them; None when the request marked none
 
     @property
     def user_text(self) -> str:
@@ -99,6 +105,72 @@ def check_alternation(turns: tuple[Turn, ...], message: str | None = None) -> No
             raise validation(message or (
                 'messages: roles must alternate between "user" and "assistant", '
                 f'but found multiple "{after.role}" roles in a row'))
+
+
+Block = str | Mark  # a text block, or a cache point that stands for every block before it
+
+
+def cache_points(model: EmulatedModel, system: Sequence[Block], messages: Sequence[tuple[str, Sequence[Block]]],
+                 input_text: str) -> tuple[CachePoint, ...]:
+    """The prompt up to each cache point, as its tokens and digest, after Bedrock's checks on the points.
+
+    The prefixes are rendered the way `render_input` renders `input_text`, the whole prompt the input tokens are
+    counted on, so each is a prefix of it: its tokens are the whole tokens of `input_text` it holds (cached and
+    uncached tokens add up to the input exactly), and the same prefix sent through InvokeModel or Converse meets
+    the same cache entry."""
+    marks = [b for b in system if isinstance(b, Mark)]
+    marks += [b for _, blocks in messages for b in blocks if isinstance(b, Mark)]
+    check_marks(model.cache, marks, validation)
+    if not marks:
+        return ()
+    points: list[CachePoint] = []
+    ends = list(itertools.accumulate(len(t) for t in tokenize(input_text)))
+
+    def add(ttl: str, prefix: str) -> None:
+        tokens = bisect.bisect_right(ends, len(prefix)) if input_text.startswith(prefix) else count(prefix)
+        points.append(CachePoint(tokens, ttl, digest(model.model_id, prefix)))
+
+    texts: list[str] = []
+    for block in system:
+        if isinstance(block, Mark):
+            add(block.ttl, "\n".join(texts))
+        else:
+            texts.append(block)
+    whole_system = "\n".join(texts)
+    before: list[Turn] = []
+    for role, blocks in messages:
+        texts = []
+        for block in blocks:
+            if isinstance(block, Mark):
+                add(block.ttl, render_input(whole_system, (*before, Turn(role, "\n".join(texts)))))
+            else:
+                texts.append(block)
+        before.append(Turn(role, "\n".join(texts)))
+    return tuple(points)
+
+
+def cache_point_mark(point: Any, where: str) -> Mark:
+    """A Converse (or Nova) `cachePoint {type: default, ttl?}` block's mark, or Bedrock's enum error."""
+    kind = point.get("type") if isinstance(point, dict) else None
+    if kind != "default":
+        raise validation(enum_error(kind, f"{where}.cachePoint.type", ("default",)))
+    ttl = point.get("ttl", "5m")
+    if ttl not in TTLS:
+        raise validation(enum_error(ttl, f"{where}.cachePoint.ttl", TTLS))
+    return Mark(ttl)
+
+
+def converse_blocks(content: Any, where: str) -> list[Block]:
+    """A Converse-style content list as text blocks and cache points (other blocks carry no text)."""
+    if not isinstance(content, list):
+        return [content] if isinstance(content, str) else []
+    out: list[Block] = []
+    for i, block in enumerate(content):
+        if isinstance(block, dict) and "cachePoint" in block:
+            out.append(cache_point_mark(block["cachePoint"], f"{where}.{i}.member"))
+        elif isinstance(block, dict) and isinstance(block.get("text"), str):
+            out.append(block["text"])
+    return out
 
 
 def new_id(prefix: str = "") -> str:

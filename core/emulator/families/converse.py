@@ -7,6 +7,10 @@ Nova 2's `reasoningConfig` in `additionalModelRequestFields` (Nova 2 user guide)
 `reasoning_effort` there too ("Include any other fields in the additionalModelRequestFields object", AWS
 "OpenAI models" page). Reasoning comes back as `reasoningContent`: text deltas, then (Claude only) one
 signature delta; Claude's omitted thinking is the signature alone, Nova 2's is the text "[REDACTED]".
+
+Cache points are `cachePoint` blocks in `system` and in a message's `content` (caching.py); with them `usage`
+reports `cacheReadInputTokens`, `cacheWriteInputTokens` and, when it wrote, `cacheDetails` by TTL (1h first,
+as botocore's `TokenUsage` documents), `inputTokens` being the uncached rest and `totalTokens` all of it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,18 @@ from ..models import EmulatedModel
 from ..textgen import Generation
 from .amazon import ALTERNATE, REDACTED
 from .anthropic import thinking_signature
-from .base import JSON, Frame, Prompt, Turn, block_text, check_alternation, count, render_input
+from .base import (
+    JSON,
+    Frame,
+    Prompt,
+    Turn,
+    block_text,
+    cache_points,
+    check_alternation,
+    converse_blocks,
+    count,
+    render_input,
+)
 
 REASON = {"end": "end_turn", "max_tokens": "max_tokens", "stop_sequence": "stop_sequence",
           "context_window": "model_context_window_exceeded", "refusal": "content_filtered", "pause_turn": "end_turn"}
@@ -86,17 +101,32 @@ def parse(body: JSON, model: EmulatedModel) -> Prompt:
     _check_range(config, "temperature", 0, 1)
     _check_range(config, "topP", 0, 1)
     reasoning = rules.decide(model, _asked(body, model, turns, max_tokens), "converse")
-    return Prompt(turns, system, max_tokens, render_input(system, turns),
-                  tuple(config.get("stopSequences", ())), reasoning.budget, display=reasoning.display)
+    input_text = render_input(system, turns)
+    points = cache_points(model, converse_blocks(body.get("system", []), "system"),
+                          [(m.get("role", ""), converse_blocks(m.get("content"), f"messages.{i}.member.content"))
+                           for i, m in enumerate(messages)], input_text)
+    return Prompt(turns, system, max_tokens, input_text, tuple(config.get("stopSequences", ())), reasoning.budget,
+                  display=reasoning.display, cache_points=points)
 
 
 def too_long() -> Exception:
     return model_error(TOO_LONG)
 
 
-def usage(gen: Generation) -> JSON:
-    return {"inputTokens": gen.input_tokens, "outputTokens": gen.output_tokens,
-            "totalTokens": gen.input_tokens + gen.output_tokens}
+def usage(gen: Generation, prompt: Prompt) -> JSON:
+    """`TokenUsage`; the cache fields only for a request that marked cache points."""
+    cache = prompt.cache
+    cached = cache.cached_tokens if cache is not None else 0
+    out: JSON = {"inputTokens": gen.input_tokens, "outputTokens": gen.output_tokens,
+                 "totalTokens": gen.input_tokens + cached + gen.output_tokens}
+    if cache is not None:
+        out["cacheReadInputTokens"] = cache.read_tokens
+        out["cacheWriteInputTokens"] = cache.write_tokens
+        details = [{"ttl": ttl, "inputTokens": tokens}
+                   for ttl, tokens in (("1h", cache.write_1h_tokens), ("5m", cache.write_5m_tokens)) if tokens]
+        if details:
+            out["cacheDetails"] = details
+    return out
 
 
 def _reasoning_text(prompt: Prompt, gen: Generation) -> str:
@@ -114,7 +144,7 @@ def sync_body(prompt: Prompt, gen: Generation, model: EmulatedModel, latency_ms:
         content.append({"reasoningContent": {"reasoningText": block}})
     content.append({"text": gen.text})
     return {"output": {"message": {"role": "assistant", "content": content}},
-            "stopReason": REASON[gen.stop], "usage": usage(gen), "metrics": {"latencyMs": latency_ms}}
+            "stopReason": REASON[gen.stop], "usage": usage(gen, prompt), "metrics": {"latencyMs": latency_ms}}
 
 
 def _delta(index: int, delta: JSON, tokens: int = 0, hidden: bool = False) -> Frame:
@@ -142,5 +172,5 @@ def frames(prompt: Prompt, gen: Generation, model: EmulatedModel, answer: list[s
     out += [_delta(index, {"text": p}, count(p)) for p in answer]
     out.append(Frame({"contentBlockIndex": index}, event="contentBlockStop"))
     out.append(Frame({"stopReason": REASON[gen.stop]}, event="messageStop"))
-    out.append(Frame({"usage": usage(gen), "metrics": {"latencyMs": 0}}, event="metadata"))
+    out.append(Frame({"usage": usage(gen, prompt), "metrics": {"latencyMs": 0}}, event="metadata"))
     return out
