@@ -36,7 +36,7 @@ from core.settings import (
     parse_stop_sequences,
     system_prompt_support,
 )
-from pages.common import effort_control, sampling_controls
+from pages.common import effort_control, sampling_controls, serving_controls
 
 state = st.session_state
 SWITCH_INTERVAL_S = 0.001  # the GIL's switch interval in the app's process: see the end of this file
@@ -195,6 +195,8 @@ def _sidebar() -> LabSettings | None:
                 temperature, top_p = sampling_controls(model.model, "lab", api)  # type: ignore[arg-type]
                 effort = effort_control(model.model, "lab")
                 stops = st.text_area("Stop sequences (one per line)", key="lab_stop", height=68)
+                # how Bedrock serves the request: only what this model takes is offered
+                tier, latency, cache = serving_controls(model.model, "lab", api)  # type: ignore[arg-type]
             with st.expander("Connection", icon=":material/timer:", expanded=False):
                 read_timeout_s = st.number_input(
                     "Read timeout (s)", *READ_TIMEOUT_RANGE_S, DEFAULT_READ_TIMEOUT_S, 5.0, key="lab_read_timeout_s",
@@ -215,7 +217,8 @@ def _sidebar() -> LabSettings | None:
             settings = LabSettings(backend, region, profile, model, api, bool(stream),  # type: ignore[arg-type]
                                    "" if reason else system, int(max_tokens), temperature, top_p,
                                    parse_stop_sequences(stops), float(read_timeout_s), int(max_attempts), effort,
-                                   float(idle_timeout_s) or None)
+                                   float(idle_timeout_s) or None, service_tier=tier,
+                                   latency=latency, cache=cache)
         if backend == "emulator":
             _fault_controls()
         _api_caption()

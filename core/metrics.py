@@ -73,10 +73,12 @@ def _ms(value: float | None) -> str:
 
 def caption(record: RunRecord, price_date: str) -> str:
     """One line of a run's numbers with units, as the CLI summary and the chat page show them."""
-    reasoned = record.first_reasoning_ms is not None
+    reasoned = record.first_reasoning_ms is not None or record.reasoning_shown is not None
     first = "first answer token" if reasoned else "TTFT"  # where reasoning came first, TTFT is the answer's
     parts = [f"{first} {_ms(record.ttft_ms)}" if record.mode == "stream" else "sync (whole answer at once)"]
-    if reasoned and record.mode == "stream":
+    if record.reasoning_shown == "omitted" and record.mode == "stream":
+        parts.append("reasoned without showing it")
+    elif reasoned and record.mode == "stream" and record.first_reasoning_ms is not None:
         thought = f" · thought for {record.reasoning_ms / 1000:.1f} s" if record.reasoning_ms is not None else ""
         parts.append(f"first reasoning {_ms(record.first_reasoning_ms)}{thought}")
     parts.append(f"E2E {_ms(record.e2e_ms)}")

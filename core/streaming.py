@@ -678,7 +678,8 @@ class Run:
         record.first_reasoning_ms = _ms(progress.t0, progress.first_reasoning_at)
         reasoning_end = progress.ttft_at if progress.ttft_at is not None and progress.first_reasoning_at is not None \
             and progress.ttft_at >= progress.first_reasoning_at else progress.last_reasoning_at
-        record.reasoning_ms = _ms(progress.first_reasoning_at, reasoning_end)
+        # A sync answer's reasoning arrives with it, untimed; reasoning shown as "[REDACTED]" has no duration.
+        record.reasoning_ms = _ms(progress.first_reasoning_at, reasoning_end) if record.mode == "stream" else None
         record.reasoning_shown = _reasoning_shown(self.request, record, progress.reasoning_asked)
         record.service_tier_served, record.latency_served = progress.served_tier, progress.served_latency
         record.cost_usd = _cost(record)

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import streamlit as st
 
-from core import errors
+from core import catalog, errors
 from core.catalog import PRICE_TABLE_DATE
 from core.conversation import coalesce, split_blocks, to_json, to_markdown, to_messages, trim
 from core.history import History, HistoryUnavailable
 from core.metrics import caption
 from core.settings import LabSettings
-from core.streaming import Run, RunRequest, slower_than_usual, start
-from core.types import RunRecord
-from pages.common import page_history
+from core.streaming import RESTART_NOTICE, Recovery, Run, RunRequest, slower_than_usual, start
+from core.types import ReasoningDelta, RunRecord, TextDelta
+from pages.common import (
+    REDACTED,
+    SILENT_LABEL,
+    page_history,
+    reasoning_label,
+    reasoning_notes,
+    reasoning_state,
+    reasoning_text,
+    show_reasoning,
+    thought_for,
+)
 
 MAX_MESSAGES = 60
 LIVE_INTERVAL_S = 0.25  # the live counter changes four times a second at most
@@ -120,6 +131,110 @@ def _show_live(slot: Any, run: Run, settings: LabSettings) -> None:
     slot.progress(min(1.0, live.output_tokens / settings.max_tokens), text=text)
 
 
+class _Streamed:
+    """A run's events as the page draws them: its reasoning until the answer starts, then the answer text.
+
+    Both read the run's one event iterator, in arrival order; reasoning that comes after the answer has begun
+    is in the record, and drawn with it when the answer ends. The two times are the live timer's, read as the
+    events are: the block's final label comes from the record."""
+
+    def __init__(self, run: Run) -> None:
+        self._events = run.events()
+        self._held: list[str] = []
+        self.status: Any = None  # the live reasoning block (st.status), once there is one
+        self.inside: Any = None  # the slot in it that the reasoning streams into
+        self.reasoning_since: float | None = None  # perf_counter when the first reasoning text was read
+        self.answer_since: float | None = None  # ... and the first answer text
+
+    def reasoning(self) -> Iterator[str]:
+        """Reasoning text until the first answer text (Nova 2's "[REDACTED]" is no text to show)."""
+        for event in self._events:
+            if isinstance(event, TextDelta):
+                self._held.append(event.text)
+                self.answer_since = time.perf_counter()
+                return
+            if isinstance(event, ReasoningDelta) and event.text.strip() != REDACTED:
+                if self.reasoning_since is None:
+                    self.reasoning_since = time.perf_counter()
+                yield event.text
+            elif isinstance(event, Recovery) and event.mode == "restart":
+                yield RESTART_NOTICE
+
+    def answer(self) -> Iterator[str]:
+        """The answer text, from its first delta on; a restart after an interruption shows a visible notice."""
+        yield from self._held
+        self._held.clear()
+        for event in self._events:
+            if isinstance(event, TextDelta):
+                yield event.text
+            elif isinstance(event, Recovery) and event.mode == "restart":
+                yield RESTART_NOTICE
+
+
+def _stream(streamed: _Streamed, run: Run, settings: LabSettings, thinking: Any, body: Any, counter: Any,
+            reasons: bool) -> None:
+    """The reasoning in its own block as it arrives ("Thinking…", with its timer), collapsed when the answer
+    starts; then the answer, one st.write_stream per markdown block. A model expected to reason gets the block at
+    once, so a silent one shows it is thinking; any other gets it when reasoning text arrives."""
+
+    def open_block() -> Any:
+        streamed.status = thinking.status("Thinking…")  # collapsed: opened by its first text
+        streamed.inside = streamed.status.empty()
+        return streamed.status
+
+    status = open_block() if reasons else None
+    reasoning = streamed.reasoning()
+    first = next(reasoning, None)  # waits for the first event: reasoning text, or the answer's first text
+    if first is not None:
+        status = status or open_block()
+
+        def tick() -> None:  # an update without `expanded` would collapse the block
+            if streamed.reasoning_since is not None:
+                status.update(label=f"Thinking… {time.perf_counter() - streamed.reasoning_since:.1f} s",
+                              expanded=True)
+
+        on_update = _every(LIVE_INTERVAL_S, tick)
+        # Written into without `with status:`, whose exit sleeps 50 ms before the answer's first words.
+        blocks = streamed.inside.container()
+        for block in split_blocks(itertools.chain([first], reasoning)):
+            blocks.write_stream(coalesce(block, on_update=on_update), cursor="▌")
+    if status is not None and streamed.answer_since is not None:
+        if streamed.reasoning_since is not None:
+            label = thought_for(streamed.answer_since - streamed.reasoning_since)
+        else:  # it thought in silence: the wait for the first answer token was its thinking
+            ttft_ms = run.live().ttft_ms
+            label = SILENT_LABEL + (f" · first answer token after {ttft_ms / 1000:.1f} s" if ttft_ms else "")
+        status.update(label=label, state="complete", expanded=False)
+    show_live = _every(LIVE_INTERVAL_S, lambda: _show_live(counter, run, settings))
+    with body.container():
+        for block in split_blocks(streamed.answer()):
+            st.write_stream(coalesce(block, on_update=show_live), cursor="▌")
+
+
+def _settle_reasoning(thinking: Any, streamed: _Streamed, record: RunRecord | None) -> None:
+    """The reasoning block once the run has ended, as the record has it (and as a reload draws it): the live block
+    relabelled, its streamed text replaced by the record's as one markdown (what an error cut short in the
+    coalescing, and what came after the answer began, is there), with its notes; or drawn where none was live; or
+    taken away. The live block itself is kept, not replaced: a block put at its place inherits its contents."""
+    label = reasoning_label(record) if record is not None else None
+    if record is None or label is None:
+        thinking.empty()
+        return
+    status = streamed.status
+    if status is None:
+        with thinking.container():
+            show_reasoning(record)
+        return
+    status.update(label=label, state=reasoning_state(record), expanded=False)
+    text = reasoning_text(record)
+    if text.strip():
+        streamed.inside.markdown(text)  # markdown only: HTML in model output is shown as text, never run
+    else:
+        streamed.inside.empty()
+    for note in reasoning_notes(record):
+        status.caption(note)
+
+
 def _answer(settings: LabSettings, history: History | None) -> None:
     turns, dropped = trim(to_messages(state.chat_messages), system=settings.system, model_id=settings.model_id,
                           max_tokens=settings.max_tokens, max_messages=MAX_MESSAGES)
@@ -130,6 +245,8 @@ def _answer(settings: LabSettings, history: History | None) -> None:
                          idle_timeout_s=settings.idle_timeout_s,
                          session_id=state.lab_session_id, conversation_id=state.chat_conversation_id)
     run = start(request, on_finish=history.record_run if history else None)
+    model = settings.model.model
+    reasons = model.thinking != "none" and catalog.fit_request(model, chat)[0].reasoning is not None  # as sent
     pending = {"run": run}
     state.chat_pending = pending  # where the next run finds it if this one is interrupted
     index = len(state.chat_messages)
@@ -137,6 +254,7 @@ def _answer(settings: LabSettings, history: History | None) -> None:
         if dropped:
             st.caption(f"The {dropped} oldest messages were left out to fit the model's context window; "
                        "the system prompt is kept.")
+        thinking = st.empty()  # the reasoning block, above the answer
         body = st.empty()
         # Under the text, so they stay in view as a long answer grows down towards the chat input.
         live_slot = st.empty()
@@ -144,27 +262,27 @@ def _answer(settings: LabSettings, history: History | None) -> None:
         slot = live.empty()  # the live counter
         # A click reruns the app at once; that run stops this answer and keeps what has arrived.
         live.button("Stop", key="chat_stop", icon=":material/stop_circle:")
+        streamed = _Streamed(run)  # read only where the answer streams in blocks
         try:
-            with body.container():
-                if settings.streaming and PLAIN_STREAM:
+            if settings.streaming and PLAIN_STREAM:
+                with body.container():
                     st.write_stream(run.text(), cursor="▌")
-                elif settings.streaming:
-                    # One st.write_stream per markdown block: a finished paragraph is sent once, and each
-                    # update re-sends only the paragraph being written.
-                    show_live = _every(LIVE_INTERVAL_S, lambda: _show_live(slot, run, settings))
-                    for block in split_blocks(run.text()):
-                        st.write_stream(coalesce(block, on_update=show_live), cursor="▌")
-                else:
-                    with st.spinner("Waiting for the complete answer…"):
-                        run.result()
+            elif settings.streaming:
+                # One st.write_stream per markdown block: a finished paragraph is sent once, and each update
+                # re-sends only the paragraph being written.
+                _stream(streamed, run, settings, thinking, body, slot, reasons)
+            else:
+                with body.container(), st.spinner("Waiting for the complete answer…"):
+                    run.result()
         except errors.LabError:
             pass  # the record has it; the error is drawn below
         if _claim(pending) is None:
             st.stop()  # Stop's run has taken this answer over and draws it
         entry = _keep(run, run.record, history)
-        # Finished in place, without another run of the whole page: the counter and Stop go, the text is
-        # drawn as one markdown (as a reload draws it), then its metrics, notes and any error.
+        # Finished in place, without another run of the whole page: the counter and Stop go, the reasoning
+        # and the text are drawn as a reload draws them, then its metrics, notes and any error.
         live_slot.empty()
+        _settle_reasoning(thinking, streamed, run.record if entry["record"] else None)
         if entry["text"]:
             body.markdown(entry["text"])
         else:
@@ -174,6 +292,8 @@ def _answer(settings: LabSettings, history: History | None) -> None:
 
 def _render(entry: dict[str, Any], index: int, last: bool) -> None:
     with st.chat_message(entry["role"]):
+        if entry.get("record"):
+            show_reasoning(RunRecord(**entry["record"]))  # collapsed, with how long it thought
         if entry["text"]:
             st.markdown(entry["text"])  # markdown only: HTML in model output is shown as text, never run
         if entry["role"] == "assistant":
@@ -183,8 +303,10 @@ def _render(entry: dict[str, Any], index: int, last: bool) -> None:
 def _details(entry: dict[str, Any], index: int, last: bool) -> None:
     """What an answer shows under its text: stopped, its error (with Retry on the last), metrics, request."""
     if entry["status"] == "cancelled":
+        thought = bool(entry.get("record") and reasoning_text(RunRecord(**entry["record"])).strip())
         st.caption(":material/stop_circle: Stopped: the partial answer is kept." if entry["text"] else
-                   ":material/stop_circle: Stopped before any text arrived.")
+                   ":material/stop_circle: Stopped while the model was thinking: its reasoning so far is kept."
+                   if thought else ":material/stop_circle: Stopped before any text arrived.")
     if entry["error"]:
         problem = entry["error"]
         st.error(f"**{problem['title']}.** {problem['action']}", icon=":material/error:")

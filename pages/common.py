@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Literal, cast
+
 import streamlit as st
 
+from core import catalog
 from core.catalog import Model
 from core.history import History, open_history
 from core.settings import sampling_help
-from core.types import Api
+from core.types import CACHE_TTLS, Api, CachePlan, CacheTtl, Latency, RunRecord, ServiceTier
 from core.validation import bounds_for
+
+REDACTED = "[REDACTED]"  # what Nova 2 sends in place of its reasoning text
+TIER_NAMES = {"default": "Default", "priority": "Priority", "flex": "Flex", "reserved": "Reserved"}
+TTL_NAMES = {"5m": "5 minutes", "1h": "1 hour"}
+SILENT_LABEL = "Thought without showing its reasoning"
 
 
 @st.cache_resource(show_spinner=False)
@@ -61,3 +69,130 @@ def effort_control(model: Model, key: str) -> str | None:
                           help="How much the model may think before it answers. Reasoning is shown apart from the "
                                "answer; time to first token counts the first answer text.")
     return None if choice == off else str(choice)
+
+
+def _tier_name(tier: str) -> str:
+    """"Priority · 1.75× price": the tier's price beside it, from the dated price table."""
+    price = catalog.table().tier_prices.get(tier, 1.0)
+    return TIER_NAMES.get(tier, tier) + ("" if tier == "default" else f" · {price:g}× price")
+
+
+def serving_controls(model: Model, key: str, api: Api) -> tuple[ServiceTier | None, Latency | None, CachePlan | None]:
+    """Service tier, latency mode and prompt cache, each offered only where the model takes it (None: not sent).
+
+    Nothing is drawn for a model that takes none of them, so no widget suggests a choice Bedrock would refuse."""
+    caches = model.caching and (api == "converse" or bool(model.family and
+                                                          getattr(model.family.provider, "supports_cache", False)))
+    if not (model.tiers or model.latency_optimized or caches):
+        return None, None, None
+    st.caption("**Serving**")
+    tier: ServiceTier | None = None
+    if model.tiers:
+        options = ["default", *model.tiers]
+        name = f"{key}_service_tier"
+        if st.session_state.get(name, "default") not in options:  # kept from a model with other tiers
+            st.session_state[name] = "default"
+        chosen = st.selectbox(
+            "Service tier", options, key=name, format_func=_tier_name,
+            help="Priority: faster output (up to 25% more tokens per second) at a higher price; Flex: discounted, "
+                 "for work that can wait. Bedrock may serve another tier than asked: the answer's numbers say "
+                 "which one served it.")
+        tier = None if chosen in (None, "default") else cast(ServiceTier, chosen)
+    latency: Latency | None = None
+    if model.latency_optimized and st.toggle(
+            "Latency-optimized inference", key=f"{key}_latency_optimized",
+            help="A preview in some regions (us-east-2 and us-west-2, through inference profiles). When its quota "
+                 "runs out Bedrock quietly serves, and bills, standard latency: the answer's numbers say which."):
+        latency = "optimized"
+    cache: CachePlan | None = None
+    if caches and st.toggle("Prompt cache", key=f"{key}_cache",
+                            help="Cache points after the system prompt and after the conversation so far: a next "
+                                 "question with the same start reads them (faster first token, cheaper input). "
+                                 "Short prompts are below the model's minimum and are not cached."):
+        ttls = [t for t in CACHE_TTLS if t in model.cache_ttls] or ["5m"]
+        ttl: CacheTtl | None = ttls[0]
+        if len(ttls) > 1:
+            name = f"{key}_cache_ttl"
+            if st.session_state.get(name, ttls[0]) not in ttls:  # kept from a model with other TTLs
+                st.session_state[name] = ttls[0]
+            ttl = st.segmented_control("Cache time to live", ttls, key=name, default=ttls[0],
+                                       format_func=lambda t: TTL_NAMES.get(t, t), width="stretch")
+        else:
+            st.caption(f"{model.name} keeps its prompt cache for {TTL_NAMES.get(ttls[0], ttls[0])}.")
+        cache = CachePlan(ttl=ttl or ttls[0])
+    return tier, latency, cache
+
+
+def thought_for(reasoning_s: float) -> str:
+    """The reasoning block's title for reasoning shown as it came: one wording, live and from the record."""
+    return f"Thought for {reasoning_s:.1f} s"
+
+
+def _silent(record: RunRecord) -> bool:
+    """It reasoned without showing it: nothing came, or Nova 2's "[REDACTED]"."""
+    return record.reasoning_shown == "omitted" or record.reasoning_text.strip() == REDACTED
+
+
+def reasoning_label(record: RunRecord) -> str | None:
+    """The title of a finished run's reasoning block ("Thought for 4.2 s"), or None when it did not reason."""
+    if record.reasoning_shown is None and not record.reasoning_text.strip():
+        return None
+    if _silent(record):
+        label = SILENT_LABEL
+        if record.mode == "stream" and record.ttft_ms is not None:  # the silent wait is the thinking
+            label += f" · first answer token after {record.ttft_ms / 1000:.1f} s"
+        return label
+    if record.mode == "sync":  # reasoning and answer arrived together: how long it thought is not known
+        return "Reasoning (sync: not timed)"
+    label = thought_for(record.reasoning_ms / 1000) if record.reasoning_ms is not None else "Thought"
+    if record.ttft_ms is None and record.status != "ok":
+        label += " · stopped before the answer" if record.status == "cancelled" else " · no answer followed"
+    return label
+
+
+def reasoning_text(record: RunRecord) -> str:
+    """The reasoning a finished run can show ("" when the model reasoned without showing it)."""
+    return "" if _silent(record) else record.reasoning_text
+
+
+def reasoning_notes(record: RunRecord) -> list[str]:
+    """What the reasoning block says under the reasoning: what the model shows of it, and its numbers."""
+    try:
+        name = catalog.resolve(record.model_id).name
+    except catalog.UnknownModelError:
+        name = record.model_id
+    notes = []
+    if _silent(record):
+        sent = f" (it sends “{REDACTED}” in its place)" if record.reasoning_text.strip() == REDACTED else ""
+        notes.append(f"{name} reasons before it answers but does not show its reasoning{sent}. The wait before the "
+                     "first answer token is its thinking; its reasoning is billed as output tokens.")
+    elif record.reasoning_shown == "summarized":
+        notes.append(f"{name} returns a summary of its thinking, not all of it; the whole reasoning is billed as "
+                     "output tokens.")
+    facts = [f"effort {record.effort}" if record.effort else "",
+             f"first reasoning {record.first_reasoning_ms:,.0f} ms" if record.first_reasoning_ms is not None
+             and record.mode == "stream" and not _silent(record) else "",
+             f"{record.reasoning_tokens:,} reasoning tokens (reported)" if record.reasoning_tokens else ""]
+    if any(facts):
+        notes.append(" · ".join(f for f in facts if f))
+    return notes
+
+
+def reasoning_state(record: RunRecord) -> Literal["complete", "error"]:
+    """The reasoning block's state, as the live block ends in it (st.status): its icon is the state's."""
+    return "error" if record.status == "error" else "complete"
+
+
+def show_reasoning(record: RunRecord) -> None:
+    """A finished run's reasoning, collapsed under its label above the answer (nothing when it did not reason):
+    as the live block ends, with the icon of its state."""
+    label = reasoning_label(record)
+    if label is None:
+        return
+    icon = ":material/error:" if reasoning_state(record) == "error" else ":material/check:"
+    with st.expander(label, icon=icon, expanded=False):
+        text = reasoning_text(record)
+        if text.strip():
+            st.markdown(text)  # markdown only: HTML in model output is shown as text, never run
+        for note in reasoning_notes(record):
+            st.caption(note)

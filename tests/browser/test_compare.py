@@ -42,8 +42,26 @@ def emulator_url(page: Any) -> str:
     return re.search(r"http://127\.0\.0\.1:\d+", page.get_by_test_id("stSidebar").inner_text()).group(0)  # type: ignore[union-attr]
 
 
+def _control(url: str, method: str, path: str, payload: dict[str, Any] | None = None) -> None:
+    data = json.dumps(payload).encode() if payload is not None else None
+    urllib.request.urlopen(urllib.request.Request(f"{url}{path}", data, method=method,
+                                                  headers={"Content-Type": "application/json"}), timeout=10).close()
+
+
 def test_panels_hold_partial_text_at_the_same_moment_and_stop_keeps_each(live_app_url: str, page: Any) -> None:
     box = open_models(page, live_app_url)
+    # Both panels decode slowly, so neither can finish before Stop on a machine busy with other tests.
+    emulator = emulator_url(page)
+    for model_id in models.COMPARE[:2]:
+        _control(emulator, "POST", "/_emulator/profiles", {"model_id": catalog.base_model_id(model_id),
+                                                            "tokens_per_s": 25})
+    try:
+        _panels_hold_partial_text(page, box)
+    finally:
+        _control(emulator, "DELETE", "/_emulator/profiles")
+
+
+def _panels_hold_partial_text(page: Any, box: Any) -> None:
     page.get_by_role("radiogroup", name="Panels").get_by_role("radio", name="2").click()
     expect(page.get_by_text("Model 3")).to_have_count(0)
     box.fill(LONG_PROMPT)

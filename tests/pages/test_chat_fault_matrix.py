@@ -120,7 +120,12 @@ def test_fault_cell_on_the_chat_page(cell: Cell, faults: Any, sessions: Sessions
         assert entry["status"] == "error" and entry["error"]["code"] == expected.code
     check_text(cell, entry["text"])
     check_reasoning(cell, record["reasoning_text"], entry["text"])
-    assert [m.value for m in answer.markdown] == ([entry["text"]] if entry["text"] else [])
+    # The answer's own markdown is its text alone; the reasoning's is in its block above it.
+    blocks = [*answer.status, *(e for e in answer.expander if e.label not in ("View API request", "Technical details"))]
+    inside = [m.value for b in blocks for m in b.markdown]
+    shown = [m.value for m in answer.markdown]
+    assert shown[:len(inside)] == inside
+    assert shown[len(inside):] == ([entry["text"]] if entry["text"] else [])
     check_elapsed(cell, elapsed_s)
     check_figures(cell, RunRecord(**record), elapsed_s)
     check_history(cell, History().get_run(entry["run_id"]), entry["text"], record["reasoning_text"])
