@@ -55,6 +55,7 @@ from .errors import (
 )
 from .providers.tags import TagSplitter, split_events
 from .types import (
+    REDACTED_REASONING,
     Api,
     ChatRequest,
     Completion,
@@ -678,7 +679,7 @@ class Run:
         record.first_reasoning_ms = _ms(progress.t0, progress.first_reasoning_at)
         reasoning_end = progress.ttft_at if progress.ttft_at is not None and progress.first_reasoning_at is not None \
             and progress.ttft_at >= progress.first_reasoning_at else progress.last_reasoning_at
-        # A sync answer's reasoning arrives with it, untimed; reasoning shown as "[REDACTED]" has no duration.
+        # A sync answer's reasoning arrives with it, all at once: it has no duration to speak of.
         record.reasoning_ms = _ms(progress.first_reasoning_at, reasoning_end) if record.mode == "stream" else None
         record.reasoning_shown = _reasoning_shown(self.request, record, progress.reasoning_asked)
         record.service_tier_served, record.latency_served = progress.served_tier, progress.served_latency
@@ -802,9 +803,9 @@ def _reasoning_shown(request: RunRequest, record: RunRecord, asked: bool) -> Rea
         model = request.model
     except catalog.UnknownModelError:
         return None
-    if text and text != "[REDACTED]":
+    if text and text != REDACTED_REASONING:
         return "summarized" if model.family is not None and model.family.name == "anthropic-messages" else "full"
-    reasoned = text == "[REDACTED]" or bool(record.reasoning_tokens) or (asked and record.status == "ok")
+    reasoned = text == REDACTED_REASONING or bool(record.reasoning_tokens) or (asked and record.status == "ok")
     return "omitted" if reasoned else None
 
 

@@ -20,6 +20,7 @@ ServiceTier = Literal["priority", "default", "flex", "reserved"]
 Latency = Literal["standard", "optimized"]
 CacheTtl = Literal["5m", "1h"]
 ReasoningShown = Literal["full", "summarized", "omitted"]
+REDACTED_REASONING = "[REDACTED]"  # what Nova 2 sends in place of its reasoning text (the reasoning is billed)
 SERVICE_TIERS: tuple[ServiceTier, ...] = ("priority", "default", "flex", "reserved")
 LATENCIES: tuple[Latency, ...] = ("standard", "optimized")
 CACHE_TTLS: tuple[CacheTtl, ...] = ("5m", "1h")

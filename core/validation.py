@@ -17,6 +17,7 @@ and leave a note. Pure: no I/O.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import catalog
@@ -120,13 +121,19 @@ def check_serving(model: catalog.Model, chat: ChatRequest) -> None:
         raise refuse(f"{model.name} is served in the {' and '.join(offered)} tier{'s' if len(offered) > 1 else ''}, "
                      f"not {tier}", "service_tier")
     if latency == "optimized" and not model.latency_optimized:
-        raise refuse(f"{model.name} has no latency-optimized inference (Nova Pro and Llama 3.1 70B have it)",
-                     "latency")
+        having = _names(lambda m: m.latency_optimized)
+        raise refuse(f"{model.name} has no latency-optimized inference ({having} have it)", "latency")
     if cache is not None and not model.caching:
-        raise refuse(f"{model.name} takes no prompt-cache points (Claude and Nova models do)", "cache")
+        raise refuse(f"{model.name} takes no prompt-cache points ({_names(lambda m: m.caching)} take them)", "cache")
     if cache is not None and cache.ttl not in model.cache_ttls:
         raise refuse(f"{model.name} keeps its prompt cache for {' or '.join(model.cache_ttls)}, not {cache.ttl}",
                      "cache")
+
+
+def _names(has: Callable[[catalog.Model], bool]) -> str:
+    """The active models of the table with a feature, by name: what to pick instead."""
+    found = [m.name for m in catalog.listed_models() if m.lifecycle == "active" and has(m)]
+    return ", ".join(found[:4]) + (f" and {len(found) - 4} more" if len(found) > 4 else "")
 
 
 def check_effort(effort: str | None) -> str | None:

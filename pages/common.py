@@ -10,10 +10,10 @@ from core import catalog
 from core.catalog import Model
 from core.history import History, open_history
 from core.settings import sampling_help
-from core.types import CACHE_TTLS, Api, CachePlan, CacheTtl, Latency, RunRecord, ServiceTier
+from core.types import CACHE_TTLS, REDACTED_REASONING, Api, CachePlan, CacheTtl, Latency, RunRecord, ServiceTier
 from core.validation import bounds_for
 
-REDACTED = "[REDACTED]"  # what Nova 2 sends in place of its reasoning text
+REDACTED = REDACTED_REASONING  # what Nova 2 sends in place of its reasoning text
 TIER_NAMES = {"default": "Default", "priority": "Priority", "flex": "Flex", "reserved": "Reserved"}
 TTL_NAMES = {"5m": "5 minutes", "1h": "1 hour"}
 SILENT_LABEL = "Thought without showing its reasoning"

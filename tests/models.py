@@ -48,6 +48,14 @@ REASONING_TAG = _first(lambda m: _priced(m) and m.family is not None and m.famil
                        and m.thinking == "effort", "model with reasoning in tags")
 NO_SAMPLING = _first(lambda m: _active(m) and m.sampling == "none", "model that takes no sampling parameters")
 ONE_SAMPLING = _first(lambda m: _active(m) and m.sampling == "one", "model that takes temperature or top_p")
+TIERED = _first(lambda m: _priced(m) and bool(m.tiers) and m.latency_optimized and m.caching,
+               "model with service tiers, latency-optimized inference and caching")
+PLAIN_SERVING = _first(lambda m: _priced(m) and not m.tiers and not m.latency_optimized and not m.caching
+                       and m.family is not None, "model with none of tiers, latency modes and caching")
+TIERED_REASONER = _first(lambda m: _priced(m) and bool(m.tiers) and len(m.efforts) > 1
+                         and bool(m.spec and m.spec.on_demand), "on-demand model with tiers and efforts")
+SILENT_REASONER = _first(lambda m: _priced(m) and m.thinking == "effort" and m.family is not None
+                         and m.family.reasoning == "reasoning-content", "model that reasons without showing it")
 WIDE_TEMPERATURE = _first(lambda m: _priced(m) and m.sampling == "both" and m.temperature_max > 1
                           and m.spec is not None and m.spec.on_demand, "model that takes a temperature above 1")
 # Listed by the emulator but unknown to the table, with no InvokeModel family: the Converse-only path.

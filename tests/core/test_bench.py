@@ -20,7 +20,7 @@ from core.emulator import models as emulated
 from core.history import History
 from tests.conftest import client_for
 
-from ..models import BENCH, CLAUDE, FAST, NOT_STREAMING, ONE_SAMPLING, call_id
+from ..models import BENCH, CLAUDE, FAST, NOT_STREAMING, ONE_SAMPLING, PLAIN_SERVING, TIERED_REASONER, call_id
 
 ROOT = Path(__file__).resolve().parents[2]
 NOVA, HAIKU, J2 = FAST, CLAUDE, NOT_STREAMING  # fast on demand, the default Claude (a profile id), no streaming
@@ -295,7 +295,7 @@ def test_ctrl_c_stops_the_benchmark_and_keeps_what_finished(tmp_path: Path) -> N
 
 def test_a_cache_buster_gives_every_request_a_prefix_of_its_own_and_the_levers_reach_every_request() -> None:
     """Cached runs must not pass for fast ones: with the cache-buster no two requests share a prefix."""
-    gpt_oss = call_id(catalog.resolve("openai.gpt-oss-20b-1:0"))  # takes the priority tier and an effort
+    gpt_oss = call_id(TIERED_REASONER)  # takes the priority tier and an effort
     chosen = spec((gpt_oss,), runs_per_model=4, effort="low", service_tier="priority", cache_buster=True)
     requests = bench.plan(chosen)
     prompts = [r.chat.messages[0].text for r in requests]
@@ -307,4 +307,4 @@ def test_a_cache_buster_gives_every_request_a_prefix_of_its_own_and_the_levers_r
     plain = bench.plan(spec((HAIKU,), runs_per_model=4))
     assert [r.chat.messages[0].text for r in plain] == [SHORT.prompts[i % len(SHORT.prompts)] for i in range(4)]
     with pytest.raises(bench.InvalidBenchmark, match="is served in the default tier, not priority"):
-        bench.check(spec((call_id(catalog.resolve("meta.llama3-3-70b-instruct-v1:0")),), service_tier="priority"))
+        bench.check(spec((call_id(PLAIN_SERVING),), service_tier="priority"))

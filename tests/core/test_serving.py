@@ -15,7 +15,8 @@ from core.types import CachePlan, ChatRequest, Message, Served, ServerMetrics, U
 from .. import models
 
 CLAUDE = models.CHAT  # Haiku 4.5: prompt caching (5 minutes or 1 hour); only the default tier; no latency mode
-TIERED = catalog.resolve("amazon.nova-pro-v1:0")  # priority and flex tiers, latency-optimized, caching (5 minutes)
+TIERED = models.TIERED  # priority and flex tiers, latency-optimized, caching (5 minutes)
+PLAIN = models.PLAIN_SERVING  # none of them
 TALK = (Message("user", "What is a cache point?"), Message("assistant", "A marker."), Message("user", "And a TTL?"))
 
 
@@ -100,8 +101,8 @@ def test_cost_prices_cached_input_tiers_and_global_profiles_from_the_table() -> 
     (TIERED, {"cache": CachePlan(ttl="1h")}, "cache", "keeps its prompt cache for 5m, not 1h"),
     (CLAUDE, {"service_tier": "express"}, "service_tier", "service tier must be one of priority, default"),
     (CLAUDE, {"latency": "optimized"}, "latency", "has no latency-optimized inference"),
-    (catalog.resolve("meta.llama3-3-70b-instruct-v1:0"), {"cache": CachePlan()}, "cache", "takes no prompt-cache"),
-    (catalog.resolve("meta.llama3-3-70b-instruct-v1:0"), {"service_tier": "priority"}, "service_tier",
+    (PLAIN, {"cache": CachePlan()}, "cache", "takes no prompt-cache"),
+    (PLAIN, {"service_tier": "priority"}, "service_tier",
      "is served in the default tier, not priority"),
     (CLAUDE, {"cache": CachePlan(ttl="2h")}, "cache", "time to live must be one of 5m, 1h"),  # type: ignore[arg-type]
 ])
@@ -124,7 +125,7 @@ def test_what_the_model_offers_passes_and_a_model_the_table_does_not_know_is_lef
 REASONERS = {  # a model per way of showing reasoning, asked with an effort, as requests call it
     "full": models.REASONING_TAG,  # gpt-oss: its reasoning text, in <reasoning> tags on InvokeModel
     "summarized": CLAUDE,  # Claude 4.5: a thinking budget; Claude summarizes its thinking
-    "omitted": catalog.resolve("amazon.nova-2-lite-v1:0"),  # Nova 2: "[REDACTED]", billed
+    "omitted": models.SILENT_REASONER,  # Nova 2: "[REDACTED]", billed
 }
 
 
