@@ -29,7 +29,7 @@ MONITOR_COLUMNS = (
     "run_id", "started_utc", "model_id", "provider", "api", "mode", "backend", "status", "ttft_ms", "e2e_ms",
     "tokens_per_s", "tpot_ms", "output_tokens", "server_first_byte_ms", "attempts", "error_code", "cost_usd",
     "first_reasoning_ms", "reasoning_ms", "effort", "service_tier", "service_tier_served", "latency",
-    "latency_served", "cache_read_tokens", "cache_write_tokens",
+    "latency_served", "cache_read_tokens", "cache_write_tokens", "reasoning_shown",
 )
 # The levers a run was served with, as derived columns (`with_derived`), for filters and grouping: what Bedrock
 # said it served where it said so, else what was asked, else Bedrock's default.
@@ -37,9 +37,13 @@ LEVERS = {"effort": "Effort", "tier": "Service tier", "latency_mode": "Latency",
 GROUP_SEPARATOR = " · "
 PERCENTILES = (0.5, 0.9, 0.99)
 # The table's metrics with their labels. TTFT, decode rate and TPOT describe streams; E2E any finished run.
-PERCENTILE_METRICS = {"ttft_ms": "TTFT (ms)", "e2e_ms": "E2E (ms)", "tokens_per_s": "Decode (tok/s)",
+# Where a model reasoned before answering, its TTFT is the first *answer* token and says so; the time to its
+# first reasoning text and how long it reasoned are rows of their own.
+PERCENTILE_METRICS = {"ttft_ms": "TTFT (ms)", "first_reasoning_ms": "First reasoning (ms)",
+                      "reasoning_ms": "Reasoning (ms)", "e2e_ms": "E2E (ms)", "tokens_per_s": "Decode (tok/s)",
                       "tpot_ms": "TPOT (ms)"}
-STREAM_ONLY = ("ttft_ms", "tokens_per_s", "tpot_ms")
+TTFT_REASONED = "TTFT: first answer token (ms)"
+STREAM_ONLY = ("ttft_ms", "first_reasoning_ms", "reasoning_ms", "tokens_per_s", "tpot_ms")
 DASH = "—"
 
 
@@ -165,21 +169,37 @@ def percentiles_by(rows: pd.DataFrame, keys: str | list[str], metric: str,
     return table
 
 
+def reasoning_models(frame: pd.DataFrame) -> set[str]:
+    """The models (or model groups) with runs that reasoned, shown or not: their TTFT is a first answer token."""
+    marks = pd.Series(False, index=frame.index)
+    for column in ("first_reasoning_ms", "reasoning_shown"):
+        if column in frame.columns:
+            marks |= frame[column].notna() & (frame[column].astype(str) != "nan")
+    return set(frame.loc[marks, "model_id"].unique().tolist())
+
+
 def percentile_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per model and metric with n, p50, p90 and p99: TTFT, decode rate and TPOT over streams
-    that finished ok, E2E over every run that finished ok. A model without any value for a metric has
-    no row for it."""
+    """One row per model and metric with n, p50, p90 and p99: TTFT, first reasoning, reasoning time, decode rate
+    and TPOT over streams that finished ok, E2E over every run that finished ok. A model without any value for a
+    metric has no row for it; a model that reasoned has its TTFT row labelled as the first answer token."""
     parts = []
-    for metric, label in PERCENTILE_METRICS.items():  # four metrics: each aggregation is one groupby
-        table = percentiles_by(finished_ok(frame, metric), "model_id", metric)
+    thinkers = reasoning_models(frame)
+    for metric, label in PERCENTILE_METRICS.items():  # each aggregation is one groupby
+        if metric not in frame.columns:
+            continue
+        table = percentiles_by(finished_ok(frame, metric), "model_id", metric).reset_index()
         if not table.empty:
-            parts.append(table.reset_index().assign(metric=label))
+            labels = pd.Series(label, index=table.index)
+            if metric == "ttft_ms":
+                labels = labels.mask(table["model_id"].isin(thinkers), TTFT_REASONED)
+            parts.append(table.assign(metric=labels))
     columns = ["model_id", "metric", "n", *(_label(p) for p in PERCENTILES)]
     if not parts:
         return pd.DataFrame({name: pd.Series(dtype="float64" if name.startswith("p") else "object")
                              for name in columns})
     table = pd.concat(parts, ignore_index=True)[columns]
-    table["metric"] = pd.Categorical(table["metric"], categories=list(PERCENTILE_METRICS.values()), ordered=True)
+    order = [PERCENTILE_METRICS["ttft_ms"], TTFT_REASONED, *list(PERCENTILE_METRICS.values())[1:]]
+    table["metric"] = pd.Categorical(table["metric"], categories=order, ordered=True)
     return table.sort_values(["model_id", "metric"], ignore_index=True).astype({"metric": "object"})
 
 

@@ -93,9 +93,18 @@ def run_details(rows: pd.DataFrame) -> pd.Series:
     outcome = rows["status"].where(rows["status"] != "error", "error " + rows["error_code"].fillna(""))
     return ("<b>" + rows["model_id"] + "</b><br>" + started + " · run " + rows["run_id"].str[:8]
             + "<br>" + rows["mode"] + " · " + rows["api"] + " · " + rows["backend"] + " · " + outcome
-            + "<br>TTFT " + _num(rows["ttft_ms"], " ms") + " · E2E " + _num(rows["e2e_ms"], " ms")
+            + "<br>TTFT " + _num(rows["ttft_ms"], " ms") + _reasoning_detail(rows)
+            + " · E2E " + _num(rows["e2e_ms"], " ms")
             + "<br>" + _num(rows["tokens_per_s"], " tok/s", 1) + " · out " + _num(rows["output_tokens"], " tokens")
             + " · server first byte " + _num(rows["server_first_byte_ms"], " ms"))
+
+
+def _reasoning_detail(rows: pd.DataFrame) -> pd.Series:
+    """" (first answer token) · first reasoning N ms" for the runs that reasoned, "" for the others."""
+    if "first_reasoning_ms" not in rows.columns:
+        return pd.Series("", index=rows.index)
+    reasoned = rows["first_reasoning_ms"].notna()
+    return (" (first answer token) · first reasoning " + _num(rows["first_reasoning_ms"], " ms")).where(reasoned, "")
 
 
 def _distribution(frame: pd.DataFrame, metric: str, unit: str, colors: dict[str, str], empty: str) -> go.Figure:
@@ -128,11 +137,25 @@ def _distribution(frame: pd.DataFrame, metric: str, unit: str, colors: dict[str,
     return _layout(figure, x_title="", y_title=unit, boxmode="overlay", showlegend=False)
 
 
+def _ttft_name(frame: pd.DataFrame) -> str:
+    """"Time to first token", said as the first *answer* token when some of these runs reasoned first."""
+    return "Time to first answer token" if analytics.reasoning_models(frame) else "Time to first token"
+
+
 def ttft_by_model(frame: pd.DataFrame, colors: dict[str, str]) -> Chart:
-    return Chart("ttft", "Time to first token per model",
+    reasoned = " Where a model reasoned first, this is its first answer token." \
+        if analytics.reasoning_models(frame) else ""
+    return Chart("ttft", f"{_ttft_name(frame)} per model",
                  "Boxes span the middle half of each model's streams (line: median; whiskers: the usual range); "
-                 "lower is snappier. Hover a point for that run's details.",
+                 f"lower is snappier. Hover a point for that run's details.{reasoned}",
                  _distribution(frame, "ttft_ms", "ms", colors, "No stream finished ok yet."))
+
+
+def first_reasoning_by_model(frame: pd.DataFrame, colors: dict[str, str]) -> Chart:
+    return Chart("first_reasoning", "Time to first reasoning per model",
+                 "How long each reasoning stream took to show its first reasoning text (models that reason in "
+                 "silence show none: their whole wait is in the time to first answer token).",
+                 _distribution(frame, "first_reasoning_ms", "ms", colors, "No stream showed reasoning yet."))
 
 
 def decode_rate_by_model(frame: pd.DataFrame, colors: dict[str, str]) -> Chart:
@@ -185,8 +208,8 @@ def ttft_over_time(frame: pd.DataFrame, colors: dict[str, str]) -> Chart:
                 name=label, mode="markers", x=points.loc[mine, "started_utc"], y=points.loc[mine, "ttft_ms"],
                 marker={"color": colors[str(model_id)], "size": 5, "opacity": 0.7}, text=details[mine],
                 hovertemplate="%{y:,.0f} ms<br>%{text}<extra></extra>"))
-        _layout(figure, x_title="started (UTC)", y_title="TTFT (ms)")
-    return Chart("ttft_time", "Time to first token over time",
+        _layout(figure, x_title="started (UTC)", y_title=f"{_ttft_name(frame).lower()} (ms)")
+    return Chart("ttft_time", f"{_ttft_name(frame)} over time",
                  "Each point is a stream, placed at the moment it started: look for drift, spikes or a busy hour.",
                  figure)
 
@@ -285,10 +308,14 @@ def cost_by_model(table: pd.DataFrame, colors: dict[str, str]) -> Chart:
 
 
 def monitor_charts(frame: pd.DataFrame) -> list[Chart]:
-    """The eight Monitor charts for these runs (the frame from analytics.load_runs, filtered)."""
+    """The Monitor charts for these runs (the frame from analytics.load_runs, filtered): eight, and the time to
+    first reasoning after the first when some streams showed reasoning."""
     colors = model_colors(frame["model_id"].unique().tolist())
+    reasoning = [first_reasoning_by_model(frame, colors)] \
+        if "first_reasoning_ms" in frame.columns and frame["first_reasoning_ms"].notna().any() else []
     return [
         ttft_by_model(frame, colors),
+        *reasoning,
         decode_rate_by_model(frame, colors),
         e2e_vs_output_tokens(frame, analytics.e2e_fits(frame), colors),
         ttft_over_time(frame, colors),

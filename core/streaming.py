@@ -113,6 +113,7 @@ class LiveProgress:
     ttft_ms: float | None
     output_tokens: int
     tokens_per_s: float | None
+    first_reasoning_ms: float | None = None  # when the first reasoning text came (None: none so far)
 
 
 def slower_than_usual(live: LiveProgress, typical_tokens_per_s: float | None) -> bool:
@@ -407,7 +408,7 @@ class Run:
         rate = None
         if ttft_ms is not None and tokens >= 2 and elapsed_ms > ttft_ms:
             rate = tokens / ((elapsed_ms - ttft_ms) / 1000)
-        return LiveProgress(elapsed_ms, ttft_ms, tokens, rate)
+        return LiveProgress(elapsed_ms, ttft_ms, tokens, rate, _ms(progress.t0, progress.first_reasoning_at))
 
     # -- the work ------------------------------------------------------------------------
 
@@ -703,6 +704,19 @@ def _serving_headers(chat: ChatRequest) -> dict[str, str]:
     if chat.latency is not None:
         headers["performanceConfigLatency"] = chat.latency
     return headers
+
+
+# The HTTP headers botocore sends InvokeModel's tier and latency arguments in (the service model's locationName).
+INVOKE_HEADERS = {"serviceTier": "X-Amzn-Bedrock-Service-Tier",
+                  "performanceConfigLatency": "X-Amzn-Bedrock-PerformanceConfig-Latency"}
+
+
+def request_headers(record: RunRecord) -> dict[str, str]:
+    """The X-Amzn-Bedrock-* headers an InvokeModel run sent beside its body (Converse sends these in the body)."""
+    if record.api != "invoke":
+        return {}
+    asked = {"serviceTier": record.service_tier, "performanceConfigLatency": record.latency}
+    return {INVOKE_HEADERS[name]: value for name, value in asked.items() if value is not None}
 
 
 def _served_by(response: dict[str, Any]) -> Served | None:

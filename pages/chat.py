@@ -22,6 +22,7 @@ from core.types import ReasoningDelta, RunRecord, TextDelta
 from pages.common import (
     REDACTED,
     SILENT_LABEL,
+    api_request,
     page_history,
     reasoning_label,
     reasoning_notes,
@@ -319,8 +320,7 @@ def _details(entry: dict[str, Any], index: int, last: bool) -> None:
         st.caption(caption(RunRecord(**record), PRICE_TABLE_DATE))
         for note in record.get("notes", []):
             st.caption(f":material/info: {note}")
-        with st.expander("View API request"):
-            st.code(record.get("request_json") or "{}", language="json")
+        api_request(RunRecord(**record))
 
 
 def _redo() -> None:

@@ -10,6 +10,7 @@ from core import catalog
 from core.catalog import Model
 from core.history import History, open_history
 from core.settings import sampling_help
+from core.streaming import request_headers
 from core.types import CACHE_TTLS, REDACTED_REASONING, Api, CachePlan, CacheTtl, Latency, RunRecord, ServiceTier
 from core.validation import bounds_for
 
@@ -196,3 +197,13 @@ def show_reasoning(record: RunRecord) -> None:
             st.markdown(text)  # markdown only: HTML in model output is shown as text, never run
         for note in reasoning_notes(record):
             st.caption(note)
+
+
+def api_request(record: RunRecord) -> None:
+    """"View API request": the body as sent and, for InvokeModel, the tier and latency headers sent beside it."""
+    with st.expander("View API request"):
+        headers = request_headers(record)
+        if headers:
+            st.code("\n".join(f"{name}: {value}" for name, value in headers.items()), language="http")
+        st.code(record.request_json or "{}", language="json")
+

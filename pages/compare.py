@@ -17,9 +17,9 @@ from core.errors import LabError
 from core.history import History, records_frame
 from core.metrics import caption
 from core.settings import DEFAULT_MAX_TOKENS, LabSettings, output_limit
-from core.streaming import RunRequest
+from core.streaming import LiveProgress, RunRequest
 from core.types import Message, RunRecord
-from pages.common import effort_control, page_history, sampling_controls
+from pages.common import api_request, effort_control, page_history, sampling_controls
 
 MODES = {"pair": "Sync vs stream", "models": "Models side by side", "ab": "A/B", "sweep": "Effort sweep"}
 POLL_S = 0.05  # how often the script thread looks at the lanes
@@ -54,7 +54,7 @@ class _Panel:
             if self.sync_label is not None:
                 self.numbers.caption(f":material/hourglass_top: {self.sync_label} · {live.elapsed_ms / 1000:.1f} s")
             else:
-                ttft = "waiting for the first token" if live.ttft_ms is None else f"first token {live.ttft_ms:,.0f} ms"
+                ttft = _live_wait(live)
                 rate = f" · {live.tokens_per_s:,.0f} tok/s" if live.tokens_per_s else ""
                 self.numbers.caption(f"{ttft} · {live.output_tokens:,} tokens (est.){rate} · "
                                      f"{live.elapsed_ms / 1000:.1f} s")
@@ -65,6 +65,17 @@ class _Panel:
                                                                         len(text) / MARKDOWN_BYTES_PER_S):
             self.body.markdown(text + "▌")
             self.shown_chars, self.text_at = len(text), now
+
+
+def _live_wait(live: LiveProgress) -> str:
+    """The live caption's first part: the wait for the first token, said as the first answer token once the
+    model has shown reasoning, and the reasoning's start while it reasons."""
+    if live.first_reasoning_ms is None:
+        return "waiting for the first token" if live.ttft_ms is None else f"first token {live.ttft_ms:,.0f} ms"
+    reasoning = f"first reasoning {live.first_reasoning_ms:,.0f} ms"
+    if live.ttft_ms is None:
+        return f"{reasoning} · reasoning…"
+    return f"{reasoning} · first answer token {live.ttft_ms:,.0f} ms"
 
 
 def _follow(panels: Sequence[_Panel]) -> None:
@@ -150,12 +161,18 @@ def _run(requests: list[RunRequest], labels: list[str], columns: Sequence[Any], 
 
 
 def _cards(record: RunRecord) -> None:
-    cards = st.columns(3)
     wait = compare.perceived_wait_ms(record)
-    cards[0].metric("First words" if record.mode == "stream" else "Whole answer",
-                    "—" if wait is None else f"{wait:,.0f} ms")
-    cards[1].metric("End to end", "—" if record.e2e_ms is None else f"{record.e2e_ms / 1000:,.2f} s")
-    cards[2].metric("Decode", "—" if record.tokens_per_s is None else f"{record.tokens_per_s:,.0f} tok/s")
+    reasoning = record.first_reasoning_ms if record.mode == "stream" else None
+    first = "First answer token" if reasoning is not None or record.reasoning_shown == "omitted" else "First words"
+    shown = [(first if record.mode == "stream" else "Whole answer", "—" if wait is None else f"{wait:,.0f} ms",
+              None if first == "First words" else "The wait for the first answer text; reasoning before it is timed "
+                                                  "apart.")]
+    if reasoning is not None:
+        shown.append(("First reasoning", f"{reasoning:,.0f} ms", "The wait for the model's first reasoning text."))
+    shown += [("End to end", "—" if record.e2e_ms is None else f"{record.e2e_ms / 1000:,.2f} s", None),
+              ("Decode", "—" if record.tokens_per_s is None else f"{record.tokens_per_s:,.0f} tok/s", None)]
+    for card, (label, value, explained) in zip(st.columns(len(shown)), shown, strict=True):
+        card.metric(label, value, help=explained)
 
 
 def _draw_entry(entry: dict[str, Any], badges: list[str], cards: Callable[[RunRecord], None] = _cards) -> None:
@@ -177,8 +194,7 @@ def _draw_entry(entry: dict[str, Any], badges: list[str], cards: Callable[[RunRe
         st.caption(caption(record, PRICE_TABLE_DATE))
         for note in record.notes:  # what the model could not take was left out, and this says so
             st.caption(f":material/info: {note}")
-        with st.expander("View API request"):
-            st.code(record.request_json or "{}", language="json")
+        api_request(record)
 
 
 def _records(entries: Sequence[dict[str, Any]]) -> list[RunRecord]:

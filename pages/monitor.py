@@ -231,8 +231,12 @@ def _totals(frame: Any) -> None:
     rate = "" if totals.error_rate is None else f" ({totals.error_rate:.1%})"
     cells[2].metric("Failed", f"{totals.errors:,}{rate}",
                     help="Runs that ended in an error, and their share of the finished runs (stopped ones left out).")
-    cells[3].metric("TTFT p50", "—" if totals.ttft_p50_ms is None else f"{totals.ttft_p50_ms:,.0f} ms",
-                    help="Median time to first token over streams that finished ok.")
+    reasoned = bool(analytics.reasoning_models(frame))
+    cells[3].metric("TTFT p50 (first answer token)" if reasoned else "TTFT p50",
+                    "—" if totals.ttft_p50_ms is None else f"{totals.ttft_p50_ms:,.0f} ms",
+                    help="Median time to first token over streams that finished ok"
+                    + ("; for a model that reasoned first, its first answer token (the percentile table has its "
+                       "time to first reasoning)." if reasoned else "."))
     cells[4].metric("Cost (estimate)", "—" if totals.cost_usd is None else f"${totals.cost_usd:,.4f}")
     st.caption("Speed figures (TTFT, decode rate, TPOT, E2E) come from runs that finished ok: a run cut short by an "
                "error has an E2E to the moment it failed and no decode rate. Error rates count every run that "

@@ -71,8 +71,9 @@ _GENERATE = {
                   "description": "Models that take temperature or top_p (not both) get temperature when both are "
                   "set; models that take neither get neither. What was left out is said in `metrics.notes`."},
         "effort": {"enum": [*EFFORT_LEVELS, None], "default": None, "description": "Reasoning effort, sent in "
-                   "the model's own field (Claude thinking, Nova 2 reasoningConfig, gpt-oss reasoning_effort); "
-                   "null: the model's default. GET /api/models lists each model's `efforts`."},
+                   "the model's own field (Claude thinking, Nova 2 reasoningConfig, gpt-oss reasoning_effort, "
+                   "GPT-5.6 reasoning.effort); null: the model's default. GET /api/models lists each model's "
+                   "`efforts`."},
         "service_tier": {"enum": [*SERVICE_TIERS, None], "default": None, "description": "The service tier to ask "
                          "for (null: Bedrock's default); `metrics.service_tier_served` says which one served it. "
                          "GET /api/models lists each model's `tiers`."},

@@ -96,6 +96,9 @@ class Rules:
     sampling_free_from: str | None = None  # Nova 2: at this effort temperature, topP and maxTokens must be unset
     context_stop: bool = False  # input + max_tokens past the window ends with model_context_window_exceeded
     reasoning_on_invoke: bool = True  # False: reasons only through Converse (Magistral, per the lineup)
+    # Where an "effort" model takes its effort on Chat Completions and in Converse's additionalModelRequestFields:
+    # gpt-oss the flat `reasoning_effort`, GPT-5.6 and later `reasoning.effort` (they refuse the flat form).
+    effort_field: str = "reasoning_effort"
 
 
 @dataclass(frozen=True)
@@ -259,6 +262,12 @@ MODELS: tuple[EmulatedModel, ...] = (
     EmulatedModel("openai.gpt-oss-20b-1:0", "gpt-oss-20b", "OpenAI", "openai-chat", 128_000, 32_768, 4096,
                   _p(300, 200, _CHAT), _life("2025-08-05"),
                   Rules(thinking="effort", efforts=("low", "medium", "high"), default_effort="medium"), tiers=_TIERS),
+    # GPT-5.6 (Converse and Chat Completions; bedrock-2026.md section 1): effort as `reasoning.effort`, no sampling.
+    # No Bedrock figure published: a frontier reasoning class default.
+    EmulatedModel("openai.gpt-5.6-sol", "GPT-5.6 Sol", "OpenAI", "openai-chat", 400_000, 128_000, 4096,
+                  _p(700, 90, _CHAT), _life(),
+                  Rules(sampling="none", thinking="effort", efforts=("low", "medium", "high", "xhigh"),
+                        default_effort="medium", effort_field="reasoning.effort"), tiers=_TIERS),
     # -- DeepSeek (AWS "DeepSeek models" parameters page) -------------------------------------------------------
     # R1: 0.09-0.13 s to the first (reasoning) token in the AWS-hosted benchmark report; rate: class default 60.
     EmulatedModel("deepseek.r1-v1:0", "DeepSeek-R1", "DeepSeek", "deepseek", 128_000, 32_768, 4096,

@@ -85,6 +85,18 @@ class Reasoning:
 OFF = Reasoning()
 
 
+def openai_effort(fields: Any, model: EmulatedModel, fail: Callable[[str], BedrockError]) -> Any:
+    """The effort an OpenAI-style request asks for, in the field this model takes (`Rules.effort_field`)."""
+    if not isinstance(fields, dict):
+        return None
+    if model.rules.effort_field == "reasoning.effort":
+        if "reasoning_effort" in fields:
+            raise fail("Unknown parameter: 'reasoning_effort'")
+        nested = fields.get("reasoning")
+        return nested.get("effort") if isinstance(nested, dict) else None
+    return fields.get("reasoning_effort")
+
+
 def budget_for(effort: str, max_tokens: int) -> int | None:
     budget = min(EFFORT_BUDGET[effort], max_tokens // 2)
     return budget if budget > 0 else None

@@ -10,7 +10,8 @@ split here with `tags.split_tagged`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from ..types import BuiltRequest, ChatRequest, Completion, Event, Reasoning, ReasoningDelta
 from . import as_int, as_str, chat_messages, conversation, dig, present, stop_events, stops, text_events, usage_events
@@ -26,6 +27,24 @@ streams = True
 def build_request(request: ChatRequest) -> BuiltRequest:
     """`messages` (the system prompt as a "system" message), `max_completion_tokens`, sampling, `stop`,
     and `reasoning_effort` when reasoning is asked for by effort."""
+    return _build(request, _flat)
+
+
+def converse_fields(reasoning: Reasoning | None) -> dict[str, object]:
+    """gpt-oss takes its effort through Converse as `additionalModelRequestFields.reasoning_effort`."""
+    effort, _ = _effort(reasoning)
+    return {"additionalModelRequestFields": _flat(effort)} if effort else {}
+
+
+def _flat(effort: str) -> dict[str, object]:
+    return {"reasoning_effort": effort}
+
+
+def _nested(effort: str) -> dict[str, object]:
+    return {"reasoning": {"effort": effort}}
+
+
+def _build(request: ChatRequest, effort_field: Callable[[str], dict[str, object]]) -> BuiltRequest:
     messages, notes = conversation(request, LABEL, system=True, prefill=False)
     effort, note = _effort(request.reasoning)
     notes += [note] if note else []
@@ -35,15 +54,34 @@ def build_request(request: ChatRequest) -> BuiltRequest:
         temperature=request.temperature,
         top_p=request.top_p,
         stop=stops(request),
-        reasoning_effort=effort,
     )
-    return BuiltRequest(body, tuple(notes))
+    return BuiltRequest({**body, **(effort_field(effort) if effort else {})}, tuple(notes))
 
 
-def converse_fields(reasoning: Reasoning | None) -> dict[str, object]:
-    """gpt-oss takes its effort through Converse as `additionalModelRequestFields.reasoning_effort`."""
-    effort, _ = _effort(reasoning)
-    return {"additionalModelRequestFields": {"reasoning_effort": effort}} if effort else {}
+@dataclass(frozen=True)
+class NestedEffort:
+    """GPT-5.6 and later: the same body and stream, with the effort as `reasoning.effort` on Chat Completions and
+    in Converse's `additionalModelRequestFields`; they refuse the flat `reasoning_effort` ("Unknown parameter")."""
+
+    supports_system: bool = True
+    supports_prefill: bool = False
+    streams: bool = True
+
+    def build_request(self, request: ChatRequest) -> BuiltRequest:
+        return _build(request, _nested)
+
+    def converse_fields(self, reasoning: Reasoning | None) -> dict[str, object]:
+        effort, _ = _effort(reasoning)
+        return {"additionalModelRequestFields": _nested(effort)} if effort else {}
+
+    def parse_response(self, body: Mapping[str, object]) -> Completion:
+        return parse_response(body)
+
+    def parse_chunk(self, payload: Mapping[str, object]) -> list[Event]:
+        return parse_chunk(payload)
+
+
+NESTED_EFFORT = NestedEffort()
 
 
 def parse_response(body: Mapping[str, object]) -> Completion:

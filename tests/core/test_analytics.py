@@ -99,9 +99,24 @@ def test_one_row_per_model_and_metric_in_a_stable_order() -> None:
     records.append(run(SYNC_ONLY, mode="sync", e2e_ms=10.0, ttft_ms=10.0))  # sync only: E2E alone
     assert sorted((A, B, C, SYNC_ONLY)) == [SYNC_ONLY, A, B, C]  # the order the table must keep
     table = analytics.percentile_table(frame_of(*records))
-    metric_names = list(analytics.PERCENTILE_METRICS.values())
+    metric_names = ["TTFT (ms)", "E2E (ms)", "Decode (tok/s)", "TPOT (ms)"]  # none reasoned: no reasoning rows
     assert list(zip(table["model_id"], table["metric"], strict=True)) == [
         (SYNC_ONLY, "E2E (ms)"), *((m, name) for m in (A, B, C) for name in metric_names)]
+
+
+def test_a_model_that_reasoned_has_its_ttft_labelled_first_answer_token_and_its_reasoning_rows() -> None:
+    records = [run(A, ttft_ms=t, e2e_ms=t + 500, first_reasoning_ms=t / 4, reasoning_ms=t / 2)
+               for t in (1000.0, 2000.0, 3000.0)]
+    records += [run(B, ttft_ms=300.0, e2e_ms=900.0) for _ in range(2)]
+    records += [run(C, ttft_ms=4000.0, e2e_ms=5000.0, reasoning_shown="omitted") for _ in range(2)]  # silent
+    table = analytics.percentile_table(frame_of(*records))
+    assert row(table, A, analytics.TTFT_REASONED)["p50"] == 2000
+    assert row(table, A, "First reasoning (ms)")["p50"] == 500 and row(table, A, "Reasoning (ms)")["p50"] == 1000
+    assert row(table, B, "TTFT (ms)")["p50"] == 300  # it did not reason: plain TTFT, no reasoning rows
+    assert not table[(table["model_id"] == B) & table["metric"].str.startswith("First reasoning")].shape[0]
+    assert row(table, C, analytics.TTFT_REASONED)["p50"] == 4000  # thought in silence: its wait was its thinking
+    assert list(table[table["model_id"] == A]["metric"])[:3] == [analytics.TTFT_REASONED, "First reasoning (ms)",
+                                                                 "Reasoning (ms)"]
 
 
 def test_no_runs_make_an_empty_table_with_its_columns() -> None:

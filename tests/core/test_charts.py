@@ -45,6 +45,22 @@ def test_eight_charts_each_with_every_model_and_a_caption() -> None:
     assert [t.type for t in ttft.figure.data] == ["box", "box"] * 3  # quartiles over all runs, then points
 
 
+def test_reasoning_runs_bring_a_first_reasoning_chart_and_name_ttft_the_first_answer_token() -> None:
+    plain = charts.monitor_charts(runs(12))
+    assert "first_reasoning" not in {c.key for c in plain} and plain[0].title == "Time to first token per model"
+    frame = runs(12)
+    thinker = frame["model_id"] == MODELS[1]
+    frame.loc[thinker, "first_reasoning_ms"] = frame.loc[thinker, "ttft_ms"] / 4
+    made = charts.monitor_charts(frame)
+    assert [c.key for c in made][:2] == ["ttft", "first_reasoning"] and len(made) == 9
+    assert made[0].title == "Time to first answer token per model" and "first answer token" in made[0].caption
+    assert names(made[1]) == {charts.model_label(MODELS[1])}  # only the model that showed reasoning
+    over_time = next(c for c in made if c.key == "ttft_time")
+    assert over_time.figure.layout.yaxis.title.text == "time to first answer token (ms)"
+    detail = next(t for t in made[0].figure.data if t.name == charts.model_label(MODELS[1]) and t.text is not None)
+    assert "(first answer token) · first reasoning" in detail.text[0]
+
+
 def test_a_model_has_the_same_colour_in_every_chart() -> None:
     made = charts.monitor_charts(runs(12))
     colours: dict[str, set[str]] = {}

@@ -639,7 +639,7 @@ BUDGET = Reasoning("budget", effort="high", budget_tokens=4096)
 ADAPTIVE = Reasoning("adaptive", effort="xhigh")
 EFFORT = Reasoning("effort", effort="medium")
 REASONING_MODULES = {"anthropic-messages": anthropic_messages, "nova": nova, "openai-chat": openai_chat,
-                     "deepseek": deepseek, "mistral-chat": mistral_chat}
+                     "openai-reasoning": openai_chat.NESTED_EFFORT, "deepseek": deepseek, "mistral-chat": mistral_chat}
 REASONING_KEYS = ("thinking", "output_config", "outputConfig", "reasoningConfig", "reasoning_effort",
                   "additionalModelRequestFields")
 
@@ -708,6 +708,7 @@ def test_deepseek_sends_at_most_ten_stop_sequences_and_says_which_were_left_out(
                                     "output_config": {"effort": "xhigh"}}),
     (anthropic_messages, Reasoning("adaptive"), {"thinking": {"type": "adaptive", "display": "summarized"}}),
     (openai_chat, EFFORT, {"reasoning_effort": "medium"}),
+    (openai_chat.NESTED_EFFORT, EFFORT, {"reasoning": {"effort": "medium"}}),
 ])
 def test_reasoning_asks_on_invoke_model(module: Any, reasoning: Reasoning, fields: dict[str, object]) -> None:
     plain = module.build_request(CHAT).body
@@ -725,7 +726,7 @@ def test_nova_2_reasoning_goes_in_the_inference_config() -> None:
 
 @pytest.mark.parametrize(("family", "reasoning"), [
     ("anthropic-messages", EFFORT), ("nova", BUDGET), ("nova", ADAPTIVE), ("openai-chat", BUDGET),
-    ("openai-chat", ADAPTIVE), ("deepseek", EFFORT), ("mistral-chat", EFFORT),
+    ("openai-chat", ADAPTIVE), ("openai-reasoning", BUDGET), ("deepseek", EFFORT), ("mistral-chat", EFFORT),
 ])
 def test_a_reasoning_ask_a_family_cannot_take_is_left_out_with_a_note(family: str, reasoning: Reasoning) -> None:
     module = REASONING_MODULES[family]
@@ -756,6 +757,7 @@ def test_converse_fields_are_empty_without_a_reasoning_ask(module: Any) -> None:
     (nova, EFFORT,
      {"additionalModelRequestFields": {"reasoningConfig": {"type": "enabled", "maxReasoningEffort": "medium"}}}),
     (openai_chat, EFFORT, {"additionalModelRequestFields": {"reasoning_effort": "medium"}}),
+    (openai_chat.NESTED_EFFORT, EFFORT, {"additionalModelRequestFields": {"reasoning": {"effort": "medium"}}}),
     (deepseek, EFFORT, {}),
     (mistral_chat, EFFORT, {}),
 ])

@@ -522,9 +522,9 @@ def test_sampling_a_model_refuses_is_left_out_and_the_record_says_so(client: Any
         assert [n for n in record.notes if model.name in n and "top_p 0.9 was not sent" in n], record.notes
 
 
-def _first_active(predicate: Any) -> catalog.Model:
+def _first_active(predicate: Any, api: str = "invoke") -> catalog.Model:
     return next(m for m in catalog.listed_models() if m.lifecycle == "active" and m.family is not None
-                and "invoke" in m.apis and predicate(m))
+                and api in m.apis and predicate(m))
 
 
 EFFORT_STYLES = {  # one model per reasoning style, chosen from the table by what it is
@@ -532,6 +532,8 @@ EFFORT_STYLES = {  # one model per reasoning style, chosen from the table by wha
     "claude-budget": _first_active(lambda m: m.family.name == "anthropic-messages" and m.thinking == "budget"),
     "nova-2": _first_active(lambda m: m.family.name == "nova" and m.thinking == "effort"),
     "gpt-oss": _first_active(lambda m: m.family.name == "openai-chat" and m.thinking == "effort"),
+    "openai-nested": _first_active(lambda m: m.family.name == "openai-reasoning" and m.thinking == "effort",
+                                   api="converse"),
 }
 
 
@@ -547,12 +549,14 @@ def check_effort_on_the_wire(style: str, api: str, body: dict[str, Any], effort:
     elif style == "nova-2":
         where = extra if api == "converse" else body["inferenceConfig"]
         assert where["reasoningConfig"] == {"type": "enabled", "maxReasoningEffort": effort}
+    elif style == "openai-nested":
+        assert extra["reasoning"] == {"effort": effort} and "reasoning_effort" not in extra
     else:
         assert extra["reasoning_effort"] == effort
 
 
-@pytest.mark.parametrize("api", ["invoke", "converse"])
-@pytest.mark.parametrize("style", list(EFFORT_STYLES))
+@pytest.mark.parametrize(("style", "api"), [(style, api) for style, model in EFFORT_STYLES.items()
+                                            for api in ("invoke", "converse") if api in model.apis])
 def test_effort_is_sent_in_each_styles_own_field(client: Any, style: str, api: str) -> None:
     model, effort, max_tokens = EFFORT_STYLES[style], "medium", 6000
     record = ask(call_id(model), client, api=api, max_tokens=max_tokens,

@@ -271,6 +271,13 @@ RULES = [
     Rule("qwen.qwen3-235b-a22b-2507-v1:0", {"messages": QUESTION, "reasoning_effort": "low"},
          {"additionalModelRequestFields": {"reasoning_effort": "low"}}, "Unknown parameter: 'reasoning_effort'",
          "qwen-effort"),
+    # GPT-5.6 and later take `reasoning.effort` and refuse gpt-oss's flat field (bedrock-2026.md).
+    Rule("openai.gpt-5.6-sol", {"messages": QUESTION, "reasoning_effort": "high"},
+         {"additionalModelRequestFields": {"reasoning_effort": "high"}}, "Unknown parameter: 'reasoning_effort'",
+         "gpt-5.6-flat-effort"),
+    Rule("openai.gpt-5.6-sol", {"messages": QUESTION, "reasoning": {"effort": "max"}},
+         {"additionalModelRequestFields": {"reasoning": {"effort": "max"}}},
+         "Invalid value: 'max'. Supported values are: 'low', 'medium', 'high' or 'xhigh'.", "gpt-5.6-effort"),
 ]
 
 

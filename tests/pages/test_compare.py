@@ -80,6 +80,12 @@ def test_four_models_stream_side_by_side_with_badges_and_a_chart(history: Histor
     assert len(runs) == 4 and runs["model_id"].nunique() == 4 and runs["compare_group"].nunique() == 1
     assert set(runs["model_id"]) == set(models.COMPARE)  # the model table's Compare defaults
     assert set(runs["status"]) == {"ok"}
+    # a panel whose model reasoned first names its wait the first answer token and times its first reasoning
+    reasoned = runs["first_reasoning_ms"].notna().sum()
+    assert reasoned and reasoned < 4, runs[["model_id", "first_reasoning_ms"]]
+    labels = [m.label for m in at.metric]
+    assert labels.count("First reasoning") == reasoned and labels.count("First answer token") >= reasoned
+    assert labels.count("First words") + labels.count("First answer token") == 4
 
 
 def test_an_error_in_one_panel_stays_in_that_panel(history: History) -> None:

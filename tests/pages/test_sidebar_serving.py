@@ -80,6 +80,17 @@ def test_a_model_with_every_knob_offers_them_and_each_reaches_the_request(histor
     assert "tier " in metrics and "priority" in metrics and "latency " in metrics  # asked, and what was served
 
 
+def test_invoke_model_shows_the_tier_and_latency_headers_it_sent_beside_the_body(history: History) -> None:
+    at = open_app(EVERY_KNOB, lab_api="invoke", lab_service_tier="priority", lab_latency_optimized=True)
+    record = ask(at)
+    assert not {"serviceTier", "performanceConfig"} & set(json.loads(record["request_json"]))  # not in the body
+    view = at.chat_message[1].expander[-1]
+    assert view.label == "View API request"
+    assert [c.value for c in view.code] == [
+        "X-Amzn-Bedrock-Service-Tier: priority\nX-Amzn-Bedrock-PerformanceConfig-Latency: optimized",
+        record["request_json"]]
+
+
 def test_a_model_that_takes_no_serving_knob_shows_none_and_sends_none(history: History) -> None:
     at = open_app(NO_KNOB, lab_service_tier="priority", lab_latency_optimized=True, lab_cache=True)  # kept, unused
     assert serving_widgets(at) == {}

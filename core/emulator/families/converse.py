@@ -71,7 +71,7 @@ def _asked(body: JSON, model: EmulatedModel, turns: tuple[Turn, ...], max_tokens
         output = body.get("outputConfig") or extra.get("output_config") or {}
         effort = output.get("effort") if isinstance(output, dict) else None
     elif model.family == "openai-chat":
-        effort = extra.get("reasoning_effort")
+        effort = rules.openai_effort(extra, model, model_error)
     return rules.Asked(max_tokens=max_tokens, temperature=config.get("temperature"), top_p=config.get("topP"),
                        top_k=extra.get("top_k"), max_tokens_set="maxTokens" in config, thinking=thinking,
                        effort=effort, reasoning_config=extra.get("reasoningConfig"),

@@ -69,7 +69,7 @@ class OpenAIChat:
             "max_tokens": Field("integer", minimum=1, maximum=out),
             "temperature": Field("number", minimum=0, maximum=2),
             "top_p": Field("number", minimum=0, maximum=1),
-            "stop": Field("any"), "reasoning_effort": Field("string"),
+            "stop": Field("any"), "reasoning_effort": Field("string"), "reasoning": Field("object"),
             "n": Field("integer", minimum=1, maximum=1), "seed": Field("integer"),
             "frequency_penalty": Field("number", minimum=-2, maximum=2),
             "presence_penalty": Field("number", minimum=-2, maximum=2),
@@ -87,7 +87,8 @@ class OpenAIChat:
         chosen = body.get("max_completion_tokens", body.get("max_tokens"))
         max_tokens = chosen if chosen is not None else model.default_max_tokens
         asked = rules.Asked(max_tokens=max_tokens, temperature=body.get("temperature"), top_p=body.get("top_p"),
-                            max_tokens_set=chosen is not None, effort=body.get("reasoning_effort"))
+                            max_tokens_set=chosen is not None,
+                            effort=rules.openai_effort(body, model, validation))
         reasoning = rules.decide(model, asked, "invoke")
         return Prompt(turns, system, max_tokens, render_input(system, turns), stops(body.get("stop")),
                       reasoning.budget)
