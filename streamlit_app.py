@@ -12,7 +12,7 @@ import uuid
 
 import streamlit as st
 
-from core import errors
+from core import errors, identity, telemetry
 from core.api import ApiSettings, api_base_url, api_routes
 from core.catalog import ModelInfo, list_text_models, preferred_index
 from core.client import (
@@ -147,6 +147,52 @@ def _api_caption() -> None:
                f"[OpenAPI]({api}/openapi.json)")
 
 
+def _team_controls() -> str:
+    """Who this session's runs are recorded as, for a history shared by a team, and the OpenTelemetry export."""
+    with st.expander("Team", icon=":material/group:", expanded=False):
+        name = st.text_input("Your name", value=identity.default_user_name(), key="lab_user_name",
+                             max_chars=identity.MAX_NAME_CHARS,
+                             help="Runs and conversations are recorded under this name, so a shared history's "
+                                  "Monitor can filter by person. Your conversations are private to this name "
+                                  "unless you share them.")
+        _telemetry_controls()
+    return identity.clean_name(name) or identity.default_user_name()
+
+
+def _telemetry_controls() -> None:
+    """The OpenTelemetry export switch. It is the app's, not the session's: the widgets show how it stands now and
+    change it only when the user changes them."""
+    now = telemetry.status()
+    state["lab_otel"] = now.enabled
+    state.setdefault("lab_otel_endpoint", now.endpoint.removesuffix("/v1/traces") if now.endpoint else
+                     "http://127.0.0.1:4318")
+    state["lab_otel_content"] = now.capture_content if now.enabled else state.get("lab_otel_content", False)
+    st.toggle("Export runs to OpenTelemetry", key="lab_otel", on_change=_apply_telemetry,
+              help="Every run becomes a span and GenAI metrics, sent over OTLP/HTTP to your collector (for every "
+                   "session of this app). A collector that is down never slows a run.")
+    st.text_input("OTLP/HTTP endpoint", key="lab_otel_endpoint", on_change=_apply_telemetry)
+    st.checkbox("Include prompts and answers", key="lab_otel_content", on_change=_apply_telemetry,
+                help="Off: only figures, model ids and token counts leave the app.")
+    if state.get("lab_otel_problem"):
+        st.error(state.pop("lab_otel_problem"), icon=":material/error:")
+    if now.enabled:
+        st.caption(f"{now.spans_exported:,} runs sent · {now.spans_dropped:,} dropped")
+        if now.problem:
+            st.warning(now.problem, icon=":material/cloud_off:")
+    elif now.problem:
+        st.caption(now.problem)
+
+
+def _apply_telemetry() -> None:
+    if not state.get("lab_otel"):
+        telemetry.disable()
+        return
+    try:
+        telemetry.enable(str(state.get("lab_otel_endpoint", "")), capture_content=bool(state.get("lab_otel_content")))
+    except telemetry.TelemetryEndpointError as problem:
+        state["lab_otel_problem"] = str(problem)
+
+
 def _sidebar() -> LabSettings | None:
     """The shared sidebar; returns the settings the pages use (None when no model is available)."""
     with st.sidebar:
@@ -209,6 +255,7 @@ def _sidebar() -> LabSettings | None:
                     "Attempts", *MAX_ATTEMPTS_RANGE, DEFAULT_MAX_ATTEMPTS, key="lab_max_attempts",
                     help="Total attempts, counting the first. Throttling and service errors are retried before an "
                          "answer starts; a request that timed out or broke is never repeated silently (it is billed).")
+            user_name = _team_controls()
             reason = system_prompt_support(model_id, api)  # type: ignore[arg-type]
             system = st.text_area("System prompt", key="lab_system", height=100, disabled=reason is not None,
                                   help=reason, placeholder="You are a concise assistant.")
@@ -218,7 +265,7 @@ def _sidebar() -> LabSettings | None:
                                    "" if reason else system, int(max_tokens), temperature, top_p,
                                    parse_stop_sequences(stops), float(read_timeout_s), int(max_attempts), effort,
                                    float(idle_timeout_s) or None, service_tier=tier,
-                                   latency=latency, cache=cache)
+                                   latency=latency, cache=cache, user_name=user_name)
         if backend == "emulator":
             _fault_controls()
         _api_caption()

@@ -1,10 +1,15 @@
-"""Is the run history durable? SIGKILL during writes, and eight processes writing at once.
+"""Is the run history durable? SIGKILL during writes, and eight processes writing at once, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/history_durability.py [--runs 1000] [--kills 3] [--processes 8] [--seconds 30]
+        [--databases sqlite,postgresql] [--postgres URL]
+
+Each check runs on a new SQLite file and on a new PostgreSQL database: on the server at `--postgres` (a
+database URL the script may create databases with), or else on a throwaway server it starts from Debian's
+`postgresql` binaries (tests/postgres.py) with fsync on, as a real server runs.
 
 Targets (issue 8, point 3), checked within one run of this script:
-- A writer killed with SIGKILL while it records 1,000 runs leaves a file that passes
-  `PRAGMA integrity_check`, holding every run the writer reported finished (it prints each run_id,
+- A writer killed with SIGKILL while it records 1,000 runs leaves a history that passes its integrity
+  check (SQLite: `PRAGMA integrity_check`), holding every run the writer reported finished (it prints each run_id,
   flushed, after `History.record_run` returned) before the kill. The runs go through the real run
   path: `core.bench.run_benchmark` on the embedded emulator (time scale 0, 4 threads), recording with
   `History.record_run`; further kills hit a writer that records runs as fast as it can.
@@ -12,7 +17,7 @@ Targets (issue 8, point 3), checked within one run of this script:
   message a writer reported is in the file, message positions are 0, 1, 2, ... in each writer's
   order, the file passes its integrity check, and no write failed (writers wait for each other).
 
-The tests run the same functions on a shorter scale (tests/core/test_history_durability.py).
+The tests run the same functions on a shorter scale (tests/core/test_history.py, on both databases).
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -32,6 +36,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -137,7 +142,7 @@ class KillResult:
         return self.missing == 0 and self.integrity == "ok" and 0 < self.acknowledged < self.planned
 
 
-def kill_during_writes(path: Path, *, runs: int = 1000, kill_after: int | None = None, writer: str = "direct",
+def kill_during_writes(path: Path | str, *, runs: int = 1000, kill_after: int | None = None, writer: str = "direct",
                        seed: int | None = None) -> KillResult:
     """Start a writer of `runs` runs, SIGKILL it after `kill_after` acknowledgements (random when None)."""
     chooser = random.Random(seed)
@@ -161,10 +166,9 @@ def kill_during_writes(path: Path, *, runs: int = 1000, kill_after: int | None =
         process.stdout.close()
     if process.returncode != -signal.SIGKILL:
         raise RuntimeError(f"the writer ended by itself (exit {process.returncode}) before it could be killed")
-    with sqlite3.connect(path) as db:  # a plain connection, as any later opener would see the file
-        integrity = "; ".join(row[0] for row in db.execute("PRAGMA integrity_check"))
-        stored = {row[0] for row in db.execute("SELECT run_id FROM runs")}
-    db.close()
+    history = _reopened(path)
+    integrity = _integrity(history)
+    stored = set(history.runs(columns=["run_id"])["run_id"])
     missing = [run_id for run_id in acknowledged if run_id not in stored]
     return KillResult(writer, runs, len(acknowledged), len(stored), len(missing),
                       len(stored - set(acknowledged)), integrity)
@@ -193,7 +197,7 @@ class LoadResult:
                 and self.integrity == "ok" and self.runs > 0)
 
 
-def write_concurrently(path: Path, *, processes: int = 8, seconds: float = 30.0) -> LoadResult:
+def write_concurrently(path: Path | str, *, processes: int = 8, seconds: float = 30.0) -> LoadResult:
     """`processes` writers on one (new) file for `seconds`, then check the file against what each reported."""
     start_at = time.time() + 3.0  # every writer has imported and opened the file by then
     workers = [subprocess.Popen(_writer_command("--history", str(path), "--worker", str(n), "--seconds",
@@ -213,24 +217,33 @@ def write_concurrently(path: Path, *, processes: int = 8, seconds: float = 30.0)
         acknowledged[n] = len(steps)
         run_ms += [float(step[1]) for step in steps]
         message_ms += [float(step[2]) for step in steps]
-    with sqlite3.connect(path) as db:
-        integrity = "; ".join(row[0] for row in db.execute("PRAGMA integrity_check"))
-        stored = {row[0] for row in db.execute("SELECT run_id FROM runs")}
-        lost_runs = sum(f"w{n}-{i}" not in stored for n, count in acknowledged.items() for i in range(count))
-        lost_messages = misordered = 0
-        for n, count in acknowledged.items():
-            texts = [row[0] for row in db.execute(
-                "SELECT text FROM messages WHERE conversation_id = ? ORDER BY position",
-                (conversations.get(n, ""),))]
-            positions = [row[0] for row in db.execute(
-                "SELECT position FROM messages WHERE conversation_id = ? ORDER BY position",
-                (conversations.get(n, ""),))]
-            expected = [f"w{n}-{i}" for i in range(count)]
-            lost_messages += len(set(expected) - set(texts))
-            misordered += texts[:count] != expected or positions != list(range(len(positions)))
-    db.close()
+    history = _reopened(path)
+    integrity = _integrity(history)
+    stored = set(history.runs(columns=["run_id"])["run_id"])
+    lost_runs = sum(f"w{n}-{i}" not in stored for n, count in acknowledged.items() for i in range(count))
+    lost_messages = misordered = 0
+    for n, count in acknowledged.items():
+        messages = history.messages(conversations[n]) if n in conversations else []
+        texts = [message["text"] for message in messages]
+        positions = [message["position"] for message in messages]
+        expected = [f"w{n}-{i}" for i in range(count)]
+        lost_messages += len(set(expected) - set(texts))
+        misordered += texts[:count] != expected or positions != list(range(len(positions)))
+    history.close()
     return LoadResult(processes, seconds, sum(acknowledged.values()), sum(acknowledged.values()), lost_runs,
                       lost_messages, misordered, failed, integrity, run_ms, message_ms)
+
+
+def _reopened(location: Path | str) -> Any:
+    """The history as the next process to open it finds it (for a killed SQLite writer: WAL recovery included)."""
+    from core.history import History
+
+    return History(location)
+
+
+def _integrity(history: Any) -> str:
+    """SQLite's `PRAGMA integrity_check` (or, on PostgreSQL, the tables being there): 'ok' or 'FAILED'."""
+    return "ok" if history.integrity_ok() else "FAILED"
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -243,10 +256,10 @@ def _percentile(values: list[float], p: float) -> float:
 def describe_load(result: LoadResult) -> str:
     rate = result.runs / result.seconds
     lines = [
-        f"{result.processes} processes x {result.seconds:g} s on one file: {result.runs:,} runs and "
+        f"{result.processes} processes x {result.seconds:g} s on one history: {result.runs:,} runs and "
         f"{result.messages:,} messages recorded ({rate:,.0f} runs/s), lost {result.lost_runs} runs and "
         f"{result.lost_messages} messages, {result.misordered} writers out of order, {result.failed_writers} "
-        f"writers failed, integrity_check: {result.integrity}",
+        f"writers failed, integrity: {result.integrity}",
         f"  record_run   p50 {_percentile(result.run_write_ms, 0.5):.1f} ms, p99 "
         f"{_percentile(result.run_write_ms, 0.99):.1f} ms, max {max(result.run_write_ms, default=0):.1f} ms",
         f"  add_message  p50 {_percentile(result.message_write_ms, 0.5):.1f} ms, p99 "
@@ -257,8 +270,8 @@ def describe_load(result: LoadResult) -> str:
 
 def describe_kill(result: KillResult) -> str:
     return (f"SIGKILL after {result.acknowledged:,} of {result.planned:,} runs ({result.writer} writer): "
-            f"{result.stored:,} runs in the file ({result.unreported} stored but not yet reported), {result.missing} "
-            f"reported runs missing, integrity_check: {result.integrity}")
+            f"{result.stored:,} runs stored ({result.unreported} stored but not yet reported), {result.missing} "
+            f"reported runs missing, integrity: {result.integrity}")
 
 
 def main() -> int:
@@ -275,6 +288,9 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=3, help="writers killed (the first one on the run path)")
     parser.add_argument("--processes", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--databases", default="sqlite,postgresql", help="which databases to check, in order")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="a server to check on (new databases are created there); default: a throwaway one")
     args = parser.parse_args()
     if args.command == "write":
         if args.seconds is not None:
@@ -285,19 +301,59 @@ def main() -> int:
             _write_direct(args.history, args.worker, args.runs)
         return 0
 
+    databases = [name.strip() for name in args.databases.split(",") if name.strip()]
     folder = Path(tempfile.mkdtemp(prefix="history-durability-"))
+    server = None
     ok = True
-    for k in range(args.kills):
-        result = kill_during_writes(folder / f"killed-{k}.sqlite", runs=args.runs,
-                                    writer="runs" if k == 0 else "direct", seed=k)
-        print(describe_kill(result))
-        ok &= result.held
-    load = write_concurrently(folder / f"shared-{uuid.uuid4().hex[:6]}.sqlite", processes=args.processes,
-                              seconds=args.seconds)
-    print(describe_load(load))
-    ok &= load.held
+    try:
+        for database in databases:
+            if database == "postgresql" and args.postgres is None:
+                from tests import postgres
+
+                reason = postgres.unavailable_reason()
+                if reason is not None:
+                    print(f"\nPostgreSQL: skipped ({reason})")
+                    continue
+                server = postgres.TemporaryServer.start(fsync=True)
+            new_history = _new_history_maker(database, folder, args.postgres, server)
+            print(f"\n{database}:")
+            for k in range(args.kills):
+                result = kill_during_writes(new_history(f"killed-{k}"), runs=args.runs,
+                                            writer="runs" if k == 0 else "direct", seed=k)
+                print(describe_kill(result))
+                ok &= result.held
+            load = write_concurrently(new_history(f"shared-{uuid.uuid4().hex[:6]}"), processes=args.processes,
+                                      seconds=args.seconds)
+            print(describe_load(load))
+            ok &= load.held
+    finally:
+        if server is not None:
+            from core.history.postgres import close_pools
+
+            close_pools()
+            server.cleanup()
     print(f"\nhistory durability: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
+
+
+def _new_history_maker(database: str, folder: Path, url: str | None, server: Any) -> Any:
+    """A function giving the location of a new, empty history for each check."""
+    if database == "sqlite":
+        return lambda name: str(folder / f"{name}.sqlite")
+    if database != "postgresql":
+        raise SystemExit(f"unknown database {database!r}: choose among sqlite, postgresql")
+    if server is not None:
+        return lambda name: server.create_database(name.replace("-", "_"))
+
+    def create(name: str) -> str:
+        import psycopg
+
+        database_name = f"lab_durability_{name.replace('-', '_')}_{uuid.uuid4().hex[:6]}"
+        with psycopg.connect(url, autocommit=True) as db:
+            db.execute(f'CREATE DATABASE "{database_name}"')  # type: ignore[arg-type]
+        return f"{url.rsplit('/', 1)[0]}/{database_name}" if url else ""
+
+    return create
 
 
 if __name__ == "__main__":

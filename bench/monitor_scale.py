@@ -1,6 +1,8 @@
-"""The Monitor at scale: load and aggregate 100,000 runs from the history file, within time and memory.
+"""The Monitor at scale: load and aggregate 100,000 runs from the history, within time and memory, on SQLite
+and on PostgreSQL.
 
-    .venv/bin/python bench/monitor_scale.py [--runs 100000] [--rounds 3]
+    .venv/bin/python bench/monitor_scale.py [--runs 100000] [--rounds 3] [--databases sqlite,postgresql]
+        [--postgres URL]
 
 Target (issue 6): with 100,000 runs in the history file, the page's data loading and aggregation take
 at most 2 s and its memory stays under 500 MB; aggregation runs in SQL or pandas, not in Python
@@ -13,6 +15,10 @@ the page's own: load (`analytics.load_runs`, what the page reads), aggregate (fi
 table, error rates, costs, fits, perceived wait, totals), and separately the eight figures as the
 page builds and serialises them. A second process reads every column (`History.runs()` as before
 this issue) for comparison.
+
+The same runs go into a SQLite file and into a PostgreSQL database (issue 18): on the server at `--postgres`
+(a URL the script may create a database with), or else a throwaway server started from Debian's `postgresql`
+binaries (tests/postgres.py), on this machine's loopback, with fsync on.
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ def _models() -> list[tuple[str, str, float, float, float | None, float | None]]
 
 MODELS = _models()
 SYNC_ONLY = MODELS[-1][0]  # answers in one piece
+PEOPLE = ("ana", "bo", "chen", "dara", "eli")  # a team of five sharing one history
 WORDS = ("streaming latency tokens model request answer first byte decode rate cache region profile throughput "
          "percentile benchmark session history emulator bedrock converse invoke").split()
 
@@ -111,8 +118,10 @@ def _rows(count: int, seed: int = 6) -> list[tuple[object, ...]]:
             "request_json": json.dumps({"messages": [{"role": "user", "content": answer[:300]}], "max_tokens": 1024}),
             "session_id": draw.choice(sessions), "conversation_id": None, "compare_group": None,
             "benchmark_id": draw.choice(benchmarks) if i % 4 == 0 else None,
+            "user_name": PEOPLE[i % len(PEOPLE)], "host": f"{PEOPLE[i % len(PEOPLE)]}-laptop",
         }
-        rows.append((*(values[name] for name in RUN_FIELDS), now.isoformat()))
+        # the fields this row leaves out (reasoning, tiers, caching) are unknown, as for runs from before them
+        rows.append((*(values.get(name) for name in RUN_FIELDS), now.isoformat()))
     return rows
 
 
@@ -130,13 +139,30 @@ def create(path: Path, count: int) -> float:
     return path.stat().st_size / 1e6
 
 
+def create_postgres(url: str, count: int) -> float:
+    """The same `count` runs in the PostgreSQL database at `url` (COPY, then VACUUM ANALYZE); returns its size in MB."""
+    import psycopg
+
+    from core.history import RUN_FIELDS, History
+
+    History(url).close()
+    columns = [*RUN_FIELDS, "recorded_utc"]
+    with psycopg.connect(url, autocommit=True) as db:
+        with db.cursor() as cursor, cursor.copy(f"COPY runs ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[arg-type]
+            for row in _rows(count):
+                copy.write_row(row)
+        db.execute("VACUUM ANALYZE runs")
+        size = db.execute("SELECT pg_database_size(current_database())").fetchone()
+    return float(size[0]) / 1e6 if size else 0.0
+
+
 def _rss_mb() -> float:
     import psutil
 
     return float(psutil.Process().memory_info().rss) / 1e6
 
 
-def measure(path: Path, rounds: int) -> dict[str, float]:
+def measure(path: str, rounds: int) -> dict[str, float]:
     """In this (fresh) process: import like the page, then load, aggregate and chart, `rounds` times."""
     import pandas as pd  # noqa: F401 - the page's imports count towards its memory
     import plotly.io as pio
@@ -182,7 +208,7 @@ def measure(path: Path, rounds: int) -> dict[str, float]:
             "frame_mb": float(in_scope.memory_usage(deep=True).sum()) / 1e6}
 
 
-def measure_all_columns(path: Path) -> dict[str, float]:
+def measure_all_columns(path: str) -> dict[str, float]:
     """Every column, as History.runs() read before this issue (for comparison)."""
     from core.history import History
 
@@ -194,7 +220,7 @@ def measure_all_columns(path: Path) -> dict[str, float]:
             "frame_mb": float(frame.memory_usage(deep=True).sum()) / 1e6}
 
 
-def measure_page(path: Path, rounds: int) -> dict[str, float]:
+def measure_page(path: str, rounds: int) -> dict[str, float]:
     """The whole Monitor page through Streamlit's AppTest (sidebar, embedded emulator and rendering included)."""
     os.environ.update(BEDROCK_LAB_HISTORY=str(path), BEDROCK_EMULATOR_TIME_SCALE="0", BEDROCK_BACKEND="emulator")
     from streamlit.testing.v1 import AppTest
@@ -220,33 +246,88 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--databases", default="sqlite,postgresql", help="which databases to measure, in order")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="a server to measure on (a new database is created there); default: a throwaway one")
     parser.add_argument("--measure", metavar="PATH", help=argparse.SUPPRESS)
     parser.add_argument("--all-columns", metavar="PATH", help=argparse.SUPPRESS)
     parser.add_argument("--page", metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(Path(args.measure), args.rounds)))
+        print(json.dumps(measure(args.measure, args.rounds)))
         return
     if args.all_columns:
-        print(json.dumps(measure_all_columns(Path(args.all_columns))))
+        print(json.dumps(measure_all_columns(args.all_columns)))
         return
     if args.page:
-        print(json.dumps(measure_page(Path(args.page), args.rounds)))
+        print(json.dumps(measure_page(args.page, args.rounds)))
         return
 
-    with tempfile.TemporaryDirectory(prefix="monitor-scale-") as folder:
-        path = Path(folder) / "history.sqlite"
+    databases = [name.strip() for name in args.databases.split(",") if name.strip()]
+    figures: dict[str, float] = {}
+    for database in databases:
+        if database == "sqlite":
+            with tempfile.TemporaryDirectory(prefix="monitor-scale-") as folder:
+                path = str(Path(folder) / "history.sqlite")
+                t0 = time.perf_counter()
+                size_mb = create(Path(path), args.runs)
+                print(f"\nSQLite setup: {args.runs:,} runs in a {size_mb:,.0f} MB history file "
+                      f"({time.perf_counter() - t0:.1f} s, bulk insert)")
+                figures["SQLite"] = report(path, args.rounds)
+        elif database == "postgresql":
+            figures.update(_on_postgres(args.postgres, args.runs, args.rounds))
+        else:
+            raise SystemExit(f"unknown database {database!r}: choose among sqlite, postgresql")
+    if len(figures) > 1:
+        print("\nMonitor load + aggregate for {:,} runs: {}".format(
+            args.runs, ", ".join(f"{name} {seconds:.3f} s" for name, seconds in figures.items())))
+
+
+def _on_postgres(url: str | None, runs: int, rounds: int) -> dict[str, float]:
+    """The report on PostgreSQL: a new database on `url`'s server, or on a throwaway server."""
+    import uuid
+
+    import psycopg
+
+    server = None
+    if url is None:
+        from tests import postgres
+
+        reason = postgres.unavailable_reason()
+        if reason is not None:
+            print(f"\nPostgreSQL: skipped ({reason})")
+            return {}
+        server = postgres.TemporaryServer.start(fsync=True)
+        url = server.url()
+    name = f"lab_monitor_scale_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    location = f"{url.rsplit('/', 1)[0]}/{name}"
+    try:
         t0 = time.perf_counter()
-        size_mb = create(path, args.runs)
-        print(f"setup: {args.runs:,} runs in a {size_mb:,.0f} MB history file ({time.perf_counter() - t0:.1f} s, "
-              "bulk insert)")
-        page = _child("--measure", str(path), "--rounds", str(args.rounds))
-        every = _child("--all-columns", str(path))
-        whole = _child("--page", str(path), "--rounds", str(args.rounds))
+        size_mb = create_postgres(location, runs)
+        print(f"\nPostgreSQL setup: {runs:,} runs in a {size_mb:,.0f} MB database ({time.perf_counter() - t0:.1f} s, "
+              "COPY)" + (" on a throwaway server on this machine" if server else ""))
+        return {"PostgreSQL": report(location, rounds)}
+    finally:
+        from core.history.postgres import close_pools
+
+        close_pools()
+        with psycopg.connect(url, autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+        if server is not None:
+            server.cleanup()
+
+
+def report(location: str, rounds: int) -> float:
+    """Measure in child processes and print; returns the load + aggregate seconds."""
+    page = _child("--measure", location, "--rounds", str(rounds))
+    every = _child("--all-columns", location)
+    whole = _child("--page", location, "--rounds", str(rounds))
     work_s = page["load_s"] + page["aggregate_s"]
     from core.analytics import MONITOR_COLUMNS
 
-    print(f"\nThe page's data work over {int(page['rows']):,} runs (median of {args.rounds} rounds in one process):")
+    print(f"The page's data work over {int(page['rows']):,} runs (median of {rounds} rounds in one process):")
     print(f"  load (SQL, {len(MONITOR_COLUMNS)} columns, typed): "
           f"{page['load_s']:.3f} s; frame {page['frame_mb']:.0f} MB")
     print(f"  aggregate (filters, percentiles, rates, costs, fits, waits, totals): {page['aggregate_s']:.3f} s")
@@ -258,12 +339,13 @@ def main() -> None:
     print(f"  the eight figures, built and serialised: {page['figures_s']:.3f} s, {page['figure_json_mb']:.1f} MB "
           "of plotly JSON")
     print(f"  a narrower view (7 days, 2 models: load, filter, table, figures): {page['filtered_s']:.3f} s")
-    print(f"\nThe whole page in Streamlit's AppTest (entry point, sidebar, data work, eight charts, table; the "
+    print(f"The whole page in Streamlit's AppTest (entry point, sidebar, data work, eight charts, table; the "
           f"embedded emulator and Streamlit in the same process): {whole['page_s']:.3f} s a run, peak resident memory "
           f"{whole['peak_rss_mb']:.0f} MB")
-    print(f"\nFor comparison, every column (History.runs() with no column list): load {every['load_s']:.3f} s, "
+    print(f"For comparison, every column (History.runs() with no column list): load {every['load_s']:.3f} s, "
           f"frame {every['frame_mb']:.0f} MB, peak {every['peak_rss_mb']:.0f} MB "
           f"({every['load_s'] / page['load_s']:.1f}x the time of the page's load)")
+    return work_s
 
 
 if __name__ == "__main__":

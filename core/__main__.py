@@ -54,7 +54,7 @@ def _announce(url: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command in ("ask", "chat", "bench", "models"):
+    if args.command in ("ask", "chat", "bench", "models", "history"):
         try:
             return int(args.handler(args, args.command_parser))
         except KeyboardInterrupt:

@@ -29,7 +29,7 @@ MONITOR_COLUMNS = (
     "run_id", "started_utc", "model_id", "provider", "api", "mode", "backend", "status", "ttft_ms", "e2e_ms",
     "tokens_per_s", "tpot_ms", "output_tokens", "server_first_byte_ms", "attempts", "error_code", "cost_usd",
     "first_reasoning_ms", "reasoning_ms", "effort", "service_tier", "service_tier_served", "latency",
-    "latency_served", "cache_read_tokens", "cache_write_tokens", "reasoning_shown",
+    "latency_served", "cache_read_tokens", "cache_write_tokens", "reasoning_shown", "user_name", "host",
 )
 # The levers a run was served with, as derived columns (`with_derived`), for filters and grouping: what Bedrock
 # said it served where it said so, else what was asked, else Bedrock's default.
@@ -67,6 +67,8 @@ class RunFilter:
     apis: tuple[str, ...] = ()
     modes: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()  # who ran them and on which machine (a team's shared history)
+    hosts: tuple[str, ...] = ()
     efforts: tuple[str, ...] = ()  # the lever filters work on derived columns: see `filter_runs`
     tiers: tuple[str, ...] = ()
     latencies: tuple[str, ...] = ()
@@ -83,7 +85,7 @@ class RunFilter:
 
 
 _LIST_FILTERS = {"providers": "provider", "model_ids": "model_id", "backends": "backend", "apis": "api",
-                 "modes": "mode", "statuses": "status"}
+                 "modes": "mode", "statuses": "status", "users": "user_name", "hosts": "host"}
 # Filters on what a run was served with (derived columns, which the history does not filter by itself).
 _LEVER_FILTERS = {"efforts": "effort", "tiers": "tier", "latencies": "latency_mode", "cache_states": "cache_state"}
 assert set(_LIST_FILTERS) | set(_LEVER_FILTERS) | {"session_id", "since_utc", "until_utc"} == {
@@ -130,7 +132,7 @@ def filter_runs(frame: pd.DataFrame, run_filter: RunFilter) -> pd.DataFrame:
 
 def filter_options(frame: pd.DataFrame) -> dict[str, list[str]]:
     """The values each list filter can take in these runs, sorted."""
-    filters = {**_LIST_FILTERS, **{n: c for n, c in _LEVER_FILTERS.items() if c in frame.columns}}
+    filters = {n: c for n, c in {**_LIST_FILTERS, **_LEVER_FILTERS}.items() if c in frame.columns}
     return {name: sorted(frame[column].dropna().unique().tolist()) for name, column in filters.items()}
 
 

@@ -131,6 +131,7 @@ class BenchmarkSpec:
     latency: Latency | None = None
     cache: bool = False  # cache points after each prompt (5-minute cache)
     cache_buster: bool = False  # a unique prefix per request: nothing is read from the prompt cache
+    user_name: str | None = None  # who the runs are recorded as (None: the default)
     benchmark_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -203,8 +204,7 @@ def plan(spec: BenchmarkSpec) -> list[RunRequest]:
                         model_id, chat, api=spec.api, stream=mode == "stream", backend=spec.backend,
                         region=spec.region, profile=spec.profile, max_attempts=spec.max_attempts,
                         read_timeout_s=spec.read_timeout_s, idle_timeout_s=spec.idle_timeout_s,
-                        session_id=spec.session_id,
-                        benchmark_id=spec.benchmark_id))
+                        session_id=spec.session_id, benchmark_id=spec.benchmark_id, user_name=spec.user_name))
     return requests
 
 

@@ -7,6 +7,11 @@ printed, with the partial text), 2 a usage error. No traceback reaches the user 
 bench: progress on stderr, the per-model summary (outcomes, then n and percentiles) on stdout, every
 run in the CSV given by `--out`. Exit codes: 0 every run succeeded, 1 some failed or Ctrl-C stopped the
 benchmark (what finished is still summarised, recorded and written), 2 a usage error.
+
+history: `info [LOCATION]` says where the history is and what it holds; `copy --from SOURCE --to TARGET`
+(each a SQLite file or a postgresql:// URL) copies what the target lacks and prints one summary line on
+stdout. Exit codes: 0 done, 1 Ctrl-C stopped a copy (what was copied stays), 2 a usage error or a history
+that cannot be used (a missing source file, an unreachable server), said in one line on stderr.
 """
 
 from __future__ import annotations
@@ -104,6 +109,8 @@ def add_connection_options(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--max-attempts", type=int, default=DEFAULT_MAX_ATTEMPTS, metavar="N",
                         help="total attempts per request, counting the first (botocore standard retries)")
     parser.add_argument("--no-history", action="store_true", help=f"do not record {what} in the history")
+    parser.add_argument("--user", metavar="NAME", help="the name runs are recorded under in a shared history "
+                        "(default: $BEDROCK_LAB_USER, else your login name)")
 
 
 def check_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
@@ -188,7 +195,8 @@ def run_once(args: argparse.Namespace, messages: tuple[Message, ...], out: TextI
     chat = _chat(args, messages, reasoning)
     request = RunRequest(args.model, chat, api=args.api, stream=not args.no_stream, backend=_backend(args),
                          region=args.region, profile=args.profile, max_attempts=args.max_attempts,
-                         read_timeout_s=args.read_timeout, idle_timeout_s=idle_timeout(args), recover=args.recover)
+                         read_timeout_s=args.read_timeout, idle_timeout_s=idle_timeout(args), recover=args.recover,
+                         user_name=args.user)
     run = start(request, on_finish=on_finish)
     try:
         for text in run:
@@ -311,7 +319,8 @@ def _bench_spec(args: argparse.Namespace, parser: argparse.ArgumentParser) -> An
                                api=args.api, backend=_backend(args), region=args.region, profile=args.profile,
                                max_attempts=args.max_attempts, read_timeout_s=args.read_timeout,
                                idle_timeout_s=idle_timeout(args), effort=args.effort, service_tier=args.service_tier,
-                               latency=args.latency, cache=args.cache, cache_buster=args.cache_buster)
+                               latency=args.latency, cache=args.cache, cache_buster=args.cache_buster,
+                               user_name=args.user)
     try:
         bench.check(spec)
     except bench.InvalidBenchmark as problem:
@@ -386,6 +395,7 @@ def add_commands(commands: Any) -> None:
                              help="most messages kept in the conversation")
     chat_parser.set_defaults(handler=chat, command_parser=chat_parser)
     _add_bench(commands)
+    _add_history(commands)
     models_parser = commands.add_parser("models", help="the model table: every model the lab knows, with its rules",
                                         description="Every model of the lab's model table (core/models.toml).")
     models_parser.add_argument("--markdown", action="store_true", help="print docs/models.md")
@@ -437,3 +447,109 @@ def _add_bench(commands: Any) -> None:
     add_connection_options(parser, "the runs")
     parser.add_argument("--out", metavar="PATH", help="write every run to this CSV file")
     parser.set_defaults(handler=run_bench, command_parser=parser)
+
+
+def _add_history(commands: Any) -> None:
+    parser = commands.add_parser(
+        "history", help="where the run history is, and copying it between a file and a PostgreSQL database",
+        description="The run history is a SQLite file, or a PostgreSQL database when BEDROCK_LAB_HISTORY is a "
+                    "postgresql:// URL. LOCATION, SOURCE and TARGET are each a file path or such a URL.")
+    actions = parser.add_subparsers(dest="history_command", required=True)
+    info = actions.add_parser("info", help="where the history is, its schema, and how many runs and conversations",
+                              description="Open the history (as the app does, applying pending migrations) and say "
+                                          "what it holds.")
+    info.add_argument("location", nargs="?", help="default: $BEDROCK_LAB_HISTORY, else the file in the user's "
+                                                  "data folder")
+    info.set_defaults(handler=run_history, command_parser=info)
+    copy = actions.add_parser(
+        "copy", help="copy runs and conversations into another history, without duplicates",
+        description="Copy every run, conversation and message of SOURCE that TARGET lacks (ids are kept, so "
+                    "copying again copies nothing). Works both ways: a file into a team's database, or back.",
+        epilog="Example: python -m core history copy --from ~/.local/share/bedrock-streaming-lab/history.sqlite "
+               "--to postgresql://lab@db.internal:5432/lab")
+    copy.add_argument("--from", dest="source", required=True, metavar="SOURCE", help="the history to copy from")
+    copy.add_argument("--to", dest="target", required=True, metavar="TARGET",
+                      help="the history to copy into (created if it does not exist)")
+    copy.add_argument("--batch", type=int, default=1000, metavar="N", help="rows per transaction (default 1000)")
+    copy.set_defaults(handler=run_history, command_parser=copy)
+
+
+def run_history(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO = sys.stdout,
+                err: TextIO = sys.stderr) -> int:
+    """`python -m core history info | copy`; an unusable history is one line on stderr and exit code 2."""
+    from .history import HistoryUnavailable
+
+    try:
+        if args.history_command == "info":
+            return _history_info(args.location, out)
+        return _history_copy(args, parser, out, err)
+    except HistoryUnavailable as problem:
+        print(f"error: {problem.message}", file=err)
+        return 2
+
+
+def _history_info(location: str | None, out: TextIO) -> int:
+    from .history import History, default_location, is_url
+
+    where = location or default_location()
+    if not is_url(where) and not Path(where).expanduser().exists():
+        out.write(f"history        {where} (no file yet: the first recorded run creates it)\n")
+        return 0
+    from .history import MIGRATIONS
+
+    history = History(where)
+    applied = history.applied_migrations()
+    counts = history.counts()
+    people = history.people_and_hosts()
+    known = [m.__name__ for m in MIGRATIONS]
+    state = "up to date" if applied == known else f"{len(known)} known here"
+    out.write(f"history        {history.location} ({history.version()})\n"
+              f"schema         {len(applied)} migrations, the last {applied[-1] if applied else 'none'} ({state})\n"
+              f"runs           {counts['runs']:,}, by {people['user_name'].nunique():,} people on "
+              f"{people['host'].nunique():,} hosts\n"
+              f"conversations  {counts['conversations']:,} ({counts['messages']:,} messages)\n")
+    history.close()
+    return 0
+
+
+def _history_copy(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO, err: TextIO) -> int:
+    from .history import History, is_url
+    from .history.copy import copy_history
+
+    if args.batch < 1:
+        parser.error("--batch must be at least 1")
+    if not is_url(args.source) and not Path(args.source).expanduser().is_file():
+        print(f"error: --from: there is no history file at {args.source}", file=err)
+        return 2
+    if _same_history(args.source, args.target):
+        print("error: --from and --to name the same history", file=err)
+        return 2
+    source = History(args.source)
+    target = History(args.target)
+    live = err.isatty()
+    totals = source.counts()
+
+    def show(table: str, copied: int, present: int) -> None:
+        if live:
+            print(f"\r{table}: {copied + present:,} of {totals[table]:,} read", end="", file=err, flush=True)
+
+    try:
+        result = copy_history(source, target, batch_rows=args.batch, on_batch=show)
+    except KeyboardInterrupt:
+        print("\nstopped: what was copied stays in the target; run the same command again to go on", file=err)
+        return 1
+    finally:
+        source.close()
+        target.close()
+    if live:
+        print(file=err)
+    out.write(f"{result.summary()}\n")
+    return 0
+
+
+def _same_history(first: str, second: str) -> bool:
+    from .history import is_url
+
+    if is_url(first) or is_url(second):
+        return first.strip() == second.strip()
+    return Path(first).expanduser().resolve() == Path(second).expanduser().resolve()

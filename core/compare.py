@@ -41,7 +41,7 @@ def request_for(settings: LabSettings, messages: Sequence[Message], *, stream: b
     return RunRequest(settings.model_id, chat, api=settings.api, stream=streaming, backend=settings.backend,
                       region=settings.region, profile=settings.profile, max_attempts=settings.max_attempts,
                       read_timeout_s=settings.read_timeout_s, idle_timeout_s=settings.idle_timeout_s,
-                      session_id=session_id, compare_group=compare_group)
+                      session_id=session_id, compare_group=compare_group, user_name=settings.user_name)
 
 
 class Lane:

@@ -42,6 +42,7 @@ class LabSettings:
     service_tier: ServiceTier | None = None  # None: not sent (Bedrock's default tier)
     latency: Latency | None = None  # None: not sent (standard)
     cache: CachePlan | None = None  # prompt-cache points (None: none)
+    user_name: str | None = None  # who runs are recorded as (None: the default, `identity.default_user_name()`)
 
     @property
     def model_id(self) -> str:

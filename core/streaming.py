@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import json
 import socket
 import threading
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from . import catalog, converse, metrics, providers, validation
+from . import catalog, converse, identity, metrics, providers, telemetry, validation
 from .client import (
     DEFAULT_IDLE_TIMEOUT_S,
     DEFAULT_MAX_ATTEMPTS,
@@ -98,6 +99,7 @@ class RunRequest:
     conversation_id: str | None = None
     compare_group: str | None = None
     benchmark_id: str | None = None
+    user_name: str | None = None  # who the run is recorded as (None: `identity.default_user_name()`)
 
     @property
     def model(self) -> catalog.Model:
@@ -296,6 +298,7 @@ class Run:
         self._went_silent_s: float | None = None  # set by the idle guard when it hung up a silent stream
         self._waiting_since: float | None = None  # when the stream reader began to wait for the next event
         self._done = threading.Event()  # set once the record is final (and handed to on_finish)
+        self._endpoint_url: str | None = None  # where the requests went, for the telemetry's server.address
         self.run_id = uuid.uuid4().hex  # known from the start, so a stopped run can be referred to at once
         self._driver = self._drive()
 
@@ -422,7 +425,9 @@ class Run:
             stop_sequences=list(chat.stop_sequences), session_id=req.session_id,
             effort=chat.reasoning.effort if chat.reasoning else None, service_tier=chat.service_tier,
             latency=chat.latency, cache_ttl=chat.cache.ttl if chat.cache else None,
-            conversation_id=req.conversation_id, compare_group=req.compare_group, benchmark_id=req.benchmark_id)
+            conversation_id=req.conversation_id, compare_group=req.compare_group, benchmark_id=req.benchmark_id,
+            user_name=identity.clean_name(req.user_name or "") or identity.default_user_name(),
+            host=identity.host_name())
 
     def _drive(self) -> Generator[RunEvent, None, None]:
         record = self._new_record()
@@ -433,6 +438,7 @@ class Run:
             client = self._client or runtime_client(
                 self.request.backend, self.request.region, self.request.profile,
                 max_attempts=self.request.max_attempts, read_timeout_s=self.request.read_timeout_s)
+            self._endpoint_url = getattr(getattr(client, "meta", None), "endpoint_url", None)
             chat = self.request.chat
             while True:
                 try:
@@ -691,6 +697,10 @@ class Run:
                 self._on_finish(record)
             except Exception as problem:  # noqa: BLE001 - recording must never break the run itself
                 record.notes.append(f"Not recorded in the history: {problem}")
+        # Opt-in OpenTelemetry export: queued for the telemetry's own thread, never raising nor waiting.
+        telemetry.export_run(record, messages=self.request.chat.messages,
+                             chunk_gaps_ms=[(b - a) * 1000 for a, b in itertools.pairwise(progress.arrivals)],
+                             server_url=self._endpoint_url)
         self._done.set()
         if self._callback is not None:
             self._callback("", True)

@@ -242,3 +242,6 @@ class RunRecord:
     latency: str | None = None
     latency_served: str | None = None
     cache_ttl: str | None = None  # the cache points' time to live, when the request had cache points
+    # who ran it and where (history migration m004), so a shared history can be filtered by person and machine
+    user_name: str | None = None  # the name given in the sidebar, or the OS user
+    host: str | None = None  # the machine it ran on

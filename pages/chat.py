@@ -103,7 +103,8 @@ def _save_question(history: History, text: str, settings: LabSettings) -> None:
                 return
             except KeyError:  # the history file was replaced since (as its banner advises): start anew in it
                 pass
-        state.chat_conversation_id = history.create_conversation(text[:60], settings.model_id, settings.system)
+        state.chat_conversation_id = history.create_conversation(text[:60], settings.model_id, settings.system,
+                                                                 owner=settings.user_name)
         history.add_message(state.chat_conversation_id, "user", text)
     except HistoryUnavailable as problem:
         st.toast(problem.message)
@@ -244,7 +245,8 @@ def _answer(settings: LabSettings, history: History | None) -> None:
                          backend=settings.backend, region=settings.region, profile=settings.profile,
                          max_attempts=settings.max_attempts, read_timeout_s=settings.read_timeout_s,
                          idle_timeout_s=settings.idle_timeout_s,
-                         session_id=state.lab_session_id, conversation_id=state.chat_conversation_id)
+                         session_id=state.lab_session_id, conversation_id=state.chat_conversation_id,
+                         user_name=settings.user_name)
     run = start(request, on_finish=history.record_run if history else None)
     model = settings.model.model
     reasons = model.thinking != "none" and catalog.fit_request(model, chat)[0].reasoning is not None  # as sent
@@ -373,16 +375,31 @@ def _toolbar(top: Any, settings: LabSettings) -> None:
                         mime="application/json", disabled=not messages, icon=":material/data_object:")
 
 
-def _past_conversations(history: History) -> dict[str, str]:
-    """Past conversations for the selector: id -> label. Read again after this session wrote to the history
-    (or while its banner shows), otherwise at most every PAST_REFRESH_S: not on every run of every session."""
+def _past_conversations(history: History, viewer: str | None) -> dict[str, dict[str, Any]]:
+    """Past conversations the viewer may open (their own, the shared ones): id -> label, owner and shared. Read
+    again after this session wrote to the history (or while its banner shows), otherwise at most every
+    PAST_REFRESH_S: not on every run of every session."""
     cached = state.get("chat_past_cache")
-    if cached is None or cached[0] != history.path or time.monotonic() - cached[1] > PAST_REFRESH_S:
+    where = (history.location, viewer)
+    if cached is None or cached[0] != where or time.monotonic() - cached[1] > PAST_REFRESH_S:
         state.chat_past_cache = None  # until read: a failure here leaves nothing cached
-        labels = {row.conversation_id: f"{row.title} · {row.message_count} messages"
-                  for row in history.conversations().itertuples()}
-        state.chat_past_cache = (history.path, time.monotonic(), labels)
+        past = {}
+        for row in history.conversations(viewer=viewer).itertuples():
+            owner = row.owner if isinstance(row.owner, str) else None
+            whose = f" · shared by {owner}" if owner and owner != viewer else " · shared" if row.shared else ""
+            past[row.conversation_id] = {"label": f"{row.title} · {row.message_count} messages{whose}",
+                                         "owner": owner, "shared": bool(row.shared)}
+        state.chat_past_cache = (where, time.monotonic(), past)
     return dict(state.chat_past_cache[2])
+
+
+def _share(history: History) -> None:
+    """The Share toggle: the current conversation becomes visible to everyone on this history, or private again."""
+    try:
+        history.share_conversation(state.chat_conversation_id, shared=bool(state.chat_shared))
+    except (HistoryUnavailable, KeyError) as problem:
+        st.toast(f"The conversation's sharing was not changed: {problem}")
+    state.chat_past_cache = None
 
 
 st.title("Chat")
@@ -392,7 +409,7 @@ _settle_pending(history)
 past = None
 if history is not None:
     try:
-        past = _past_conversations(history)
+        past = _past_conversations(history, settings.user_name if settings else None)
     except HistoryUnavailable as problem:  # the file went bad after it was opened: go on without it
         history, history_problem = None, problem.message
 if history_problem:
@@ -403,8 +420,8 @@ if settings is None:
 
 if history is not None and past is not None:
     st.selectbox("Past conversations", list(past), index=None, key="chat_past",
-                 format_func=lambda cid: past.get(cid, cid), placeholder="Reopen a past conversation",
-                 on_change=_open, args=(history,))
+                 format_func=lambda cid: past[cid]["label"] if cid in past else cid,
+                 placeholder="Reopen a past conversation", on_change=_open, args=(history,))
 top = st.container(horizontal=True)  # filled at the end, once this run's answer is in the conversation
 messages = state.chat_messages
 
@@ -427,3 +444,9 @@ elif state.chat_action == "answer":
     _answer(settings, history)
 
 _toolbar(top, settings)
+current = (past or {}).get(state.chat_conversation_id) if history is not None else None
+if history is not None and current is not None and current["owner"] in (None, settings.user_name):
+    state.chat_shared = current["shared"]
+    top.toggle("Shared", key="chat_shared", on_change=_share, args=(history,),
+               help="Shared conversations are listed for everyone who uses this history (a team's shared "
+                    "database); the others stay private to your name.")

@@ -23,7 +23,7 @@ SILENT_LABEL = "Thought without showing its reasoning"
 @st.cache_resource(show_spinner=False)
 def _open(path: str) -> History:
     """One History per file and process. Decorated once, at import: a page script's own code runs on every
-    rerun, and caching a class there made Streamlit parse core/history.py with `ast` on every run of every
+    rerun, and caching a class there made Streamlit parse core/history/ with `ast` on every run of every
     session, which Python 3.11 can get wrong when threads do it at once ("AST constructor recursion depth
     mismatch")."""
     return History(path)  # a failure raises, so it is never cached: a file fixed meanwhile is used next time

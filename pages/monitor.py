@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -24,6 +25,8 @@ TIME_RANGES: dict[str, timedelta | None] = {
 }
 FILTERS = {"providers": "Provider", "model_ids": "Model", "backends": "Backend", "apis": "API", "modes": "Mode",
            "statuses": "Status"}
+# Who ran them and where: offered where the runs in scope come from more than one person or machine (a team).
+PEOPLE_FILTERS = {"users": "Person", "hosts": "Machine"}
 # What the runs were served with (effort, tier, latency mode, prompt cache): filters and a grouping of their own.
 LEVER_FILTERS = {"efforts": "Effort", "tiers": "Service tier", "latencies": "Latency", "cache_states": "Prompt cache"}
 
@@ -43,6 +46,8 @@ def _model_choices(settings: LabSettings) -> dict[str, str]:
 
 
 def _start(spec: bench.BenchmarkSpec, history: History) -> None:
+    settings: LabSettings | None = state.get("lab_settings")
+    spec = dataclasses.replace(spec, user_name=settings.user_name if settings else None)  # the sidebar's name
     state.monitor_job = bench.BenchmarkJob(spec, on_record=history.record_run).start()
     state.monitor_job_seen = False
 
@@ -180,7 +185,8 @@ def _time_bounds() -> tuple[datetime | None, datetime | None]:
 def _filters(frame: Any) -> dict[str, tuple[str, ...]]:
     options = analytics.filter_options(frame)
     chosen: dict[str, tuple[str, ...]] = {}
-    for filters in (FILTERS, LEVER_FILTERS):
+    people = {name: label for name, label in PEOPLE_FILTERS.items() if len(options.get(name, [])) > 1}
+    for filters in (FILTERS, LEVER_FILTERS, *([people] if people else [])):
         for column, (name, label) in zip(st.columns(len(filters)), filters.items(), strict=True):
             key = f"monitor_filter_{name}"
             state[key] = [v for v in state.get(key, []) if v in options[name]]  # a value gone from this scope
@@ -206,9 +212,10 @@ def _empty_state(settings: LabSettings | None, history: History, scope_label: st
     with st.container(border=True):
         st.markdown(f"#### No runs {scope_label}yet")
         st.markdown(
-            "The Monitor charts the runs recorded in the history file on this computer "
-            f"(`{history.path.name}`; set `BEDROCK_LAB_HISTORY` to choose another):\n"
-            "- every answer on the **Chat** page,\n"
+            (f"The Monitor charts the runs recorded in the history file on this computer (`{history.path.name}`; "
+             "set `BEDROCK_LAB_HISTORY` to choose another):\n" if history.path is not None
+             else f"The Monitor charts the runs your team recorded in the shared database (`{history.location}`):\n")
+            + "- every answer on the **Chat** page,\n"
             "- `python -m core ask`, `chat` and `bench` in a terminal,\n"
             "- benchmarks started here (**Run a benchmark** above).\n\n"
             "A quick benchmark fills it in seconds: short prompts, 10 runs per model, streamed and sync "

@@ -22,6 +22,9 @@ REGION = "us-east-1"
 # history file of the test run's own, never the user's.
 os.environ["BEDROCK_EMULATOR_TIME_SCALE"] = "0"
 os.environ["BEDROCK_LAB_HISTORY"] = os.path.join(tempfile.mkdtemp(prefix="lab-tests-"), "history.sqlite")
+# A developer's own telemetry settings must not send the test runs to their collector.
+for _name in [name for name in os.environ if name.startswith("OTEL_")]:
+    del os.environ[_name]
 
 
 @pytest.fixture(autouse=True)
@@ -168,3 +171,44 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.section("reliability figures")
     for (figure, layer), (held, ran) in sorted(tallies.items()):
         terminalreporter.line(f"{figure} ({layer}): {ran} checks, {held} held" + ("" if held == ran else " <-- FAILED"))
+
+
+# -- PostgreSQL: one throwaway server per test process (xdist worker), a new database per test ------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A PostgreSQL server of this test process's own (started in about a second), stopped at the end; the tests
+    that need it skip, saying how to install it, where Debian's `postgresql` package is missing."""
+    from tests import postgres
+
+    reason = postgres.unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    server = postgres.TemporaryServer.start()
+    yield server
+    from core.history.postgres import close_pools
+
+    close_pools()
+    server.cleanup()
+
+
+@pytest.fixture()
+def postgres_url(postgres_server: Any) -> Iterator[str]:
+    """A new, empty database on the test process's server (about 40 ms), dropped after the test."""
+    from core.history.postgres import close_pools
+
+    if not postgres_server.running():
+        postgres_server.start_again()  # a test stopped it and failed before starting it again
+    url = postgres_server.create_database()
+    yield url
+    close_pools(url)
+    postgres_server.drop_database(url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history_location(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """Where a history test's History lives: a new SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "history.sqlite")
+    return str(request.getfixturevalue("postgres_url"))

@@ -587,7 +587,7 @@ def create_api(settings: ApiSettings | None = None, history: History | None = No
 
     async def health(request: Request) -> Response:
         body: dict[str, Any] = {"status": "ok", "backend": settings.backend, "region": settings.region,
-                                "history": str(history.path) if history else None}
+                                "history": history.location if history else None}
         if settings.backend == "emulator":
             body["emulator_url"] = (await _in_thread(shared_emulator)).url
         return JSONResponse(body)

@@ -44,11 +44,11 @@ def slow(health: dict[str, Any], tokens_per_s: float) -> None:
              {"model_id": HAIKU, "ttft_ms": 300, "tokens_per_s": tokens_per_s})
 
 
-def open_demo(page: Any, url: str, prompt: str, max_tokens: int) -> None:
+def open_demo(page: Any, url: str, prompt: str, max_tokens: int, model_id: str = HAIKU) -> None:
     page.goto(f"{url}/api/demo")
-    expect(page.locator(f"#model option[value='{HAIKU}']")).to_be_attached(timeout=20_000)
+    expect(page.locator(f"#model option[value='{model_id}']")).to_be_attached(timeout=20_000)
     expect(page.locator("#status")).to_contain_text("models on the emulator backend")
-    page.select_option("#model", HAIKU)
+    page.select_option("#model", model_id)
     page.fill("#prompt", prompt)
     page.fill("#max-tokens", str(max_tokens))
 
@@ -85,6 +85,17 @@ def test_the_demo_page_shows_the_text_growing_then_the_metrics(live_app_url: str
     expect(page.locator("#metrics")).to_contain_text("first token")
     expect(page.locator("#metrics")).to_contain_text("150 tokens out (reported)")
     expect(page.locator("#error")).to_be_hidden()
+
+
+def test_a_model_that_reasoned_has_its_first_answer_token_and_first_reasoning_in_the_demos_metrics(
+        live_app_url: str, served: dict[str, Any], page: Any) -> None:
+    listed = {m["model_id"] for m in get_json(f"{live_app_url}/api/models")["models"]}
+    thinker = next(m for m in listed if m.endswith(models.REASONING_TAG.base_id))  # shows reasoning before answering
+    open_demo(page, live_app_url, "Explain tides briefly.", 400, thinker)
+    page.click("#send")
+    expect(page.locator("#status")).to_have_text("Done.", timeout=30_000)
+    expect(page.locator("#metrics")).to_contain_text("first answer token")
+    expect(page.locator("#metrics")).to_contain_text("first reasoning")
 
 
 def test_cancel_stops_the_stream_keeps_the_text_and_is_recorded(live_app_url: str, served: dict[str, Any],

@@ -31,11 +31,14 @@ def test_a_quick_benchmark_draws_every_chart_with_one_trace_per_model(app_url: s
     open_monitor_for_this_session(page, app_url)
     page.get_by_role("button", name="Run a quick benchmark").click()
     expect(page.get_by_text("Benchmark finished.")).to_be_visible(timeout=60_000)
-    expect(page.locator(".js-plotly-plot")).to_have_count(8, timeout=30_000)
+    # eight charts, and the time to first reasoning second: the quick benchmark has a model that shows reasoning
+    expect(page.locator(".js-plotly-plot")).to_have_count(9, timeout=30_000)
     page.wait_for_function("Array.from(document.querySelectorAll('.js-plotly-plot')).every(d => d.data)")
     charts = page.evaluate(CHARTS_JS)
     names = {name for name, _ in charts[0]}
     assert len(names) == 3 and model_label(models.CLAUDE) in names  # the sidebar's model and two others
+    reasoning = {name for name, _ in charts.pop(1)}
+    assert reasoning and reasoning < names
     for traces in charts:
         assert {name for name, _ in traces} == names
     assert [kind for _, kind in charts[0]] == ["box"] * 6  # each model: quartiles, then its runs as points
@@ -64,4 +67,6 @@ def test_cancel_keeps_the_runs_that_finished(live_app_url: str, page: Any) -> No
     alert = page.get_by_test_id("stAlert").filter(has_text="Benchmark cancelled.").inner_text()
     finished = int(re.search(r"(\d+) of 60 runs finished", alert).group(1))  # type: ignore[union-attr]
     assert 1 <= finished < 60
-    expect(page.locator(".js-plotly-plot")).to_have_count(8, timeout=30_000)  # the kept runs are charted
+    # the kept runs are charted (and the time to first reasoning, if a kept stream showed reasoning)
+    expect(page.locator(".js-plotly-plot").nth(7)).to_be_visible(timeout=30_000)
+    assert page.locator(".js-plotly-plot").count() in (8, 9)

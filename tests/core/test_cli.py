@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from core import catalog
+from core.history import History
 
 from ..models import CHAT, CLAUDE, FAST, LEGACY, NO_SAMPLING, REASONING_TAG, RETIRED, call_id
 
@@ -195,3 +196,17 @@ def test_models_lists_the_table_with_lifecycle_and_rules() -> None:
     assert f"sampling none, reasoning {NO_SAMPLING.thinking}" in lines[NO_SAMPLING.base_id]
     markdown = cli("models", "--markdown")
     assert markdown.returncode == 0 and markdown.stdout == catalog.markdown()
+
+
+def test_runs_are_recorded_under_the_name_given_or_the_environments(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    named = cli("ask", "--model", CLAUDE, "--max-tokens", "20", "--user", "  Ana   Silva ", "--json", "Hi",
+                history=path)
+    assert named.returncode == 0, named.stderr
+    record = json.loads(named.stdout.strip())
+    assert record["user_name"] == "Ana Silva" and record["host"]  # spaces tidied; this machine's name
+    bench_run = cli("bench", "--model", CLAUDE, "--runs", "2", history=path, env={"BEDROCK_LAB_USER": "ci-bot"})
+    assert bench_run.returncode == 0, bench_run.stderr
+    runs = History(path).runs()
+    assert sorted(runs["user_name"]) == ["Ana Silva", "ci-bot", "ci-bot"]
+    assert set(runs["host"]) == {record["host"]}

@@ -1,4 +1,8 @@
-"""Run history: schema pinned, records round-trip, filters in SQL, concurrent writers lose nothing."""
+"""Run history: schema pinned, records round-trip, filters in SQL, concurrent writers lose nothing.
+
+Every test taking `history` or `history_location` runs twice: on a new SQLite file and on a new database of a
+PostgreSQL server the tests start themselves (tests/postgres.py); the ones about files are SQLite's alone.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,16 @@ import platformdirs
 import pytest
 
 from bench.history_durability import kill_during_writes, write_concurrently
-from core.history import MIGRATIONS, History, HistoryUnavailable, RunAlreadyRecorded, default_path, records_frame
+from core.history import (
+    MIGRATIONS,
+    History,
+    HistoryUnavailable,
+    RunAlreadyRecorded,
+    default_path,
+    is_url,
+    open_database,
+    records_frame,
+)
 from core.types import RunRecord
 
 from .. import models
@@ -77,14 +90,19 @@ RUN_COLUMNS = [  # (name, declared type, not null, primary key), as PRAGMA table
     ("latency", "TEXT", 0, 0),
     ("latency_served", "TEXT", 0, 0),
     ("cache_ttl", "TEXT", 0, 0),
+    # m004: who ran it and where
+    ("user_name", "TEXT", 0, 0),
+    ("host", "TEXT", 0, 0),
 ]
 FRAME_COLUMNS = [f.name for f in dataclasses.fields(RunRecord)] + ["recorded_utc"]  # History.runs(), in this order
-MIGRATION_NAMES = ["m001_runs", "m002_conversations", "m003_reasoning_tiers_cache"]
+MIGRATION_NAMES = ["m001_runs", "m002_conversations", "m003_reasoning_tiers_cache", "m004_people_and_sharing"]
 INDEXES = {
     "runs_started_utc": "runs", "runs_model_id": "runs", "runs_session_id": "runs", "runs_conversation_id": "runs",
     "runs_compare_group": "runs", "runs_benchmark_id": "runs", "runs_started_julianday": "runs",
-    "messages_conversation_position": "messages",
+    "messages_conversation_position": "messages", "runs_user_host": "runs",
 }
+# PostgreSQL's names for the types SQLite declares: the same schema on both (64-bit integers, doubles)
+PG_TYPES = {"text": "TEXT", "double precision": "REAL", "bigint": "INTEGER", "boolean": "BOOLEAN"}
 
 
 @pytest.fixture(autouse=True)
@@ -96,7 +114,14 @@ def _history_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-def history(tmp_path: Path) -> History:
+def history(history_location: str) -> History:
+    """A new history: a SQLite file, then a PostgreSQL database (the test runs once on each)."""
+    return History(history_location)
+
+
+@pytest.fixture()
+def sqlite_history(tmp_path: Path) -> History:
+    """A new history file, for what only a file can go through (WAL, a file gone bad or moved away)."""
     return History(tmp_path / "history.sqlite")
 
 
@@ -123,13 +148,54 @@ def full_run(run_id: str = "run-full") -> RunRecord:
         cache_read_tokens=2048, cache_write_tokens=512, reasoning_tokens=40, first_reasoning_ms=120.5,
         reasoning_ms=1800.25, reasoning_shown="summarized", effort="high", service_tier="priority",
         service_tier_served="default", latency="optimized", latency_served="standard", cache_ttl="1h",
+        user_name="Ana Lima", host="ana-laptop.local",
     )
 
 
-def columns(path: Path, table: str) -> list[tuple[str, str, int, int]]:
-    with sqlite3.connect(path) as db:
-        rows = db.execute(f"PRAGMA table_info({table})").fetchall()
-    return [(name, kind, notnull, pk) for _, name, kind, notnull, _, pk in rows]
+def query(location: str | Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """`sql` on the history's database through the driver itself, not through History (`?` on SQLite, `%s` on
+    PostgreSQL)."""
+    if not is_url(str(location)):
+        with sqlite3.connect(location) as db:
+            rows = db.execute(sql, params).fetchall()
+        db.close()
+        return rows
+    import psycopg
+
+    with psycopg.connect(str(location), autocommit=True) as pg:
+        return [tuple(row) for row in pg.execute(sql, params).fetchall()]  # type: ignore[arg-type]
+
+
+def columns(location: str | Path, table: str) -> list[tuple[str, str, int, int]]:
+    """(name, declared type, not null, primary key) per column, in order, as SQLite's PRAGMA table_info says."""
+    if not is_url(str(location)):
+        rows = query(location, f"PRAGMA table_info({table})")
+        return [(name, kind, notnull, pk) for _, name, kind, notnull, _, pk in rows]
+    rows = query(location, "SELECT c.column_name, c.data_type, c.is_nullable, (k.column_name IS NOT NULL) "
+                           "FROM information_schema.columns AS c LEFT JOIN information_schema.key_column_usage AS k "
+                           "ON k.table_name = c.table_name AND k.column_name = c.column_name "
+                           "AND k.constraint_name = c.table_name || '_pkey' "
+                           "WHERE c.table_schema = 'public' AND c.table_name = %s ORDER BY c.ordinal_position",
+                 (table,))
+    return [(name, PG_TYPES[kind], int(nullable == "NO"), int(pk)) for name, kind, nullable, pk in rows]
+
+
+def indexes(location: str | Path) -> dict[str, str]:
+    """Index name -> table, for the indexes the migrations create (not those of primary keys)."""
+    if not is_url(str(location)):
+        return dict(query(location, "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' "
+                                    "AND sql IS NOT NULL"))
+    return dict(query(location, "SELECT indexname, tablename FROM pg_indexes WHERE schemaname = 'public' "
+                                "AND indexname NOT LIKE '%%_pkey'"))
+
+
+def index_columns(location: str | Path, index: str) -> list[str]:
+    if not is_url(str(location)):
+        return [name for *_, name in query(location, f"PRAGMA index_info({index})")]
+    return [row[0] for row in query(location, "SELECT a.attname FROM pg_index AS i JOIN pg_class AS c ON "
+                                              "c.oid = i.indexrelid JOIN pg_attribute AS a ON a.attrelid = i.indrelid "
+                                              "AND a.attnum = ANY(i.indkey) WHERE c.relname = %s "
+                                              "ORDER BY array_position(i.indkey::int2[], a.attnum)", (index,))]
 
 
 def run_ids(frame: pd.DataFrame) -> set[str]:
@@ -160,42 +226,42 @@ def test_default_path_is_in_the_user_data_directory(monkeypatch: pytest.MonkeyPa
 # -- schema ------------------------------------------------------------------------------------------
 
 
-def test_runs_columns_are_pinned_and_match_the_run_record(history: History) -> None:
-    assert columns(history.path, "runs") == RUN_COLUMNS
+def test_runs_columns_are_pinned_and_match_the_run_record(history_location: str) -> None:
+    History(history_location)
+    assert columns(history_location, "runs") == RUN_COLUMNS
     fields = [f.name for f in dataclasses.fields(RunRecord)]
     # Migrations append their columns after recorded_utc; the record's fields are the rest, in the same order.
     assert [name for name, *_ in RUN_COLUMNS if name != "recorded_utc"] == fields
 
 
-def test_other_tables_and_indexes_are_pinned(history: History) -> None:
-    assert columns(history.path, "conversations") == [
+def test_other_tables_and_indexes_are_pinned(history_location: str) -> None:
+    History(history_location)
+    assert columns(history_location, "conversations") == [
         ("conversation_id", "TEXT", 1, 1), ("title", "TEXT", 1, 0), ("model_id", "TEXT", 1, 0),
-        ("system", "TEXT", 1, 0), ("created_utc", "TEXT", 1, 0), ("updated_utc", "TEXT", 1, 0)]
-    assert columns(history.path, "messages") == [
+        ("system", "TEXT", 1, 0), ("created_utc", "TEXT", 1, 0), ("updated_utc", "TEXT", 1, 0),
+        ("owner", "TEXT", 0, 0), ("shared", "BOOLEAN", 1, 0)]  # m004
+    assert columns(history_location, "messages") == [
         ("message_id", "TEXT", 1, 1), ("conversation_id", "TEXT", 1, 0), ("position", "INTEGER", 1, 0),
         ("role", "TEXT", 1, 0), ("text", "TEXT", 1, 0), ("run_id", "TEXT", 0, 0), ("status", "TEXT", 1, 0),
         ("created_utc", "TEXT", 1, 0)]
-    assert columns(history.path, "_migrations") == [("name", "TEXT", 1, 1), ("applied_utc", "TEXT", 1, 0)]
-    with sqlite3.connect(history.path) as db:
-        indexes = dict(db.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
-        position_index = db.execute("PRAGMA index_info(messages_conversation_position)").fetchall()
-    assert indexes == INDEXES
-    assert [name for *_, name in position_index] == ["conversation_id", "position"]
+    assert columns(history_location, "_migrations") == [("name", "TEXT", 1, 1), ("applied_utc", "TEXT", 1, 0)]
+    assert indexes(history_location) == INDEXES
+    assert index_columns(history_location, "messages_conversation_position") == ["conversation_id", "position"]
+    assert index_columns(history_location, "runs_user_host") == ["user_name", "host"]
 
 
-def test_migrations_are_recorded_once_in_order(history: History) -> None:
+def test_migrations_are_recorded_once_in_order(history_location: str) -> None:
+    history = History(history_location)
     assert [m.__name__ for m in MIGRATIONS] == MIGRATION_NAMES
     assert history.applied_migrations() == MIGRATION_NAMES
-    with sqlite3.connect(history.path) as db:
-        first = db.execute("SELECT name, applied_utc FROM _migrations ORDER BY rowid").fetchall()
-    History(history.path)
-    History(history.path)
-    with sqlite3.connect(history.path) as db:
-        assert db.execute("SELECT name, applied_utc FROM _migrations ORDER BY rowid").fetchall() == first
+    first = query(history_location, "SELECT name, applied_utc FROM _migrations ORDER BY name")
+    History(history_location)
+    History(history_location)
+    assert query(history_location, "SELECT name, applied_utc FROM _migrations ORDER BY name") == first
 
 
-def test_wal_mode_is_on(history: History) -> None:
-    with sqlite3.connect(history.path) as db:
+def test_wal_mode_is_on(sqlite_history: History) -> None:
+    with sqlite3.connect(sqlite_history.path) as db:  # type: ignore[arg-type]
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
@@ -251,7 +317,7 @@ def test_reading_in_slices_gives_the_same_frame(history: History, monkeypatch: p
         history.record_run(make_run(f"r{i}", started_utc=f"2025-03-01T12:00:{(i * 7) % 10:02d}+00:00",
                                     ttft_ms=None if i % 3 else float(i), notes=[f"n{i}"]))
     whole = history.runs()
-    monkeypatch.setattr("core.history._SLICE_ROWS", 3)
+    monkeypatch.setattr("core.history.store._SLICE_ROWS", 3)
     sliced = history.runs()
     pd.testing.assert_frame_equal(sliced, whole)
     assert list(sliced["started_utc"]) == sorted(sliced["started_utc"])
@@ -369,8 +435,10 @@ def write_from_process(path: str, worker: int, count: int, start: Any) -> None:
         history.record_run(make_run(f"p{worker}-{i}", session_id=f"process-{worker}"))
 
 
-def test_four_processes_on_a_new_file_lose_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "shared" / "history.sqlite"
+def test_four_processes_on_a_new_history_lose_nothing(history_location: str, tmp_path: Path) -> None:
+    """Four processes open a new history at the same moment (each migration is applied once: a second
+    CREATE TABLE would fail its process) and write at once."""
+    path = history_location if is_url(history_location) else tmp_path / "shared" / "history.sqlite"
     processes, per_process = 4, 200
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(processes)
@@ -389,8 +457,8 @@ def test_four_processes_on_a_new_file_lose_nothing(tmp_path: Path) -> None:
     assert history.integrity_ok()
 
 
-def test_threads_opening_a_new_file_at_once_migrate_it_once(tmp_path: Path) -> None:
-    path = tmp_path / "fresh.sqlite"
+def test_threads_opening_a_new_history_at_once_migrate_it_once(history_location: str) -> None:
+    path = history_location
     start = threading.Barrier(8)
     opened: list[History] = []
 
@@ -407,33 +475,39 @@ def test_threads_opening_a_new_file_at_once_migrate_it_once(tmp_path: Path) -> N
     assert History(path).applied_migrations() == MIGRATION_NAMES
 
 
-def test_a_writer_killed_during_1000_runs_loses_no_reported_run(tmp_path: Path) -> None:
-    """SIGKILL at a random moment: the file passes its integrity check and holds every run reported stored.
+def test_a_writer_killed_during_1000_runs_loses_no_reported_run(history_location: str, tmp_path: Path,
+                                                                 request: pytest.FixtureRequest) -> None:
+    """SIGKILL at a random moment: the history passes its integrity check and holds every run reported stored.
 
     The first writer records real runs on the emulator (4 threads, as the Monitor's benchmark does);
-    the others write as fast as the file takes them, so the kill often lands inside a transaction.
+    the others write as fast as the history takes them, so the kill often lands inside a transaction.
     """
-    results = [kill_during_writes(tmp_path / "runs.sqlite", runs=1000, writer="runs")]
-    results += [kill_during_writes(tmp_path / f"direct-{k}.sqlite", runs=1000, writer="direct") for k in range(4)]
+    if is_url(history_location):  # one new database each (the killed writers' connections end with them)
+        server = request.getfixturevalue("postgres_server")
+        first, others = history_location, [server.create_database() for _ in range(2)]
+    else:
+        first, others = str(tmp_path / "runs.sqlite"), [str(tmp_path / f"direct-{k}.sqlite") for k in range(4)]
+    results = [kill_during_writes(first, runs=1000, writer="runs")]
+    results += [kill_during_writes(location, runs=1000, writer="direct") for location in others]
     for result in results:
         assert result.integrity == "ok", result
         assert result.missing == 0, result
         assert 0 < result.acknowledged < result.planned, result  # killed part-way, not after the end
         assert result.stored >= result.acknowledged
     # the next opener of a killed writer's file can go on using it
-    reopened = History(tmp_path / "runs.sqlite")
+    reopened = History(first)
     reopened.record_run(make_run("after-the-kill"))
     assert len(reopened.runs()) == results[0].stored + 1 and reopened.integrity_ok()
 
 
-def test_eight_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
+def test_eight_processes_writing_at_once_lose_nothing(history_location: str) -> None:
     """The short version of bench/history_durability.py (8 processes x 30 s): runs and chat messages."""
-    result = write_concurrently(tmp_path / "shared.sqlite", processes=8, seconds=3)
+    result = write_concurrently(history_location, processes=8, seconds=3)
     assert result.failed_writers == 0
     assert result.runs > 8 * 20  # every writer got going
     assert (result.lost_runs, result.lost_messages, result.misordered) == (0, 0, 0)
     assert result.integrity == "ok"
-    assert len(History(tmp_path / "shared.sqlite").runs()) == result.runs
+    assert len(History(history_location).runs()) == result.runs
 
 
 # -- files that cannot be used -------------------------------------------------------------------------
@@ -503,16 +577,20 @@ PUBLIC_CALLS = {
 
 
 @pytest.mark.parametrize("call", PUBLIC_CALLS.values(), ids=PUBLIC_CALLS.keys())
-def test_every_method_reports_a_file_gone_bad_as_history_unavailable(history: History, call: Any) -> None:
+def test_every_method_reports_a_file_gone_bad_as_history_unavailable(sqlite_history: History, call: Any) -> None:
+    history = sqlite_history
+    assert history.path is not None
     history.path.write_bytes(b"\x00garbage" * 4096)
     with pytest.raises(HistoryUnavailable, match="not a SQLite database"):
         call(history)
     assert history.integrity_ok() is False
 
 
-def test_a_file_moved_away_while_in_use_starts_a_new_history(history: History, tmp_path: Path) -> None:
+def test_a_file_moved_away_while_in_use_starts_a_new_history(sqlite_history: History, tmp_path: Path) -> None:
     """What the unavailable message advises ("move or rename it"): the same History object, as the app
     keeps it for the whole process, goes on with a new file instead of failing on missing tables."""
+    history = sqlite_history
+    assert history.path is not None
     history.record_run(make_run("before"))
     history.path.write_bytes(b"\x00broken" * 4096)
     with pytest.raises(HistoryUnavailable, match="not a SQLite database"):
@@ -524,7 +602,9 @@ def test_a_file_moved_away_while_in_use_starts_a_new_history(history: History, t
     assert (tmp_path / "kept-aside.sqlite").read_bytes() == b"\x00broken" * 4096
 
 
-def test_a_damaged_database_fails_its_integrity_check(history: History) -> None:
+def test_a_damaged_database_fails_its_integrity_check(sqlite_history: History) -> None:
+    history = sqlite_history
+    assert history.path is not None
     for i in range(300):
         history.record_run(make_run(f"r{i}", text="x" * 2000))
     assert history.integrity_ok()
@@ -560,7 +640,8 @@ def test_conversation_life_cycle(history: History) -> None:
 
     listed = history.conversations()
     assert list(listed.columns) == ["conversation_id", "title", "model_id", "system", "created_utc", "updated_utc",
-                                    "message_count"]
+                                    "message_count", "owner", "shared"]
+    assert list(listed["shared"]) == [False, False] and listed["owner"].isna().all()  # no owner: visible to all
     assert list(listed["conversation_id"]) == [first, second]  # the one with new messages first
     assert list(listed["message_count"]) == [4, 0]
     assert str(listed["updated_utc"].dtype) == "datetime64[us, UTC]"
@@ -574,8 +655,7 @@ def test_conversation_life_cycle(history: History) -> None:
     history.delete_conversation(first)
     assert history.messages(first) == []
     assert list(history.conversations()["conversation_id"]) == [second]
-    with sqlite3.connect(history.path) as db:
-        assert db.execute("SELECT COUNT(*) FROM messages").fetchone() == (0,)
+    assert history.counts() == {"runs": 0, "conversations": 1, "messages": 0}
     history.delete_conversation(first)  # deleting twice is harmless
 
 
@@ -609,22 +689,30 @@ def test_unknown_conversations_are_key_errors(history: History) -> None:
     assert history.messages("missing") == []
 
 
-def test_a_history_from_before_the_reasoning_and_cache_columns_opens_and_keeps_its_runs(tmp_path: Path) -> None:
-    """A file written before migration m003 gains the new columns on first open; its runs read as unknown there."""
-    from core import history as store
+def old_history(location: str, migrations: int, run: RunRecord) -> None:
+    """A history as the lab left it when it had only the first `migrations` migrations (at least two), holding
+    `run` and the conversation 'old-conversation'."""
+    from core.history.schema import M003_COLUMNS, M004_COLUMNS
 
-    path = tmp_path / "old.sqlite"
-    with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE _migrations (name TEXT NOT NULL PRIMARY KEY, applied_utc TEXT NOT NULL)")
-        for migration in store.MIGRATIONS[:2]:
-            migration(db)
-            db.execute("INSERT INTO _migrations VALUES (?, '2026-11-01T00:00:00+00:00')", (migration.__name__,))
-        old_columns = [name for name, *_ in RUN_COLUMNS if name not in store.M003_COLUMNS]
-        old = {**dataclasses.asdict(make_run("old-run")), "recorded_utc": "2026-11-01T00:00:00+00:00"}
-        values = [json.dumps(old[n]) if isinstance(old[n], list) else old[n] for n in old_columns]
+    database = open_database(location)
+    database.open(MIGRATIONS[:migrations])
+    later = {**(M003_COLUMNS if migrations < 3 else {}), **(M004_COLUMNS if migrations < 4 else {})}
+    old_columns = [name for name, *_ in RUN_COLUMNS if name not in later]
+    old = {**dataclasses.asdict(run), "recorded_utc": "2026-11-01T00:00:00+00:00"}
+    values = [json.dumps(old[n]) if isinstance(old[n], list) else old[n] for n in old_columns]
+    with database.transaction("writing an old run") as db:
         db.execute(f"INSERT INTO runs ({', '.join(old_columns)}) VALUES ({', '.join('?' * len(old_columns))})", values)
-    reopened = History(path)
-    assert columns(path, "runs") == RUN_COLUMNS
+        db.execute("INSERT INTO conversations (conversation_id, title, model_id, system, created_utc, updated_utc) "
+                   "VALUES ('old-conversation', 'From before', 'm', '', ?, ?)", (old["recorded_utc"],) * 2)
+    database.close()
+
+
+def test_a_history_from_before_the_reasoning_and_cache_columns_opens_and_keeps_its_runs(history_location: str) -> None:
+    """A history written before migration m003 gains the new columns on first open; its runs read as unknown there."""
+    old_history(history_location, 2, make_run("old-run"))
+    assert History(history_location).applied_migrations() == MIGRATION_NAMES
+    reopened = History(history_location)
+    assert columns(history_location, "runs") == RUN_COLUMNS
     row = reopened.runs().iloc[0]
     assert row["run_id"] == "old-run" and pd.isna(row["cache_read_tokens"]) and pd.isna(row["service_tier_served"])
     reopened.record_run(full_run())

@@ -26,6 +26,16 @@ def history(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[History
     emulator_faults().clear()
 
 
+@pytest.fixture()
+def team_history(monkeypatch: pytest.MonkeyPatch, history_location: str) -> Iterator[History]:
+    """The pages on a history of this test's own, once in a SQLite file and once on a real PostgreSQL server (a
+    team's shared database): the pages open whatever BEDROCK_LAB_HISTORY names."""
+    monkeypatch.setenv("BEDROCK_LAB_HISTORY", history_location)
+    emulator_faults().clear()
+    yield History(history_location)
+    emulator_faults().clear()
+
+
 def first_run(session_id: str, **state: Any) -> AppTest:
     """A browser session's first run (the Chat page and the sidebar), with these choices made in session state
     before it: AppTest drops the sidebar from its element tree after the first run under st.navigation, so

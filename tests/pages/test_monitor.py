@@ -133,6 +133,30 @@ def test_filters_narrow_every_view(history: History) -> None:
     assert "No run matches these filters" in at.info[0].value
 
 
+def test_a_shared_history_can_be_filtered_by_person_and_machine(team_history: History) -> None:
+    """A team's history: the Person and Machine filters appear once runs come from several, and narrow every view."""
+    history = team_history
+    seed(history)
+    at = open_monitor()
+    assert not [w for w in at.multiselect if w.label in ("Person", "Machine")]  # one user on one machine: no filter
+    now = datetime.now(UTC)
+    for i, (user, host, model_id) in enumerate([("ana", "lab-1", NOVA), ("ana", "lab-1", NOVA),
+                                                ("ben", "lab-2", LLAMA), ("ben", "lab-1", HAIKU)]):
+        history.record_run(RunRecord(
+            run_id=f"team-{i}", started_utc=(now - timedelta(minutes=5 + i)).isoformat(), model_id=model_id,
+            provider="x", api="invoke", mode="stream", backend="emulator", status="ok", ttft_ms=300.0 + i,
+            e2e_ms=900.0, output_tokens=40, tokens_per_s=80.0, user_name=user, host=host))
+    at = open_monitor()
+    person, machine = at.multiselect(key="monitor_filter_users"), at.multiselect(key="monitor_filter_hosts")
+    assert (person.label, machine.label) == ("Person", "Machine")
+    assert {"ana", "ben"} <= set(person.options) and {"lab-1", "lab-2"} <= set(machine.options)
+    person.select("ben").run()
+    assert any(c.value == "2 of 16 runs in this scope match the filters." for c in at.caption)
+    assert table_models(at) == {LLAMA, HAIKU}
+    at.multiselect(key="monitor_filter_hosts").select("lab-1").run()
+    assert table_models(at) == {HAIKU}  # ben's run on lab-1 only
+
+
 def test_a_scope_with_no_runs_shows_the_empty_state(history: History) -> None:
     seed(history)
     at = open_monitor()

@@ -32,7 +32,12 @@ function streaming(on) {
 
 function describe(metrics) {
   const parts = [];
-  if (metrics.ttft_ms != null) parts.push(`first token ${Math.round(metrics.ttft_ms)} ms`);
+  // Where the model reasoned first, its TTFT is the first *answer* token, and its first reasoning is timed too.
+  const reasoned = metrics.first_reasoning_ms != null || metrics.reasoning_shown != null;
+  if (metrics.ttft_ms != null) {
+    parts.push(`${reasoned ? "first answer token" : "first token"} ${Math.round(metrics.ttft_ms)} ms`);
+  }
+  if (metrics.first_reasoning_ms != null) parts.push(`first reasoning ${Math.round(metrics.first_reasoning_ms)} ms`);
   if (metrics.e2e_ms != null) parts.push(`total ${(metrics.e2e_ms / 1000).toFixed(2)} s`);
   if (metrics.tokens_per_s != null) parts.push(`${metrics.tokens_per_s.toFixed(0)} tok/s`);
   if (metrics.output_tokens != null) parts.push(`${metrics.output_tokens} tokens out (${metrics.tokens_source})`);
