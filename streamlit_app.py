@@ -173,8 +173,8 @@ def _telemetry_controls() -> None:
     st.text_input("OTLP/HTTP endpoint", key="lab_otel_endpoint", on_change=_apply_telemetry)
     st.checkbox("Include prompts and answers", key="lab_otel_content", on_change=_apply_telemetry,
                 help="Off: only figures, model ids and token counts leave the app.")
-    if state.get("lab_otel_problem"):
-        st.error(state.pop("lab_otel_problem"), icon=":material/error:")
+    if state.get("lab_otel_problem"):  # this session's last attempt, until one works or export is turned off
+        st.error(state["lab_otel_problem"], icon=":material/error:")
     if now.enabled:
         st.caption(f"{now.spans_exported:,} runs sent · {now.spans_dropped:,} dropped")
         if now.problem:
@@ -184,6 +184,7 @@ def _telemetry_controls() -> None:
 
 
 def _apply_telemetry() -> None:
+    state["lab_otel_problem"] = None
     if not state.get("lab_otel"):
         telemetry.disable()
         return

@@ -98,7 +98,7 @@ def download(page: Any, button: Any) -> str:
     """Click a download button once the app is idle (a button of a run still in progress can be replaced
     under the click), and read what it saves."""
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=30_000)
-    for attempt in range(2):  # on a busy machine the Monitor's first click now and then starts no download
+    for attempt in range(3):  # on a busy machine the Monitor's first click now and then starts no download
         try:
             # Under load a download button has been seen to stay disabled after the previous one's download
             # (Streamlit's deferred download); a reload draws the page afresh. Noted for the demo-ready issue.
@@ -106,12 +106,18 @@ def download(page: Any, button: Any) -> str:
         except AssertionError:
             page.reload()
             expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=30_000)
+            try:
+                expect(button).to_be_enabled(timeout=20_000)
+            except AssertionError:
+                if attempt == 2:
+                    raise
+                continue
         try:
             with page.expect_download(timeout=15_000) as started:
                 button.click()
             break
         except PlaywrightTimeout:
-            if attempt:
+            if attempt == 2:
                 raise
     return Path(started.value.path()).read_text(errors="replace")
 
