@@ -36,7 +36,7 @@ from core.settings import (
     parse_stop_sequences,
     system_prompt_support,
 )
-from pages.common import effort_control, sampling_controls, serving_controls
+from pages.common import api_label, api_options, effort_control, sampling_controls, serving_controls
 
 state = st.session_state
 SWITCH_INTERVAL_S = 0.001  # the GIL's switch interval in the app's process: see the end of this file
@@ -230,9 +230,8 @@ def _sidebar() -> LabSettings | None:
                 st.warning(f"The model {str(wanted)!r} is not offered by this backend"
                            f"{f' in {region}' if region else ''}; {model.name} is selected instead.",
                            icon=":material/swap_horiz:")
-            api = st.segmented_control("API", ["converse", "invoke"], key="lab_api", default="converse",
-                                       format_func=lambda a: {"converse": "Converse", "invoke": "InvokeModel"}[a],
-                                       width="stretch") or "converse"
+            api = st.segmented_control("API", api_options(model.model), key="lab_api", default="converse",
+                                       format_func=api_label, width="stretch") or "converse"
             stream = st.toggle("Streaming", value=True, key="lab_stream", disabled=not model.streaming,
                                help=None if model.streaming else "This model does not stream; it answers in one piece.")
             with st.expander("Parameters", icon=":material/tune:", expanded=False):

@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/client_overhead.py [--rounds 5]
 
-Target (issue 3): against the same emulator stream at time scale 0 (20,000 one-token chunks), the
-run's throughput is at least 0.87 of a bare boto3 loop that only decodes the chunks (overhead ratio
-at most 1.15). The two alternate within one run of this script and the medians are compared.
+Target (issue 17, was 1.15 in issue 3): against the same emulator stream at time scale 0 (20,000 one-token
+chunks), the run costs at most 1.05x a bare boto3 loop that only decodes the chunks (throughput ratio at
+least 1/1.05 = 0.952). The two alternate within one run of this script and the medians are compared.
+Measured 1.11-1.15 before the per-chunk path was slimmed (issue 17), about 1.00 after.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ CHUNKS = 20_000
 assert catalog.resolve(MODEL).family.name == "anthropic-messages", MODEL  # type: ignore[union-attr]
 assert (catalog.resolve(MODEL).max_output_tokens or 0) >= CHUNKS, MODEL  # the stream fits the model's output limit
 PROMPT = f"Write {CHUNKS} tokens about event streams."
+MAX_OVERHEAD = 1.05
 
 
 def bare(client: Any) -> float:
@@ -70,8 +72,9 @@ def main() -> int:
     print(f"{CHUNKS:,} one-token chunks, {model_name(MODEL)} profile, time scale 0, {args.rounds} alternating rounds")
     print(f"  bare boto3 decode loop: {bare_rate:,.0f} chunks/s (median of {', '.join(f'{s:.3f}' for s in bare_s)} s)")
     print(f"  streaming.run:          {run_rate:,.0f} chunks/s (median of {', '.join(f'{s:.3f}' for s in run_s)} s)")
-    print(f"  throughput ratio {ratio:.3f} (target >= 0.87), overhead ratio {1 / ratio:.3f} (target <= 1.15)")
-    ok = ratio >= 0.87
+    print(f"  throughput ratio {ratio:.3f} (target >= {1 / MAX_OVERHEAD:.3f}), "
+          f"overhead ratio {1 / ratio:.3f} (target <= {MAX_OVERHEAD})")
+    ok = 1 / ratio <= MAX_OVERHEAD
     print(f"\nclient overhead: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
 

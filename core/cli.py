@@ -4,9 +4,10 @@ ask: the answer streams to stdout, a one-line summary to stderr; `--json` prints
 object on one line at the end instead. Exit codes: 0 the run succeeded, 1 it failed (the JSON is still
 printed, with the partial text), 2 a usage error. No traceback reaches the user for an expected failure.
 
-bench: progress on stderr, the per-model summary (outcomes, then n and percentiles) on stdout, every
-run in the CSV given by `--out`. Exit codes: 0 every run succeeded, 1 some failed or Ctrl-C stopped the
-benchmark (what finished is still summarised, recorded and written), 2 a usage error.
+bench: progress on stderr, the per-model summary (outcomes, then n and percentiles) on stdout, then the figures
+per model and load step (--pattern, --warmup, --slo ...: core.load), each figure's definition, and why the
+benchmark stopped; every run in the CSV given by `--out`. Exit codes: 0 every run succeeded, 1 some failed or
+Ctrl-C stopped the benchmark (what finished is still summarised, recorded and written), 2 a usage error.
 
 history: `info [LOCATION]` says where the history is and what it holds; `copy --from SOURCE --to TARGET`
 (each a SQLite file or a postgresql:// URL) copies what the target lacks and prints one summary line on
@@ -75,7 +76,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=catalog.resolve(catalog.default_model_id()).invocation_id(None),
                         help="model id, inference profile id (us., eu., ...) or ARN (default: %(default)s; "
                              "`python -m core models` lists the models the lab knows)")
-    parser.add_argument("--api", choices=("invoke", "converse"), default="invoke")
+    parser.add_argument("--api", choices=("invoke", "converse", "openai"), default="invoke",
+                        help="InvokeModel, Converse, or openai: Bedrock's OpenAI-compatible Chat Completions route "
+                             "(open-weight models only)")
     parser.add_argument("--no-stream", action="store_true", help="wait for the whole answer (sync call)")
     parser.add_argument("--system", default="", help="system prompt")
     parser.add_argument("--max-tokens", type=int, default=512)
@@ -294,9 +297,36 @@ def chat(args: argparse.Namespace, parser: argparse.ArgumentParser, inp: TextIO 
     return 0 if failures == 0 else 1
 
 
+def _bench_load(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Any:
+    """The load pattern the options describe (its problems are a usage error)."""
+    from .load.patterns import InvalidPattern, LoadPattern, check
+
+    open_loop = args.pattern in ("rate", "poisson", "ramp")
+    concurrency = args.concurrency if args.concurrency is not None else OPEN_LOOP_CAP if open_loop else 4
+    levels: tuple[int, ...] = ()
+    if args.levels:
+        try:
+            levels = tuple(int(level) for level in args.levels.split(","))
+        except ValueError:
+            parser.error(f"--levels takes whole numbers separated by commas, such as 1,2,4,8 (got {args.levels!r})")
+        concurrency = max(levels) if args.concurrency is None else concurrency
+    if args.pattern in ("rate", "poisson", "ramp") and args.rate is None:
+        parser.error(f"--pattern {args.pattern} needs --rate (requests a second" +
+                     (", the ramp's start)" if args.pattern == "ramp" else ")"))
+    ramp_s = args.ramp_s if args.ramp_s is not None else args.duration
+    load = LoadPattern(args.pattern, concurrency, rate_per_s=args.rate, end_rate_per_s=args.end_rate,
+                       ramp_s=ramp_s, burstiness=args.burstiness, levels=levels)
+    try:
+        check(load)
+    except InvalidPattern as problem:
+        parser.error(str(problem))
+    return load
+
+
 def _bench_spec(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Any:
     """The benchmark the options describe; usage errors exit with 2 before anything is sent."""
     from . import bench
+    from .load.saturation import SaturationRule
 
     check_connection(args, parser)
     prompts = [p for p in args.prompt if p.strip()]
@@ -314,13 +344,35 @@ def _bench_spec(args: argparse.Namespace, parser: argparse.ArgumentParser) -> An
         parser.error(f"--out: the folder of {args.out} does not exist")
     modes: tuple[bench.Mode, ...] = (("sync",) if args.no_stream else ("stream", "sync") if args.also_sync
                                      else ("stream",))
+    load = _bench_load(args, parser)
+    replay: tuple[Any, ...] = ()
+    if args.replay is not None:
+        from .load.workloads import InvalidReplay, load_replay
+
+        try:
+            replay = load_replay(args.replay)
+        except InvalidReplay as problem:
+            parser.error(str(problem))
+        prompts = [p.text for p in replay]
+        max_tokens = args.max_tokens or 512
+    from .load.figures import InvalidSlo, parse_slos
+
+    try:
+        slos = parse_slos(args.slo)
+    except InvalidSlo as problem:
+        parser.error(str(problem))
+    runs = args.runs if args.runs is not None else bench.MAX_RUNS_PER_MODEL if args.duration is not None else 10
     spec = bench.BenchmarkSpec(tuple(args.model), tuple(prompts or prompt_set.prompts), max_tokens,
-                               runs_per_model=args.runs, concurrency=args.concurrency, modes=modes,
+                               runs_per_model=runs, concurrency=load.concurrency, modes=modes,
                                api=args.api, backend=_backend(args), region=args.region, profile=args.profile,
                                max_attempts=args.max_attempts, read_timeout_s=args.read_timeout,
                                idle_timeout_s=idle_timeout(args), effort=args.effort, service_tier=args.service_tier,
                                latency=args.latency, cache=args.cache, cache_buster=args.cache_buster,
-                               user_name=args.user)
+                               user_name=args.user, pattern=load if args.pattern != "fixed" else None,
+                               warmup_requests=args.warmup, max_requests=args.max_requests, duration_s=args.duration,
+                               max_errors=args.max_errors, processes=args.processes, seed=args.seed, slos=slos,
+                               replay=replay, saturation=None if args.no_saturation_stop else
+                               SaturationRule(window_s=args.saturation_window))
     try:
         bench.check(spec)
     except bench.InvalidBenchmark as problem:
@@ -335,6 +387,8 @@ def run_bench(args: argparse.Namespace, parser: argparse.ArgumentParser, out: Te
     from .history import records_frame
 
     spec = _bench_spec(args, parser)
+    if args.locust:
+        return _bench_on_locust(args, spec, err)
     requests = bench.plan(spec)
     label = "custom prompts" if args.prompt or args.prompt_file else f"{args.prompt_set} prompts"
     print(f"benchmark {spec.benchmark_id}: {len(requests)} runs ({len(spec.model_ids)} models x {spec.runs_per_model} "
@@ -366,13 +420,32 @@ def run_bench(args: argparse.Namespace, parser: argparse.ArgumentParser, out: Te
         print(file=err)
     frame = records_frame(result.records).sort_values(["started_utc", "run_id"], ignore_index=True)
     status = (f"stopped after {len(result.records)} of {result.total} runs" if result.cancelled
-              else f"{result.total} runs")
+              else f"{len(result.records)} runs" if len(result.records) != result.total else f"{result.total} runs")
     print(f"benchmark {result.benchmark_id}: {status} in {result.elapsed_s:.1f} s, {result.errors} failed", file=err)
     for code, count in frame.loc[frame["status"] == "error", "error_code"].value_counts().items():
         print(f"  {count} x {code}", file=err)
-    out.write(bench.format_summary(frame) + "\n")
+    from .load.figures import STEP_NOTE, format_figures
+    from .load.patterns import WARMUP_STEP
+
+    measured = frame[~frame["notes"].map(lambda notes: STEP_NOTE + WARMUP_STEP in notes)]  # warm-up: not a figure
+    out.write(bench.format_summary(measured) + "\n")
+    out.write("\nPer load step:\n" + format_figures(result.figures(), spec.slos) + "\n")
+    ends = "; ".join(f"{step}: {why}" for step, why in result.step_ends.items())
+    out.write(f"\nStopped: {result.stop_reason}." + (f" Steps: {ends}." if ends else "") + "\n")
     out.flush()
     failed = result.cancelled or result.errors > 0
+    if not args.no_report and result.records:
+        from .load_report import ReportError
+
+        try:
+            files = bench.write_report(result, spec, args.report)
+        except ReportError as problem:
+            if args.report is not None:  # asked for there: a failure
+                print(f"error: {problem}", file=err)
+                return 1
+            print(f"note: no report: {problem}; choose a folder with --report DIR", file=err)
+        else:
+            print(f"report: {files.html} (with the CSV and JSON of every request beside it)", file=err)
     if args.out is not None:
         try:
             Path(args.out).expanduser().write_bytes(analytics.to_csv(frame))
@@ -381,6 +454,22 @@ def run_bench(args: argparse.Namespace, parser: argparse.ArgumentParser, out: Te
             return 1
         print(f"wrote {len(frame)} runs to {args.out}", file=err)
     return 1 if failed else 0
+
+
+def _bench_on_locust(args: argparse.Namespace, spec: Any, err: TextIO) -> int:
+    """`bench --locust`: the same benchmark through a local Locust master and workers (core/locustfile.py)."""
+    from .bench import InvalidBenchmark, report_folder
+    from .locustfile import run_locally  # does not import Locust: its workers and master are processes of their own
+
+    if args.users is not None and args.users < 1:
+        print("error: --users must be 1 or more", file=err)
+        return 2
+    try:
+        return run_locally(spec, workers=args.workers, users=args.users, log=err,
+                           report_folder=None if args.no_report else (args.report or report_folder()))
+    except InvalidBenchmark as problem:
+        print(f"error: {problem}", file=err)
+        return 2
 
 
 def add_commands(commands: Any) -> None:
@@ -415,7 +504,8 @@ def list_models(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
 
 
 def _add_bench(commands: Any) -> None:
-    from .bench import MAX_CONCURRENCY, PROMPT_SETS
+    from .bench import MAX_CONCURRENCY, MAX_RUNS_PER_MODEL, PROMPT_SETS
+    from .load.patterns import PATTERN_KINDS
 
     parser = commands.add_parser(
         "bench", help="benchmark models: TTFT, E2E, decode rate and TPOT percentiles per model",
@@ -424,9 +514,12 @@ def _add_bench(commands: Any) -> None:
         epilog="Prompt sets: " + "; ".join(f"{s.name}: {s.description}" for s in PROMPT_SETS.values()) + ".")
     parser.add_argument("--model", action="append", required=True, metavar="ID",
                         help="model id, inference profile id or ARN (repeat for several models)")
-    parser.add_argument("--runs", type=int, default=10, metavar="N", help="runs per model and mode (default 10)")
-    parser.add_argument("--concurrency", type=int, default=4, metavar="C",
-                        help=f"runs in flight at once, 1 to {MAX_CONCURRENCY} (default 4)")
+    parser.add_argument("--runs", type=int, default=None, metavar="N",
+                        help="runs per model and mode in each step (default 10; with --duration, up to "
+                             f"{MAX_RUNS_PER_MODEL})")
+    parser.add_argument("--concurrency", type=int, default=None, metavar="C",
+                        help=f"runs in flight at once, 1 to {MAX_CONCURRENCY} (default 4): for a sweep its top "
+                             f"level, for rate, poisson and ramp the most in flight (default {OPEN_LOOP_CAP})")
     parser.add_argument("--prompt-set", choices=list(PROMPT_SETS), default="short", help="built-in prompts")
     parser.add_argument("--prompt", action="append", default=[], metavar="TEXT",
                         help="your own prompt instead of a set (repeatable; runs cycle through them)")
@@ -436,7 +529,9 @@ def _add_bench(commands: Any) -> None:
     parser.add_argument("--no-stream", action="store_true", help="sync calls (whole answer at once)")
     parser.add_argument("--also-sync", action="store_true",
                         help="run every request both streamed and sync (compares the perceived wait)")
-    parser.add_argument("--api", choices=("invoke", "converse"), default="invoke")
+    parser.add_argument("--api", choices=("invoke", "converse", "openai"), default="invoke",
+                        help="InvokeModel, Converse, or openai: Bedrock's OpenAI-compatible Chat Completions route "
+                             "(open-weight models only)")
     parser.add_argument("--effort", choices=catalog.EFFORT_LEVELS, help="reasoning effort, for models that take one")
     parser.add_argument("--service-tier", choices=SERVICE_TIERS, help="the service tier to ask for")
     parser.add_argument("--latency", choices=LATENCIES, help="latency mode")
@@ -444,9 +539,79 @@ def _add_bench(commands: Any) -> None:
     parser.add_argument("--cache-buster", action="store_true",
                         help="a unique prefix on every request, so no answer comes from the prompt cache "
                              "(cached runs would pass for fast ones)")
+    load = parser.add_argument_group("load pattern and limits")
+    load.add_argument("--pattern", choices=PATTERN_KINDS, default="fixed",
+                      help="fixed: C streams in flight; sweep: one step per level 1, 2, 4, ... C; rate: --rate "
+                           "requests a second; poisson: gamma arrivals at --rate with --burstiness; ramp: the rate "
+                           "from --rate to --end-rate over --ramp-s seconds")
+    load.add_argument("--levels", metavar="L1,L2,...", help="sweep: the levels to run (default 1, 2, 4, ... C)")
+    load.add_argument("--rate", type=float, metavar="R", help="requests a second (ramp: the start rate)")
+    load.add_argument("--end-rate", type=float, metavar="R", help="ramp: the rate reached at the end")
+    load.add_argument("--ramp-s", type=float, metavar="S",
+                      help="ramp: seconds to reach --end-rate (default --duration)")
+    load.add_argument("--burstiness", type=float, default=1.0, metavar="B",
+                      help="poisson: 1 is a Poisson process, below 1 burstier, above 1 more regular (default 1)")
+    load.add_argument("--seed", type=int, default=0, help="seed of the arrival schedule (default 0)")
+    load.add_argument("--warmup", type=int, default=0, metavar="N",
+                      help="warm-up requests first: recorded, marked 'load step: warm-up', left out of the figures")
+    load.add_argument("--max-requests", type=int, metavar="N", help="requests in each step")
+    load.add_argument("--duration", type=float, metavar="S",
+                      help="seconds each step may run (streams still in flight then are cancelled)")
+    load.add_argument("--max-errors", type=int, metavar="N", help="stop the benchmark at this many failed requests")
+    load.add_argument("--no-saturation-stop", action="store_true",
+                      help="do not stop when TTFT and requests in flight both rise steadily (over-saturation)")
+    load.add_argument("--saturation-window", type=float, default=10.0, metavar="S",
+                      help="the window over which over-saturation is judged (default 10 s)")
+    load.add_argument("--processes", type=_processes, default=1, metavar="N|auto",
+                      help="worker processes sharing the streams (auto: one per core; default 1: threads here)")
+    parser.add_argument("--replay", metavar="FILE.jsonl",
+                        help='replay recorded prompts: one JSON object a line, {"prompt": ..., "max_tokens": ..., '
+                             '"system": ...} (only prompt is required)')
+    parser.add_argument("--slo", action="append", default=[], metavar="NAME=MS",
+                        help="a goodput bound per request (repeatable): ttft_ms=2000, tpot_ms=50, e2e_ms=20000")
+    parser.add_argument("--definitions", action=_Definitions, help="print every figure's definition and exit")
     add_connection_options(parser, "the runs")
     parser.add_argument("--out", metavar="PATH", help="write every run to this CSV file")
+    parser.add_argument("--report", metavar="DIR", type=Path,
+                        help="where the shareable report goes (an offline HTML page and the CSV and JSON of every "
+                             "request; default: reports/ in the lab's data folder)")
+    parser.add_argument("--no-report", action="store_true", help="write no report")
+    many = parser.add_argument_group("past one machine (Locust)")
+    many.add_argument("--locust", action="store_true",
+                      help="run the benchmark through a local Locust master and --workers worker processes "
+                           "(more hosts: see the README); fixed concurrency only")
+    many.add_argument("--workers", type=int, default=2, metavar="N", help="Locust worker processes (default 2)")
+    many.add_argument("--users", type=int, metavar="N", help="Locust users, spread over the workers "
+                      "(default: --concurrency)")
     parser.set_defaults(handler=run_bench, command_parser=parser)
+
+
+OPEN_LOOP_CAP = 256  # the default most requests in flight for rate, poisson and ramp
+
+
+def _processes(text: str) -> int:
+    """--processes: a whole number, or auto (one per core)."""
+    if text == "auto":
+        from .load.engine import default_processes
+
+        return default_processes()
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number or auto, not {text!r}") from None
+
+
+class _Definitions(argparse.Action):
+    """--definitions: print the figures' definitions and exit (no --model needed)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from .load.figures import definition_lines
+
+        print("\n".join(definition_lines()))
+        parser.exit(0)
 
 
 def _add_history(commands: Any) -> None:

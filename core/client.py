@@ -13,6 +13,13 @@ honours by itself and this module never overrides. Two things boto3 does not do 
 
 The emulator backend signs with SigV4 and dummy keys even when a key is exported, so a user's key
 never reaches the emulator (and botocore does not refuse the emulator's plain-HTTP URL).
+
+Bedrock's OpenAI-compatible Chat Completions route (`/openai/v1/chat/completions`, the run's api "openai") is no
+boto3 operation: `ChatCompletionsRoute` posts to it over urllib3 (botocore's own HTTP library) beside a
+bedrock-runtime client, with that client's endpoint, region, timeouts and attempts, signed by botocore's SigV4Auth
+for the `bedrock` service, or with the exported API key as `Authorization: Bearer` (HTTPS only), and reads its
+Server-Sent Events (`SseStream`). Its errors become the ClientError botocore would raise for the same status, so
+`errors.classify` stays the one reader of error codes.
 """
 
 from __future__ import annotations
@@ -20,10 +27,14 @@ from __future__ import annotations
 import base64
 import contextvars
 import hashlib
+import json
 import os
+import random
 import threading
+import time
 import urllib.parse
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,8 +42,13 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import boto3
+import urllib3
+from botocore import exceptions as botocore_errors
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ReadTimeoutError
+from botocore.httpsession import get_cert_path
 from botocore.utils import get_token_from_environment
 
 from . import errors
@@ -45,6 +61,7 @@ DEFAULT_READ_TIMEOUT_S = 300.0
 DEFAULT_IDLE_TIMEOUT_S = 30.0
 DEFAULT_CONNECT_TIMEOUT_S = 10.0
 DEFAULT_MAX_ATTEMPTS = 3
+DEFAULT_POOL_SIZE = 64  # connections kept per Chat Completions route (more are opened, and closed after use)
 EMULATOR_REGION = "us-east-1"
 API_KEY_VARIABLE = "AWS_BEARER_TOKEN_BEDROCK"
 # botocore 1.44.5 looks the bearer token up as AWS_BEARER_TOKEN_<SIGNING NAME> (utils.get_token_from_environment)
@@ -342,3 +359,188 @@ def emulator_faults() -> Any:
     `lab_session_id`, so they hit only the requests made inside `session_tag` of that id; a fault without a session
     (a test's, or one posted to the control endpoint) hits every request."""
     return shared_emulator().state.faults
+
+
+# -- Bedrock's OpenAI-compatible Chat Completions route --------------------------------------------------------
+
+CHAT_COMPLETIONS_PATH = "/openai/v1/chat/completions"
+# What botocore's standard retry mode retries before a response is read; the same here (nothing in a stream is).
+_RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+_MAX_BACKOFF_S = 20.0
+# The route answers errors with OpenAI's body and Bedrock's status; the status names the Bedrock exception, so
+# `errors.classify` reads them as it reads botocore's (the route's own `error.code` is kept in the message only).
+_ROUTE_ERRORS = {400: "ValidationException", 401: "UnrecognizedClientException", 403: "AccessDeniedException",
+                 404: "ResourceNotFoundException", 408: "ModelTimeoutException", 424: "ModelErrorException",
+                 429: "ThrottlingException", 500: "InternalServerException", 503: "ServiceUnavailableException"}
+# An error event inside the stream, by its `error.code`, as the lowerCamel exception botocore would raise for it.
+_ROUTE_STREAM_ERRORS = {"rate_limit_exceeded": "throttlingException", "internal_error": "internalServerException",
+                        "service_unavailable": "serviceUnavailableException", "validation_error": "validationException",
+                        "timeout": "modelTimeoutException", "model_error": "modelStreamErrorException"}
+
+
+class SseStream:
+    """The `data:` payloads of a Server-Sent Events response as they arrive, then `[DONE]`; `close()` releases it.
+
+    Iterating yields each event's data as bytes (`b"[DONE]"` included). `_raw_stream` is the urllib3 response, as
+    botocore's event streams name theirs, so the run's hang-up reaches the socket the same way.
+    """
+
+    def __init__(self, response: Any, request_id: str | None) -> None:
+        self._raw_stream = response
+        self.request_id = request_id
+        self.done = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        response, pending = self._raw_stream, b""
+        reads = response.read_chunked(decode_content=True) if response.chunked else iter(
+            lambda: response.read1(65536), b"")
+        for block in reads:
+            pending += block
+            # Events end with a blank line; a `\r\n` server's lines are read alike.
+            if b"\r" in pending:
+                pending = pending.replace(b"\r\n", b"\n")
+            *events, pending = pending.split(b"\n\n")
+            for event in events:
+                data = b"\n".join(line[5:].lstrip(b" ") for line in event.split(b"\n") if line.startswith(b"data:"))
+                if data == b"[DONE]":
+                    self.done = True
+                if data:
+                    yield data
+
+    def close(self) -> None:
+        response = self._raw_stream
+        if not self.done:  # a connection with unread body cannot serve the next request
+            response.close()
+        response.release_conn()
+
+
+def route_error(status: int, body: bytes, retries: int = 0) -> botocore_errors.ClientError:
+    """A non-200 answer of the route as the ClientError botocore raises for the same status (`errors.classify`)."""
+    try:
+        found = json.loads(body)
+        error = found.get("error", found) if isinstance(found, dict) else {}
+        message = str(error.get("message", "")) if isinstance(error, dict) else ""
+    except ValueError:
+        message = body[:200].decode("utf-8", "replace")
+    code = _ROUTE_ERRORS.get(status, "InternalServerException" if status >= 500 else "ValidationException")
+    return botocore_errors.ClientError({"Error": {"Code": code, "Message": message},
+                                        "ResponseMetadata": {"HTTPStatusCode": status, "RetryAttempts": retries}},
+                                       "ChatCompletions")
+
+
+def stream_error(payload: Mapping[str, Any]) -> botocore_errors.EventStreamError:
+    """An `{"error": ...}` event inside the stream, as botocore raises an exception event of an event stream."""
+    error = payload.get("error")
+    error = error if isinstance(error, dict) else {}
+    code = _ROUTE_STREAM_ERRORS.get(str(error.get("code", "")), "modelStreamErrorException")
+    return botocore_errors.EventStreamError({"Error": {"Code": code, "Message": str(error.get("message", ""))}},
+                                            "ChatCompletions")
+
+
+@dataclass(frozen=True)
+class ChatCompletionsRoute:
+    """Where and how the run calls `/openai/v1/chat/completions`: plain HTTPS (HTTP to the emulator), signed with
+    SigV4 for the `bedrock` service or sent with a Bedrock API key, with botocore's timeouts and attempts.
+
+    `open` sends one request and returns the response once its status is 200 (an SseStream when streaming), or
+    raises the ClientError of the status, after the same retries botocore's standard mode makes.
+    """
+
+    url: str
+    region: str
+    credentials: Any  # botocore Credentials (SigV4); None when `bearer_token` is sent instead
+    bearer_token: str | None
+    pool: urllib3.PoolManager
+    timeout: urllib3.Timeout
+    max_attempts: int
+    session_header: bool = False  # the emulator takes the browser session's header (its per-session faults)
+
+    def headers(self, body: bytes, *, stream: bool) -> dict[str, str]:
+        """The request's headers, signed (SigV4 signs the body's digest, so a header added after would break it)."""
+        headers = {"Content-Type": "application/json", "Accept": "text/event-stream" if stream else "application/json"}
+        session_id = _session.get()
+        if self.session_header and session_id:
+            headers[SESSION_HEADER] = session_id
+        if self.bearer_token is not None:
+            return {**headers, "Authorization": f"Bearer {self.bearer_token}"}
+        request = AWSRequest(method="POST", url=self.url, data=body, headers=headers)
+        SigV4Auth(self.credentials.get_frozen_credentials(), _BEARER_SIGNING_NAME, self.region).add_auth(request)
+        return dict(request.headers.items())
+
+    def open(self, body: bytes, *, stream: bool) -> tuple[Any, int]:
+        """The 200 response (`SseStream` when `stream`, else the urllib3 response, read) and the retries it took."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self.pool.urlopen("POST", self.url, body=body, headers=self.headers(body, stream=stream),
+                                             preload_content=False, retries=False, timeout=self.timeout)
+            except urllib3.exceptions.ReadTimeoutError:
+                raise  # the request reached Bedrock: a second attempt could bill it twice (as for boto3 clients)
+            except urllib3.exceptions.HTTPError:
+                if attempt >= self.max_attempts:
+                    raise
+                time.sleep(_backoff_s(attempt))
+                continue
+            if response.status == 200:
+                request_id = response.headers.get("x-amzn-requestid")
+                if stream:
+                    return SseStream(response, request_id), attempt - 1
+                return response, attempt - 1
+            payload = response.read()
+            response.release_conn()
+            if response.status not in _RETRIED_STATUSES or attempt >= self.max_attempts:
+                raise route_error(response.status, payload, attempt - 1)
+            time.sleep(_backoff_s(attempt))
+
+
+def _backoff_s(attempt: int) -> float:
+    """botocore's standard-mode backoff after `attempt` attempts: full jitter on 2^(attempt-1) s, at most 20 s."""
+    return min(random.random() * 2.0 ** (attempt - 1), _MAX_BACKOFF_S)  # noqa: S311 - jitter, not a secret
+
+
+def chat_completions_route(backend: str = "emulator", region: str | None = None, profile: str | None = None, *,
+                           max_attempts: int = DEFAULT_MAX_ATTEMPTS, read_timeout_s: float = DEFAULT_READ_TIMEOUT_S,
+                           pool_size: int = DEFAULT_POOL_SIZE) -> ChatCompletionsRoute:
+    """The route of a backend, shared per configuration like `runtime_client`: the emulator's URL with dummy SigV4
+    keys; on aws the bedrock-runtime endpoint boto3 resolves (AWS_ENDPOINT_URL_BEDROCK_RUNTIME honoured), signed
+    with the credential chain, or with the exported API key (then only over HTTPS)."""
+    runtime = runtime_client(backend, region, profile, max_attempts=max_attempts, read_timeout_s=read_timeout_s)
+    return route_of(runtime, pool_size=pool_size)
+
+
+_ROUTES: weakref.WeakKeyDictionary[Any, ChatCompletionsRoute] = weakref.WeakKeyDictionary()  # by boto3 client
+_ROUTES_LOCK = threading.Lock()
+
+
+def route_of(client: Any, *, pool_size: int = DEFAULT_POOL_SIZE) -> ChatCompletionsRoute:
+    """The Chat Completions route beside a bedrock-runtime client: its endpoint, region, credentials (or API key),
+    timeouts and attempts, with a connection pool of its own; made once per client."""
+    with _ROUTES_LOCK:
+        found = _ROUTES.get(client)
+        if found is not None:
+            return found
+        meta = client.meta
+        config = meta.config
+        endpoint = str(meta.endpoint_url).rstrip("/")
+        # SigV4 set in code (the emulator backend's clients) is never switched to an exported key, as in botocore.
+        sigv4_only = getattr(config, "auth_scheme_preference", None) == "sigv4"
+        token = None if sigv4_only else get_token_from_environment(_BEARER_SIGNING_NAME)
+        if token is not None and not endpoint.lower().startswith("https://"):
+            raise errors.CredentialsError(f"a Bedrock API key is sent only over HTTPS, and this endpoint is {endpoint}",
+                                          code="BearerNeedsHttps")
+        # botocore's own credentials of this client (a private accessor, but the one that resolves the chain).
+        credentials = None if token is not None else client._get_credentials()
+        if token is None and credentials is None:
+            raise botocore_errors.NoCredentialsError()
+        attempts = (config.retries or {}).get("total_max_attempts", DEFAULT_MAX_ATTEMPTS)
+        # The client's certificate check (AWS_CA_BUNDLE, `verify`, else botocore's bundle), where botocore keeps it.
+        verify = getattr(getattr(getattr(client, "_endpoint", None), "http_session", None), "_verify", True)
+        tls: dict[str, Any] = {"cert_reqs": "CERT_NONE"} if verify is False else {"ca_certs": get_cert_path(verify)}
+        route = ChatCompletionsRoute(
+            url=endpoint + CHAT_COMPLETIONS_PATH, region=meta.region_name, credentials=credentials,
+            bearer_token=token, pool=urllib3.PoolManager(maxsize=pool_size, block=False, **tls),
+            timeout=urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout),
+            max_attempts=attempts, session_header=sigv4_only or endpoint.startswith("http://"))
+        _ROUTES[client] = route
+        return route

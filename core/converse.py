@@ -116,16 +116,20 @@ _REQUIRED = {"messageStart": "role", "contentBlockDelta": "delta", "messageStop"
 
 def parse_event(event: dict[str, Any]) -> list[Event]:
     """One ConverseStream event as neutral events; unknown events are ignored, unreadable ones raise."""
-    for name, member in _REQUIRED.items():
-        if name in event and member not in event[name]:
-            raise MalformedEvent(f"a {name} event arrived without its {member}")
-    if "contentBlockDelta" in event:
-        delta = event["contentBlockDelta"].get("delta", {})
-        if delta.get("text"):
-            return [TextDelta(delta["text"])]
+    block = event.get("contentBlockDelta")
+    if block is not None:  # nearly every event: its text is read first, the checks below are for the rest
+        delta = block.get("delta")
+        if delta is None:
+            raise MalformedEvent("a contentBlockDelta event arrived without its delta")
+        text = delta.get("text")
+        if text:
+            return [TextDelta(text)]
         # A reasoning delta carries `text`, or only a `signature` or `redactedContent` (bytes): those show nothing.
         reasoning = delta.get("reasoningContent", {}).get("text")
         return [ReasoningDelta(reasoning)] if isinstance(reasoning, str) and reasoning else []
+    for name, member in _REQUIRED.items():
+        if name in event and member not in event[name]:
+            raise MalformedEvent(f"a {name} event arrived without its {member}")
     if "messageStop" in event:
         return [Stop(event["messageStop"].get("stopReason", ""))]
     if "metadata" in event:

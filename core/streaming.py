@@ -22,9 +22,11 @@ import contextlib
 import dataclasses
 import itertools
 import json
+import os
 import socket
 import threading
 import time
+import typing
 import uuid
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
@@ -36,9 +38,13 @@ from .client import (
     DEFAULT_IDLE_TIMEOUT_S,
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_READ_TIMEOUT_S,
+    ChatCompletionsRoute,
+    SseStream,
     configured_region,
+    route_of,
     runtime_client,
     session_tag,
+    stream_error,
 )
 from .errors import (
     ConnectionLostError,
@@ -54,6 +60,7 @@ from .errors import (
     ValidationError,
     classify,
 )
+from .providers import openai_chat
 from .providers.tags import TagSplitter, split_events
 from .types import (
     REDACTED_REASONING,
@@ -77,6 +84,8 @@ WATCH_INTERVAL_S = 0.1  # how often the idle guard looks (its verdict is late by
 CACHE_READ_HEADER = "x-amzn-bedrock-cache-read-input-token-count"
 CACHE_WRITE_HEADER = "x-amzn-bedrock-cache-write-input-token-count"
 RESTART_NOTICE = "\n\n*[The stream was interrupted; the answer is being generated again.]*\n\n"
+APIS: tuple[Api, ...] = typing.get_args(Api)
+API_NAMES: dict[Api, str] = {"invoke": "InvokeModel", "converse": "Converse", "openai": "Chat Completions"}
 
 
 @dataclass(frozen=True)
@@ -149,7 +158,8 @@ class _Progress:
     ttft_at: float | None = None
     last_event_at: float | None = None
     arrivals: list[float] = field(default_factory=list)
-    visible: list[tuple[float, int]] = field(default_factory=list)  # (arrival, answer characters so far)
+    sizes: list[int] = field(default_factory=list)  # characters of each answer-text delta (beside `arrivals`)
+    restarts: list[int] = field(default_factory=list)  # where in `arrivals` a restarted attempt's text began
     text: list[str] = field(default_factory=list)
     reasoning: list[str] = field(default_factory=list)
     input_tokens: int | None = None  # this attempt, as reported
@@ -175,13 +185,8 @@ class _Progress:
     reasoning_asked: bool = False  # the request as sent asked the model to reason (or it always does)
 
     def take(self, event: Event, now: float) -> None:
-        if isinstance(event, TextDelta):
-            if self.ttft_at is None:
-                self.ttft_at = now
-            self.arrivals.append(now)
-            self.text.append(event.text)
-            self.text_chars += len(event.text)
-            self.visible.append((now, self.text_chars))
+        if type(event) is TextDelta:
+            self.take_text(event.text, now)
         elif isinstance(event, ReasoningDelta):
             if self.first_reasoning_at is None:
                 self.first_reasoning_at = now
@@ -216,6 +221,24 @@ class _Progress:
                 self.cache_write = event.cache_write_tokens
             self.ended = True
 
+    def take_text(self, text: str, now: float) -> None:
+        """An answer-text delta (the one event of every chunk, so the stream loop calls this directly)."""
+        if self.ttft_at is None:
+            self.ttft_at = now
+        self.arrivals.append(now)
+        self.text.append(text)
+        size = len(text)
+        self.sizes.append(size)
+        self.text_chars += size
+
+    def visible(self) -> list[tuple[float, int]]:
+        """(arrival, answer characters so far) per text delta, made when asked rather than on every chunk."""
+        out, chars, restarts = [], 0, set(self.restarts)
+        for i, (at, size) in enumerate(zip(list(self.arrivals), list(self.sizes), strict=False)):
+            chars = size if i in restarts else chars + size
+            out.append((at, chars))
+        return out
+
     def next_attempt(self, restart: bool) -> None:
         self.billed_input += self.input_tokens or 0
         self.billed_output += self.output_tokens or 0
@@ -225,6 +248,7 @@ class _Progress:
         self.ended = False
         if restart:
             self.text_chars = 0
+            self.restarts.append(len(self.arrivals))
             self.text.clear()
             self.reasoning.clear()
 
@@ -294,6 +318,8 @@ class Run:
         self._recoveries = 0
         self.failure: LabError | None = None  # why the run failed, once it has
         self._cancelled = threading.Event()
+        self._cancel_asked = False  # the same as `_cancelled.is_set()`, read once per chunk without a call
+        self.request_id: str | None = None  # Bedrock's x-amzn-RequestId of the last attempt
         self._open_stream: Any = None  # the botocore event stream being read, for cancel()
         self._went_silent_s: float | None = None  # set by the idle guard when it hung up a silent stream
         self._waiting_since: float | None = None  # when the stream reader began to wait for the next event
@@ -315,7 +341,7 @@ class Run:
     def text(self) -> Iterator[str]:
         """Answer text only; a restart after an interruption shows a visible notice."""
         for event in self.events():
-            if isinstance(event, TextDelta):
+            if type(event) is TextDelta:
                 yield event.text
             elif isinstance(event, Recovery) and event.mode == "restart":
                 yield RESTART_NOTICE
@@ -334,6 +360,7 @@ class Run:
     def cancel(self) -> None:
         """Stop the run from any thread: the Bedrock connection is shut now (a blocked read wakes), and the
         thread iterating the run sees its text end, with the record's status `cancelled`."""
+        self._cancel_asked = True
         self._cancelled.set()
         _hang_up(self._open_stream)
 
@@ -400,7 +427,7 @@ class Run:
         """When the answer grew: (milliseconds since t0, answer characters so far), one point per text
         delta as it was read (a sync answer is one point, at its end-to-end time)."""
         t0 = self._progress.t0
-        return [] if t0 is None else [(round((at - t0) * 1000, 3), chars) for at, chars in list(self._progress.visible)]
+        return [] if t0 is None else [(round((at - t0) * 1000, 3), chars) for at, chars in self._progress.visible()]
 
     def live(self) -> LiveProgress:
         """Where the run stands now (cheap enough to call on every UI update)."""
@@ -438,14 +465,20 @@ class Run:
             client = self._client or runtime_client(
                 self.request.backend, self.request.region, self.request.profile,
                 max_attempts=self.request.max_attempts, read_timeout_s=self.request.read_timeout_s)
-            self._endpoint_url = getattr(getattr(client, "meta", None), "endpoint_url", None)
+            if self.request.api == "openai" and not isinstance(client, ChatCompletionsRoute):
+                client = route_of(client)  # the route beside the bedrock-runtime client: same endpoint and signer
+            self._endpoint_url = client.url if isinstance(client, ChatCompletionsRoute) else getattr(
+                getattr(client, "meta", None), "endpoint_url", None)
             chat = self.request.chat
             while True:
                 try:
-                    for event in self._attempt(client, provider, chat, record):
-                        if self._callback is not None and isinstance(event, TextDelta):
-                            self._callback(event.text, False)
-                        yield event
+                    if self._callback is None:  # `yield from`: no per-chunk work of this frame's own
+                        yield from self._attempt(client, provider, chat, record)
+                    else:
+                        for event in self._attempt(client, provider, chat, record):
+                            if type(event) is TextDelta:
+                                self._callback(event.text, False)
+                            yield event
                     break
                 except _Cancelled:
                     raise
@@ -479,6 +512,9 @@ class Run:
             if failure is problem:
                 raise
             raise failure from problem
+        except BaseException:  # KeyboardInterrupt, a killed greenlet (Locust stopping a user): it did not end normally
+            record.status = "cancelled"
+            raise
         finally:
             self._finish(record)
 
@@ -514,7 +550,13 @@ class Run:
             chat = dataclasses.replace(chat, cache=None)
             rules = (*rules, f"{model.name}'s InvokeModel body has no cache points (Converse has them for every "
                              "model that caches): none were sent.")
-        if req.api == "converse":
+        if req.api == "openai":
+            chat, dropped = _fit_route(chat)
+            rules = (*rules, *dropped)
+            built = openai_chat.route_request(req.model_id, chat, stream=req.stream,
+                                              nested=provider is openai_chat.NESTED_EFFORT)
+            notes, request_json = built.notes, json.dumps(built.body)
+        elif req.api == "converse":
             fields = providers.converse_fields(provider, chat.reasoning)
             kwargs, notes = converse.build_request(req.model_id, chat, takes_system=model.takes_system("converse"),
                                                    fields=fields)
@@ -533,55 +575,67 @@ class Run:
             yield from self._sync(client, provider, kwargs if req.api == "converse" else request_json, headers)
             return
         with session_tag(req.session_id):
-            if req.api == "converse":
+            if req.api == "openai":
+                stream, retries = client.open(request_json.encode(), stream=True)
+                response: dict[str, Any] = {"ResponseMetadata": {"RetryAttempts": retries,
+                                                                 "RequestId": stream.request_id}}
+            elif req.api == "converse":
                 response = client.converse_stream(**kwargs)
-                stream, key = response["stream"], None
+                stream = response["stream"]
             else:
                 response = client.invoke_model_with_response_stream(
                     modelId=req.model_id, body=request_json, contentType="application/json", accept="application/json",
                     **headers)
-                stream, key = response["body"], "chunk"
+                stream = response["body"]
                 served = _served_by(response)
                 if served is not None:
                     progress.take(served, time.perf_counter())
-        tag = model.family.reasoning_tag if model.family and key else None
+        metadata = response.get("ResponseMetadata", {})
+        progress.sdk_retries += metadata.get("RetryAttempts", 0)
+        self.request_id = metadata.get("RequestId")
+        # Chosen once per stream: how one raw event becomes neutral events (None: an event that carries nothing).
+        decode = _decoder(req.api, provider)
+        tag = model.family.reasoning_tag if model.family and req.api == "invoke" else None
         splitter = TagSplitter(tag) if tag else None
-        progress.sdk_retries += response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
         self._open_stream = stream
         if req.idle_timeout_s:
             _IDLE_GUARD.watch(self)
+        # The loop below runs once per chunk: everything that can be decided once is decided above, answer text
+        # (nearly every chunk) is taken inline, and the rest goes through `_Progress.take`.
+        perf_counter, take, take_text = time.perf_counter, progress.take, progress.take_text
         try:
             if self._cancelled.is_set():  # cancel() came while the request was in flight
                 raise _Cancelled
             raws = iter(stream)
             while True:
-                self._waiting_since = time.perf_counter()  # the idle guard's clock: how long this read has waited
+                self._waiting_since = perf_counter()  # the idle guard's clock: how long this read has waited
                 raw = next(raws, None)
                 self._waiting_since = None
                 if raw is None:
                     break
-                if self._cancelled.is_set():
+                if self._cancel_asked:
                     raise _Cancelled
-                now = time.perf_counter()
+                now = perf_counter()
                 if progress.first_event_at is None:
                     progress.first_event_at = now
                 progress.last_event_at = now
-                if key is None:
-                    events = _converse_events(raw)
-                elif key in raw:
-                    events = providers.events_from_chunk(provider, _decode_chunk(raw[key]["bytes"]))
-                    if splitter is not None:
-                        events = split_events(splitter, events)
-                else:
+                events = decode(raw)
+                if not events:
                     continue
+                if splitter is not None:
+                    events = split_events(splitter, events)
                 for event in events:
-                    progress.take(event, now)
-                    if isinstance(event, (TextDelta, ReasoningDelta)):
+                    if type(event) is TextDelta:
+                        take_text(event.text, now)
                         yield event
+                    else:
+                        take(event, now)
+                        if type(event) is ReasoningDelta:
+                            yield event
             for event in splitter.flush() if splitter is not None else ():
-                progress.take(event, progress.last_event_at or time.perf_counter())
+                take(event, progress.last_event_at or perf_counter())
                 yield event
-            if not progress.ended:
+            if not progress.ended or (isinstance(stream, SseStream) and not stream.done):
                 raise StreamIncompleteError("the stream ended before its closing events (the stop reason and the "
                                             "token counts)", code="StreamIncomplete")
         finally:
@@ -591,7 +645,28 @@ class Run:
 
     def _sync(self, client: Any, provider: Any, request: Any, headers: dict[str, str]) -> Iterator[RunEvent]:
         req, progress = self.request, self._progress
-        if req.api == "converse":
+        if req.api == "openai":
+            with session_tag(req.session_id):
+                answer, retries = client.open(request.encode(), stream=False)
+                try:
+                    body = answer.read()
+                finally:
+                    answer.release_conn()
+            progress.last_event_at = time.perf_counter()
+            self.request_id = answer.headers.get("x-amzn-requestid")
+            if self._cancelled.is_set():
+                raise _Cancelled
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                raise ServiceError("the response could not be read: it is not valid JSON",
+                                   code="MalformedResponse") from None
+            if not isinstance(payload, dict) or "choices" not in payload:
+                raise ServiceError("the response could not be read: it is not a chat completion",
+                                   code="MalformedResponse")
+            completion, server, served = openai_chat.parse_response(payload), ServerMetrics(), None
+            response: dict[str, Any] = {"ResponseMetadata": {"RetryAttempts": retries}}
+        elif req.api == "converse":
             with session_tag(req.session_id):
                 response = client.converse(**request)
             progress.last_event_at = time.perf_counter()
@@ -692,6 +767,8 @@ class Run:
         record.service_tier_served, record.latency_served = progress.served_tier, progress.served_latency
         record.cost_usd = _cost(record)
         self._record = record
+        if _chunk_log_dir is not None and record.mode == "stream":
+            _log_chunks(_chunk_log_dir, self, progress.arrivals)
         if self._on_finish is not None:
             try:
                 self._on_finish(record)
@@ -750,14 +827,29 @@ def _hang_up(stream: Any) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
+_JSON = json.JSONDecoder()
+
+
 def _decode_chunk(data: bytes) -> dict[str, Any]:
+    # json.loads(bytes) less what a chunk never needs (its content type says UTF-8 JSON, and Bedrock writes it with
+    # no white space around): no encoding sniffing, no white-space scans. Anything else gets json.loads itself.
     try:
-        payload = json.loads(data)
+        text = data.decode("utf-8", "surrogatepass")
+        payload, end = _JSON.raw_decode(text)
+        if end != len(text):
+            raise ValueError("more after the JSON value")
     except ValueError:
-        raise StreamInterruptedError("a chunk of the stream could not be read", code="MalformedChunk") from None
+        payload = _loads_or_refuse(data)
     if not isinstance(payload, dict):
         raise StreamInterruptedError("a chunk of the stream was not a JSON object", code="MalformedChunk")
     return payload
+
+
+def _loads_or_refuse(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise StreamInterruptedError("a chunk of the stream could not be read", code="MalformedChunk") from None
 
 
 def _converse_events(raw: dict[str, Any]) -> list[Event]:
@@ -767,11 +859,70 @@ def _converse_events(raw: dict[str, Any]) -> list[Event]:
         raise StreamInterruptedError(str(problem), code="MalformedChunk") from None
 
 
+def _route_events(raw: bytes) -> list[Event]:
+    """One Server-Sent Event of the Chat Completions route: a chunk, an error, or the closing `[DONE]`."""
+    if raw == b"[DONE]":
+        return []
+    payload = _decode_chunk(raw)
+    if "error" in payload:
+        raise stream_error(payload)
+    return openai_chat.parse_chunk(payload)
+
+
+def _decoder(api: Api, provider: Any) -> Callable[[Any], list[Event]]:
+    """How one raw event of this API's stream becomes neutral events, chosen once per stream."""
+    if api == "converse":
+        return _converse_events
+    if api == "openai":
+        return _route_events
+    parse = providers.chunk_parser(provider)
+
+    def invoke_events(raw: dict[str, Any]) -> list[Event]:
+        chunk = raw.get("chunk")
+        return parse(_decode_chunk(chunk["bytes"])) if chunk is not None else []
+
+    return invoke_events
+
+
+def _fit_route(chat: ChatRequest) -> tuple[ChatRequest, tuple[str, ...]]:
+    """The request as the Chat Completions route takes it: it has no Bedrock tier, latency mode or cache points."""
+    dropped = [name for name, value in (("the service tier", chat.service_tier), ("the latency mode", chat.latency),
+                                        ("the prompt-cache points", chat.cache)) if value is not None]
+    if not dropped:
+        return chat, ()
+    note = (f"The Chat Completions route takes no {', '.join(dropped)} of Bedrock's own APIs: not sent "
+            "(InvokeModel or Converse take them).")
+    return dataclasses.replace(chat, service_tier=None, latency=None, cache=None), (note,)
+
+
+# Opt-in, for load benchmarks: with BEDROCK_LAB_CHUNK_LOG naming a folder (or `log_chunks_to`), every streamed
+# run appends one JSON line to chunks-<pid>.jsonl there, with the emulator's request id and when each answer-text
+# delta was read (epoch ms), so lateness can be measured against the emulator's own send log (GET
+# /_emulator/chunks). Off, it costs nothing per chunk: the run keeps those read times anyway (for its gaps).
+CHUNK_LOG_VARIABLE = "BEDROCK_LAB_CHUNK_LOG"
+_chunk_log_dir: str | None = os.environ.get(CHUNK_LOG_VARIABLE) or None
+_chunk_log_lock = threading.Lock()
+
+
+def log_chunks_to(folder: str | None) -> None:
+    """Start (or, with None, stop) the chunk log of this process (see CHUNK_LOG_VARIABLE)."""
+    global _chunk_log_dir
+    _chunk_log_dir = folder
+
+
+def _log_chunks(folder: str, run: Run, arrivals: list[float]) -> None:
+    offset_s = time.time() - time.perf_counter()
+    line = json.dumps({"request_id": run.request_id, "run_id": run.run_id,
+                       "read_ms": [round((at + offset_s) * 1000, 3) for at in arrivals]})
+    with _chunk_log_lock, open(os.path.join(folder, f"chunks-{os.getpid()}.jsonl"), "a", encoding="utf-8") as out:
+        out.write(line + "\n")
+
+
 def _check(request: RunRequest) -> catalog.Model:
     """Refuse, before any call, what cannot work, with a message that says why; the model it will call."""
     validation.check_text(request.chat)
-    if request.api not in validation.APIS:
-        raise validation.refuse(f"api must be invoke or converse, not {request.api!r}", "api")
+    if request.api not in APIS:
+        raise validation.refuse(f"api must be invoke, converse or openai, not {request.api!r}", "api")
     try:
         model = request.model
     except catalog.UnknownModelError as problem:
@@ -783,9 +934,8 @@ def _check(request: RunRequest) -> catalog.Model:
                               action="Switch the API to Converse (in the sidebar, --api converse, or \"api\": "
                                      "\"converse\").")
     if request.api not in model.apis:
-        other = "Converse" if request.api == "invoke" else "InvokeModel"
-        raise ValidationError(f"{model.name} is not served through "
-                              f"{'InvokeModel' if request.api == 'invoke' else 'Converse'}: use {other}",
+        others = " or ".join(API_NAMES[api] for api in model.apis) or "another API"
+        raise ValidationError(f"{model.name} is not served through {API_NAMES[request.api]}: use {others}",
                               code="UnsupportedApi", field="api")
     validation.check_parameters(model, request.chat, request.api)
     return model

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Role = Literal["user", "assistant"]
-Api = Literal["invoke", "converse"]
+# InvokeModel, Converse, and Bedrock's OpenAI-compatible Chat Completions route (/openai/v1/chat/completions).
+Api = Literal["invoke", "converse", "openai"]
 Status = Literal["ok", "error", "cancelled"]
 TokensSource = Literal["reported", "estimated"]
 ThinkingStyle = Literal["budget", "adaptive", "effort"]

@@ -28,7 +28,7 @@ TOP_P_RANGE = (0.0, 1.0)
 CONVERSE_TEMPERATURE_MAX = 1.0
 MAX_STOP_SEQUENCES = 8
 FALLBACK_OUTPUT_LIMIT = 4096  # max tokens for a model whose output limit the table does not know
-APIS: tuple[Api, ...] = ("converse", "invoke")
+APIS: tuple[Api, ...] = ("converse", "invoke", "openai")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ class Bounds:
 def bounds_for(model: catalog.Model, api: Api = "converse") -> Bounds:
     """The bounds of a request to `model` through `api`. Converse takes temperature 0 to 1 for every model
     (`InferenceConfigurationTemperatureFloat` in the service model); InvokeModel the family's own range."""
-    temperature_max = model.temperature_max if api == "invoke" else min(model.temperature_max, CONVERSE_TEMPERATURE_MAX)
+    temperature_max = model.temperature_max if api in ("invoke", "openai") \
+        else min(model.temperature_max, CONVERSE_TEMPERATURE_MAX)
     return Bounds((0.0, temperature_max), TOP_P_RANGE, (1, model.max_output_tokens or FALLBACK_OUTPUT_LIMIT),
                   MAX_STOP_SEQUENCES, model.efforts)
 
@@ -60,7 +61,7 @@ def check(model: catalog.Model, chat: ChatRequest, api: Api) -> None:
     """Raise ValidationError (with `.field`) for the first thing in `chat` that cannot be sent to `model`."""
     check_text(chat)
     if api not in APIS:
-        raise refuse(f"api must be invoke or converse, not {api!r}", "api")
+        raise refuse(f"api must be invoke, converse or openai, not {api!r}", "api")
     check_parameters(model, chat, api)
 
 

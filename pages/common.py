@@ -10,7 +10,7 @@ from core import catalog
 from core.catalog import Model
 from core.history import History, open_history
 from core.settings import sampling_help
-from core.streaming import request_headers
+from core.streaming import API_NAMES, request_headers
 from core.types import CACHE_TTLS, REDACTED_REASONING, Api, CachePlan, CacheTtl, Latency, RunRecord, ServiceTier
 from core.validation import bounds_for
 
@@ -27,6 +27,16 @@ def _open(path: str) -> History:
     session, which Python 3.11 can get wrong when threads do it at once ("AST constructor recursion depth
     mismatch")."""
     return History(path)  # a failure raises, so it is never cached: a file fixed meanwhile is used next time
+
+
+def api_options(model: Model) -> list[Api]:
+    """The APIs offered for a model: Converse and InvokeModel always (the run says why a model refuses one), and
+    Bedrock's OpenAI-compatible Chat Completions route where the model takes it."""
+    return ["converse", "invoke", *(["openai"] if "openai" in model.apis else [])]  # type: ignore[list-item]
+
+
+def api_label(api: str) -> str:
+    return API_NAMES.get(api, api)  # type: ignore[call-overload,no-any-return]
 
 
 def page_history() -> tuple[History | None, str | None]:

@@ -19,7 +19,7 @@ from core.metrics import caption
 from core.settings import DEFAULT_MAX_TOKENS, LabSettings, output_limit
 from core.streaming import LiveProgress, RunRequest
 from core.types import Message, RunRecord
-from pages.common import api_request, effort_control, page_history, sampling_controls
+from pages.common import api_label, api_options, api_request, effort_control, page_history, sampling_controls
 
 MODES = {"pair": "Sync vs stream", "models": "Models side by side", "ab": "A/B", "sweep": "Effort sweep"}
 POLL_S = 0.05  # how often the script thread looks at the lanes
@@ -545,8 +545,9 @@ def _panel_choices(settings: LabSettings, models: Sequence[ModelInfo]) -> list[L
             if same:
                 chosen.append(compare.panel_settings(settings, model=model))
                 continue
-            api = st.segmented_control("API", ["converse", "invoke"], default=settings.api, key=f"compare_api_{i}",
-                                       format_func=lambda a: {"converse": "Converse", "invoke": "InvokeModel"}[a])
+            offered = api_options(model.model)
+            api = st.segmented_control("API", offered, default=settings.api if settings.api in offered else "converse",
+                                       key=f"compare_api_{i}", format_func=api_label)
             stream = st.toggle("Streaming", value=True, key=f"compare_stream_{i}", disabled=not model.streaming)
             limit = output_limit(model)
             max_tokens = st.number_input("Max tokens", 1, limit, min(DEFAULT_MAX_TOKENS, limit),

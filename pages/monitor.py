@@ -12,8 +12,12 @@ from core import analytics, bench, charts
 from core.catalog import ModelInfo, invocation_id, list_text_models
 from core.client import make_client
 from core.history import History, HistoryUnavailable
+from core.load.figures import DEFINITIONS, Slos, display_frame
+from core.load.patterns import LoadPattern
+from core.load.patterns import describe as describe_pattern
+from core.load_report import ReportError
 from core.settings import LabSettings
-from pages.common import page_history
+from pages.common import api_label, page_history
 
 state = st.session_state
 state.setdefault("monitor_job", None)  # the benchmark running or last run from this page
@@ -71,9 +75,14 @@ def _job_panel() -> None:
         return
     with st.container(border=True):
         models = ", ".join(charts.model_label(m) for m in job.spec.model_ids)
-        st.markdown(f"**Benchmark running** · {models} · {'/'.join(job.spec.modes)} · concurrency "
-                    f"{job.spec.concurrency}")
-        st.progress(job.progress.fraction, text=job.progress.describe())
+        st.markdown(f"**Benchmark running** · {models} · {'/'.join(job.spec.modes)} · "
+                    f"{describe_pattern(job.spec.load)}")
+        progress = job.progress
+        st.progress(progress.fraction, text=progress.describe())
+        running = [f"{name} p50 {value:,.0f} ms" for name, value in
+                   (("TTFT", progress.ttft_p50_ms), ("E2E", progress.e2e_p50_ms)) if value is not None]
+        if running:
+            st.caption("This step so far: " + " · ".join(running))
         if job.cancelling:
             st.caption("Cancelling: streams in flight are closing; finished runs are kept.")
         else:
@@ -102,6 +111,39 @@ def _job_outcome() -> None:
         st.success(f"**Benchmark finished.** {summary}. The charts below include it.", icon=":material/check:")
     for note in result.notes:
         st.caption(f":material/info: {note}")
+    if result.stop_reason not in (bench.FINISHED, bench.CANCELLED):
+        st.warning(f"**Stopped early:** {result.stop_reason}", icon=":material/front_hand:")
+    figures = result.figures()
+    if not figures.empty:
+        st.markdown("**Per model and load step**" + (f" · goodput: {result.slos.describe()}" if result.slos
+                                                     and result.slos.any else ""))
+        st.dataframe(display_frame(figures), hide_index=True, width="stretch", key="monitor_bench_figures")
+        with st.expander("What each figure means"):
+            st.markdown("\n".join(f"- {line}" for line in DEFINITIONS.values()))
+    _report(job, result)
+
+
+def _report(job: bench.BenchmarkJob, result: bench.BenchmarkResult) -> None:
+    """The benchmark's shareable report, written once when it ends: an offline HTML page, and the CSV and JSON of
+    every request, to download or to find in the reports folder."""
+    if not result.records:
+        return
+    written = state.get("monitor_report")
+    if written is None or written[0] != result.benchmark_id:
+        try:
+            files = bench.write_report(result, job.spec)
+        except ReportError as problem:
+            st.caption(f":material/info: No report: {problem}")
+            return
+        state.monitor_report = written = (result.benchmark_id, files)
+    files = written[1]
+    row = st.container(horizontal=True)
+    for label, path, mime, icon in (("Report (HTML)", files.html, "text/html", ":material/summarize:"),
+                                    ("Requests (CSV)", files.csv, "text/csv", ":material/download:"),
+                                    ("Requests (JSON)", files.json, "application/json", ":material/data_object:")):
+        row.download_button(label, path.read_bytes, file_name=path.name, mime=mime, icon=icon,
+                            key=f"monitor_report_{path.suffix[1:]}")
+    st.caption(f"The report opens offline in any browser; it is also in `{files.html.parent}`.")
 
 
 def _runner(settings: LabSettings | None, history: History) -> None:
@@ -115,6 +157,11 @@ def _runner(settings: LabSettings | None, history: History) -> None:
         st.caption(f"Runs on the **{settings.backend}** backend chosen in the sidebar. Every run is recorded in the "
                    "history with the benchmark's id"
                    + (": on AWS each request is billed." if settings.backend == "aws" else "."))
+        kind = st.segmented_control("Load", list(LOAD_PATTERNS), default="fixed", key="monitor_bench_pattern",
+                                    format_func=lambda k: LOAD_PATTERNS[k][0], width="stretch",
+                                    help="How requests arrive: " + "; ".join(
+                                        f"{label.lower()}: {why}" for label, why in LOAD_PATTERNS.values()) + ".")
+        kind = kind or "fixed"
         with st.form("monitor_bench_form", border=False):
             default = [settings.model_id] if settings.model_id in choices else []
             model_ids = st.multiselect("Models", list(choices), default=default, key="monitor_bench_models",
@@ -128,16 +175,18 @@ def _runner(settings: LabSettings | None, history: History) -> None:
             runs = middle.number_input("Runs per model", 1, bench.MAX_RUNS_PER_MODEL, 10, key="monitor_bench_runs",
                                        help="In each mode. p90 needs 10 runs, p99 needs 100.")
             concurrency = right.number_input(
-                "Concurrency", 1, bench.MAX_CONCURRENCY, 4, key="monitor_bench_concurrency",
-                help="Runs in flight at once. Many threads in one process add their own delay to TTFT.")
+                "Concurrency" if kind in ("fixed", "sweep") else "At most in flight", 1, bench.MAX_CONCURRENCY,
+                4 if kind in ("fixed", "sweep") else 64, key=f"monitor_bench_concurrency_{kind in ('fixed', 'sweep')}",
+                help={"fixed": "Runs in flight at once.", "sweep": "The top level: 1, 2, 4, ... up to this."}.get(
+                    kind, "The cap on requests in flight while they arrive on schedule."))
+            load = _load_controls(kind)
             left, middle, right = st.columns(3)
             mode = left.segmented_control("Mode", ["stream", "sync", "both"], default="stream",
                                           key="monitor_bench_mode", width="stretch",
                                           help="Both runs every request streamed and sync: the perceived-wait chart "
                                                "compares them.")
-            api = middle.segmented_control("API", ["converse", "invoke"], default=settings.api, key="monitor_bench_api",
-                                           format_func=lambda a: {"converse": "Converse", "invoke": "InvokeModel"}[a],
-                                           width="stretch")
+            api = middle.segmented_control("API", ["converse", "invoke", "openai"], default=settings.api,
+                                           key="monitor_bench_api", format_func=api_label, width="stretch")
             max_tokens = right.number_input("Max tokens (your own prompts)", 1, 64_000, 512,
                                             key="monitor_bench_max_tokens")
             custom = st.text_area("Your own prompts, one per line", key="monitor_bench_prompts", height=90,
@@ -155,13 +204,85 @@ def _runner(settings: LabSettings | None, history: History) -> None:
                 tuple(model_ids), prompts, int(max_tokens) if mine else bench.PROMPT_SETS[prompt_set].max_tokens,
                 runs_per_model=int(runs), concurrency=int(concurrency), modes=modes, api=api or "converse",
                 backend=settings.backend, region=settings.region, profile=settings.profile,
-                session_id=state.get("lab_session_id"))
+                session_id=state.get("lab_session_id"), **load.options(kind, int(concurrency)))
             try:
                 _start(spec, history)
             except bench.InvalidBenchmark as problem:
                 st.error(f"The benchmark cannot start: {problem}", icon=":material/error:")
                 return
             st.rerun()
+
+
+# The load patterns the runner offers (core.load.patterns), with what each is for.
+LOAD_PATTERNS = {
+    "fixed": ("Fixed", "keep N requests in flight"),
+    "sweep": ("Sweep", "one step per concurrency level 1, 2, 4, ... N, to find the knee"),
+    "rate": ("Rate", "a constant number of requests a second"),
+    "poisson": ("Poisson", "random arrivals at a mean rate, burstier below burstiness 1"),
+    "ramp": ("Ramp", "a rate that grows linearly, then holds"),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Load:
+    """The form's load settings (0 means "none" in the number inputs)."""
+
+    rate_per_s: float
+    end_rate_per_s: float
+    ramp_s: float
+    burstiness: float
+    warmup: int
+    duration_s: float
+    max_errors: int
+    processes: int
+    slos: dict[str, float]
+
+    def options(self, kind: str, concurrency: int) -> dict[str, Any]:
+        """BenchmarkSpec's load fields for these settings."""
+        pattern = None if kind == "fixed" else LoadPattern(
+            kind, concurrency, rate_per_s=self.rate_per_s if kind in ("rate", "poisson", "ramp") else None,  # type: ignore[arg-type]
+            end_rate_per_s=self.end_rate_per_s if kind == "ramp" else None,
+            ramp_s=self.ramp_s if kind == "ramp" else None, burstiness=self.burstiness if kind == "poisson" else 1.0)
+        chosen = {name: value for name, value in self.slos.items() if value}
+        return {"pattern": pattern, "warmup_requests": self.warmup, "duration_s": self.duration_s or None,
+                "max_errors": self.max_errors or None, "processes": self.processes,
+                "slos": Slos(**chosen) if chosen else None}
+
+
+def _load_controls(kind: str) -> _Load:
+    """The pattern's own parameters, limits, worker processes and the goodput bounds."""
+    rate = end = ramp = 0.0
+    burstiness = 1.0
+    if kind in ("rate", "poisson", "ramp"):
+        left, middle, right = st.columns(3)
+        rate = left.number_input("Requests a second" if kind != "ramp" else "From (requests a second)", 0.1,
+                                 1000.0, 2.0, 0.5, key="monitor_bench_rate")
+        if kind == "poisson":
+            burstiness = middle.number_input("Burstiness", 0.1, 10.0, 1.0, 0.1, key="monitor_bench_burstiness",
+                                             help="1: Poisson arrivals; below 1 they come in bursts, above 1 more "
+                                                  "evenly (the gamma shape, as vLLM's bench serve calls it).")
+        if kind == "ramp":
+            end = middle.number_input("To (requests a second)", 0.1, 1000.0, 10.0, 0.5, key="monitor_bench_end_rate")
+            ramp = right.number_input("Over (s)", 1.0, 3600.0, 30.0, 5.0, key="monitor_bench_ramp_s")
+    left, middle, right, last = st.columns(4)
+    warmup = left.number_input("Warm-up requests", 0, bench.MAX_WARMUP, 0, key="monitor_bench_warmup",
+                               help="Run first, recorded, and left out of the figures.")
+    duration = middle.number_input("Step limit (s)", 0.0, 86_400.0, 0.0, 10.0, key="monitor_bench_duration",
+                                   help="0: none. A step still running then is stopped.")
+    max_errors = right.number_input("Stop after errors", 0, 100_000, 0, key="monitor_bench_max_errors",
+                                    help="0: never. The benchmark also stops by itself when the service saturates "
+                                         "(time to first token and requests in flight both rising steadily).")
+    processes = last.number_input("Processes", 1, bench.MAX_PROCESSES, 1, key="monitor_bench_processes",
+                                  help="Worker processes the streams are spread over (one per core reads the most "
+                                       "streams; 1: threads in this app's process).")
+    st.caption("Goodput bounds (0: none): a request counts as goodput when it finished ok and met every bound.")
+    slos = {}
+    for column, (name, label) in zip(st.columns(3), (("ttft_ms", "TTFT at most (ms)"),
+                                                     ("tpot_ms", "TPOT at most (ms)"),
+                                                     ("e2e_ms", "E2E at most (ms)")), strict=True):
+        slos[name] = float(column.number_input(label, 0.0, 600_000.0, 0.0, 50.0, key=f"monitor_bench_slo_{name}"))
+    return _Load(float(rate), float(end), float(ramp), float(burstiness), int(warmup), float(duration),
+                 int(max_errors), int(processes), slos)
 
 
 def _time_bounds() -> tuple[datetime | None, datetime | None]:

@@ -30,7 +30,7 @@ _METRICS = {
                    "prices of `cost_estimate_date`. A value that cannot be known is null.",
     "properties": {
         "run_id": {"type": "string"}, "started_utc": {"type": "string"}, "model_id": {"type": "string"},
-        "provider": {"type": "string"}, "api": {"enum": ["converse", "invoke"]},
+        "provider": {"type": "string"}, "api": {"enum": ["converse", "invoke", "openai"]},
         "mode": {"enum": ["stream", "sync"]}, "backend": {"type": "string"},
         "region": {"type": ["string", "null"]}, "status": {"enum": ["ok", "error", "cancelled"]},
         "ttft_ms": {"type": ["number", "null"], "description": "Time to the first answer text."},
@@ -91,8 +91,9 @@ _GENERATE = {
                            "maxItems": MAX_STOP_SEQUENCES},
         "stream": {"type": "boolean", "default": True, "description": "true: Server-Sent Events; false: one "
                    "JSON answer. Models that cannot stream answer in one piece either way (`metrics.mode` sync)."},
-        "api": {"enum": ["converse", "invoke"], "default": "converse",
-                "description": "Bedrock's Converse(Stream) or InvokeModel(WithResponseStream)."},
+        "api": {"enum": ["converse", "invoke", "openai"], "default": "converse",
+                "description": "Bedrock's Converse(Stream), InvokeModel(WithResponseStream), or its OpenAI-compatible "
+                               "Chat Completions route (/openai/v1/chat/completions; the open-weight models)."},
     },
 }
 _SSE = (

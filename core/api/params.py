@@ -18,7 +18,7 @@ import re
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from .. import catalog, validation
 from ..catalog import ModelInfo
@@ -28,7 +28,7 @@ from ..types import Api, CachePlan, ChatRequest, Message, invalid_text_at
 
 FIELDS = ("prompt", "messages", "model_id", "system", "temperature", "top_p", "max_tokens", "stop_sequences",
           "stream", "api", "effort", "service_tier", "latency", "cache")
-APIS = validation.APIS
+APIS: tuple[Api, ...] = (*validation.APIS, *(api for api in get_args(Api) if api not in validation.APIS))
 DEFAULT_API: Api = "converse"
 # The deepest a body goes is 5 levels (the body, messages, a message, its content, a block); Python's
 # reader raises RecursionError near 1,000 levels, which reached the client as a 500 in plain text.
@@ -81,10 +81,12 @@ def parse_generate(payload: object, models: Mapping[str, ModelInfo] | None, regi
         raise BadRequest(f"stream must be true or false, not {_kind(stream)}", "stream")
     api = body.get("api", DEFAULT_API)
     if api not in APIS:
-        raise BadRequest(f"api must be \"converse\" or \"invoke\", not {api!r}", "api")
+        raise BadRequest(f"api must be \"converse\" or \"invoke\" (or \"openai\", Bedrock's Chat Completions route, "
+                         f"for the models it reaches), not {api!r}", "api")
     model = catalog.resolve(model_id)
     if api not in model.apis or (api == "invoke" and model.family is None):
-        raise BadRequest(f"{model.name} cannot be asked through InvokeModel by the lab: use \"api\": \"converse\"",
+        name = {"invoke": "InvokeModel", "openai": "the Chat Completions route"}.get(api, api)
+        raise BadRequest(f"{model.name} cannot be asked through {name} by the lab: use \"api\": \"converse\"",
                          "api")
     limit = validation.bounds_for(model, api).max_tokens[1]
     max_tokens = _integer(body.get("max_tokens"), "max_tokens", min(DEFAULT_MAX_TOKENS, limit))

@@ -3,6 +3,7 @@
 Routes (paths are split raw, then each segment is unquoted, because model ARNs carry `/` as %2F):
 
     POST /model/{modelId}/invoke | invoke-with-response-stream | converse | converse-stream | count-tokens
+    POST /openai/v1/chat/completions      GET /openai/v1/models (the OpenAI-compatible route: openai_route.py)
     GET  /foundation-models[/{id}]        GET /inference-profiles[/{id}]       (control plane)
     GET|POST|DELETE /_emulator/faults     GET|POST /_emulator/config (time_scale, seed, legacy_access, and the
                                           serving limits and cache TTL scale below)
@@ -10,6 +11,8 @@ Routes (paths are split raw, then each segment is unquoted, because model ARNs c
     GET|POST|DELETE /_emulator/echo       (the next answers are a given text or the prompt: see echo.py)
     GET  /_emulator/health                GET /_emulator/streams (when recent streams sent their tokens, and for
                                           which prompt: prompt_sha256 of the last user message)
+    GET|DELETE /_emulator/chunks          (when each answer chunk of the last `chunk_log` streams was due and
+                                          sent, by request id; `chunk_log` is set through the config, 0 by default)
 
 Faults and echoes are global unless posted with a `"session"`: then they apply only to requests whose
 `x-bedrock-lab-session` header carries that value (the app tags each browser session's requests so). GET and
@@ -48,14 +51,14 @@ import logging
 import random
 import time
 import uuid
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import families, models, serving, textgen, timing
+from . import families, models, openai_route, serving, textgen, timing
 from .caching import PromptCache
 from .echo import Echo, EchoBook
 from .errors import (
@@ -124,6 +127,15 @@ class EmulatorState:
     requests: int = 0
     # When recent streams put their first and last token on the wire (epoch ms), for UI benchmarks.
     sent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
+    # Per-chunk send times of the last `chunk_log` finished streams (0: none kept, the default), by request id:
+    # [(due, sent)] in epoch ms for each answer frame, for client-side lateness (GET /_emulator/chunks).
+    chunk_log: int = 0
+    chunk_times: OrderedDict[str, list[tuple[float, float]]] = field(default_factory=OrderedDict)
+
+    def keep_chunk_log(self, request_id: str, log: list[tuple[float, float]]) -> None:
+        self.chunk_times[request_id] = log
+        while len(self.chunk_times) > self.chunk_log:
+            self.chunk_times.popitem(last=False)
 
     def model(self, base: models.EmulatedModel) -> models.EmulatedModel:
         override = self.overrides.get(base.model_id)
@@ -145,6 +157,12 @@ def _json_reply(status: int, payload: Any, request_id: str, extra: list[tuple[by
 def _error_reply(error: BedrockError, request_id: str) -> Reply:
     kind = f"{error.code}:http://internal.amazon.com/coral/com.amazon.bedrock/".encode()
     return _json_reply(error.status, {"message": error.message}, request_id, [(b"x-amzn-errortype", kind)])
+
+
+def _route_error_reply(error: BedrockError, request_id: str) -> Reply:
+    """An error of the OpenAI-compatible route: Bedrock's status, OpenAI's body shape."""
+    return Reply(error.status, openai_route.error_body(error),
+                 [(b"content-type", b"application/json"), (b"x-amzn-requestid", request_id.encode())])
 
 
 def _header(scope: Scope, name: bytes) -> bytes:
@@ -244,6 +262,11 @@ class Emulator:
                                                   "Missing Authentication Token"), request_id)
             elif scope["method"] == "GET" and segments[0] in ("foundation-models", "inference-profiles"):
                 reply = self._catalog(segments, scope, request_id)
+            elif tuple(segments) == openai_route.CHAT_PATH and scope["method"] == "POST":
+                await self._chat_completions(body, _session(scope), started, request_id, receive, send)
+                return
+            elif tuple(segments) == openai_route.MODELS_PATH and scope["method"] == "GET":
+                reply = _json_reply(200, openai_route.model_list(), request_id)
             elif scope["method"] == "POST" and len(segments) == 3 and segments[0] == "model":
                 ask = serving.ask_of_headers(_header(scope, serving.TIER_HEADER),
                                              _header(scope, serving.LATENCY_HEADER))
@@ -302,6 +325,45 @@ class Emulator:
         run = _Run(state, model, api, prompt, input_tokens, body, started, request_id, fault, answer, window_cut,
                    served)
         if streaming:
+            state.active_streams += 1
+            try:
+                await run.stream(receive, send)
+            finally:
+                state.active_streams -= 1
+        else:
+            await run.respond(receive, send)
+
+    async def _chat_completions(self, body: bytes, session: str | None, started: float, request_id: str,
+                                receive: Receive, send: Send) -> None:
+        """The OpenAI-compatible route: the same checks, faults, text and timing as InvokeModel (openai_route.py)."""
+        state = self.state
+        state.requests += 1
+        try:
+            try:
+                payload = json.loads(body or b"{}")
+            except (ValueError, UnicodeDecodeError):
+                raise validation("Malformed input request, please reformat your input and try again.") from None
+            if not isinstance(payload, dict) or not isinstance(payload.get("model"), str):
+                raise validation("model: a model id is required")
+            named = models.resolve(payload["model"])
+            if named is not None and not openai_route.reaches(named.model):  # Claude, Nova, Llama, ...
+                raise openai_route.not_on_route(payload["model"])
+            model = self._resolve(payload["model"])
+            fault = state.faults.take(model.model_id, session)
+            if fault is not None and fault.kind in BEFORE:
+                raise BedrockError(*BEFORE[fault.kind])
+            ask = openai_route.parse(payload, model)
+            input_tokens = textgen.count_tokens(ask.prompt.input_text)
+            if input_tokens > model.context_tokens:
+                raise validation(TOO_LONG)
+        except BedrockError as error:
+            await _send_reply(send, _route_error_reply(error, request_id))
+            return
+        echo = state.echoes.take(model.model_id, session)
+        answer = echo.answer(ask.prompt.user_text) if echo is not None else None
+        run = _Run(state, model, "openai", ask.prompt, input_tokens, body, started, request_id, fault, answer)
+        run.include_usage = ask.include_usage
+        if ask.stream:
             state.active_streams += 1
             try:
                 await run.stream(receive, send)
@@ -393,6 +455,13 @@ class Emulator:
                                    request_id)
             if what == "streams":
                 return _json_reply(200, {"streams": list(state.sent)}, request_id)
+            if what == "chunks":
+                if method == "DELETE":
+                    state.chunk_times.clear()
+                wanted = query.get("request_id")
+                kept = {rid: [{"due_ms": d, "sent_ms": t} for d, t in log] for rid, log in state.chunk_times.items()
+                        if wanted is None or rid == wanted}
+                return _json_reply(200, {"chunk_log": state.chunk_log, "streams": kept}, request_id)
             if what == "faults":
                 if method == "POST":
                     fault = state.faults.add(Fault(**payload))
@@ -420,13 +489,18 @@ class Emulator:
                         state.time_scale = max(0.0, float(payload["time_scale"]))
                     if "seed" in payload:
                         state.seed = int(payload["seed"])
+                    if "chunk_log" in payload:
+                        state.chunk_log = _count_or_none(payload, "chunk_log") or 0
+                        while len(state.chunk_times) > state.chunk_log:
+                            state.chunk_times.popitem(last=False)
                     if "legacy_access" in payload:
                         if not isinstance(payload["legacy_access"], bool):
                             raise ValueError("legacy_access must be true or false")
                         state.legacy_access = payload["legacy_access"]
                     _configure_serving(state, payload)
                 return _json_reply(200, {"time_scale": state.time_scale, "seed": state.seed,
-                                         "legacy_access": state.legacy_access, **state.capacity.describe(),
+                                         "legacy_access": state.legacy_access, "chunk_log": state.chunk_log,
+                                         **state.capacity.describe(),
                                          "cache_ttl_scale": state.cache.ttl_scale,
                                          "serving_effects": serving.describe_effects()}, request_id)
             if what == "cache":
@@ -552,6 +626,7 @@ class _Run:
         self.started, self.request_id, self.fault, self.answer = started, request_id, fault, answer
         self.window_cut = window_cut
         self.time_scale = state.time_scale
+        self.state = state
         self.state_sent = state.sent
         digest = hashlib.blake2b(body, digest_size=8).hexdigest()
         key = f"{model.model_id}:{api}:{digest}"
@@ -562,6 +637,9 @@ class _Run:
         self.seed = state.seed
         self.draw = timing.draw(model.latency, self.rng, served.effect, self.prefill_tokens)
         self.first_byte_ms: int | None = None
+        self.include_usage = False  # the OpenAI route's stream_options.include_usage
+        # When each answer frame was due and put on the wire (epoch ms), kept only while the config asks for it.
+        self.chunk_log: list[tuple[float, float]] | None = [] if state.chunk_log else None
 
     @cached_property
     def gen(self) -> textgen.Generation:
@@ -593,6 +671,8 @@ class _Run:
     # -- sync --------------------------------------------------------------------------------
 
     def _sync_payload(self) -> dict[str, Any]:
+        if self.api == "openai":
+            return openai_route.sync_body(self.gen, self.model)
         if self.api == "converse":
             return {**converse.sync_body(self.prompt, self.gen, self.model, self._elapsed_ms()),
                     **serving.converse_fields(self.served)}
@@ -618,7 +698,9 @@ class _Run:
             return  # nothing was ever sent, and the client has gone
         if fault is not None and fault.kind == "stream_error":
             code, message = STREAM_EXCEPTIONS[fault.exception]
-            await _send_reply(send, _error_reply(BedrockError(code, message), self.request_id))
+            error = BedrockError(code, message)
+            await _send_reply(send, _route_error_reply(error, self.request_id) if self.api == "openai"
+                              else _error_reply(error, self.request_id))
             return
         body = json.dumps(self._sync_payload()).encode()
         headers = [(b"content-type", b"application/json"), (b"x-amzn-requestid", self.request_id.encode())]
@@ -654,11 +736,15 @@ class _Run:
         sizes = self.model.latency.chunk_tokens
         answer = timing.chunk(self.gen.answer_tokens, sizes, self.rng)
         thinking = timing.chunk(self.gen.thinking_tokens, sizes, self.rng)
+        if self.api == "openai":
+            return openai_route.frames(self.gen, self.model, answer, thinking, self.include_usage)
         if self.api == "converse":
             return converse.frames(self.prompt, self.gen, self.model, answer, thinking)
         return families.FAMILIES[self.model.family].frames(self.prompt, self.gen, self.model, answer, thinking)
 
     def _encode(self, frame: Frame, last: bool, malformed: bool) -> bytes:
+        if self.api == "openai":
+            return openai_route.encode(frame, malformed)
         payload = frame.payload
         if self.api == "converse":
             if frame.event == "metadata":
@@ -683,6 +769,8 @@ class _Run:
     def _exception(self) -> bytes:
         assert self.fault is not None
         name = self.fault.exception
+        if self.api == "openai":
+            return openai_route.stream_error(name, STREAM_EXCEPTIONS[name][1])
         if self.api == "converse" and name == "modelTimeoutException":
             name = "modelStreamErrorException"  # ConverseStream has no such event
         message: dict[str, Any] = {"message": STREAM_EXCEPTIONS[name][1]}
@@ -701,8 +789,9 @@ class _Run:
         watcher = asyncio.ensure_future(watch())
         try:
             await send({"type": "http.response.start", "status": 200, "headers": [
-                (b"content-type", b"application/vnd.amazon.eventstream"),
-                (b"x-amzn-bedrock-content-type", b"application/json"),
+                *([(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache")]
+                  if self.api == "openai" else [(b"content-type", b"application/vnd.amazon.eventstream"),
+                                                (b"x-amzn-bedrock-content-type", b"application/json")]),
                 (b"x-amzn-requestid", self.request_id.encode()),
                 *(serving.invoke_headers(self.served) if self.api == "invoke" else []),
             ]})
@@ -755,6 +844,10 @@ class _Run:
                                     "prompt_sha256": prompt_digest(self.prompt.user_text),
                                     "first_token_sent_ms": None, "last_sent_ms": None}
 
+        log = self.chunk_log
+        waiting: list[float] = []  # when the answer frames in `pending` were due (perf_counter)
+        epoch_offset_s = time.time() - time.perf_counter()
+
         async def flush(more: bool = True) -> None:
             nonlocal size
             if pending or not more:
@@ -764,6 +857,10 @@ class _Run:
                 if sent_tokens and timeline["first_token_sent_ms"] is None:
                     timeline["first_token_sent_ms"] = time.time() * 1000
                 timeline["last_sent_ms"] = time.time() * 1000
+                if log is not None and waiting:
+                    sent_ms = time.time() * 1000
+                    log.extend((round((at + epoch_offset_s) * 1000, 3), round(sent_ms, 3)) for at in waiting)
+                    waiting.clear()
 
         for i, frame in enumerate(frames):
             if fault is not None and (sent_tokens >= fault.after_tokens and (frame.tokens or i == len(frames) - 1)
@@ -787,10 +884,14 @@ class _Run:
             pending.append(data)
             size += len(data)
             sent_tokens += frame.tokens
+            if log is not None and frame.tokens and not frame.hidden:
+                waiting.append(self.started + shift_s + due[i] * self.time_scale)
             if size >= _FLUSH_BYTES:
                 await flush()
         await flush(more=False)
         self.state_sent.append(timeline)
+        if log is not None:
+            self.state.keep_chunk_log(self.request_id, log)
 
 
 async def _hang_up(receive: Receive, seconds: float) -> bool:

@@ -14,7 +14,7 @@ Which family a model belongs to is the model table's word (`core/models.toml`, r
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from ..catalog import UnknownModelError, base_model_id, resolve, table
@@ -88,18 +88,33 @@ def provider_for(model_id: str) -> Provider:
 
 def events_from_chunk(family: str | Provider, payload: Mapping[str, object]) -> list[Event]:
     """The events in one decoded stream chunk, with Bedrock's own invocation metrics when it carries them."""
-    events = (provider_for(family) if isinstance(family, str) else family).parse_chunk(payload)
-    metrics = payload.get("amazon-bedrock-invocationMetrics")
-    if isinstance(metrics, dict):
-        events.append(ServerMetrics(
-            first_byte_ms=as_float(metrics.get("firstByteLatency")),
-            invocation_ms=as_float(metrics.get("invocationLatency")),
-            input_tokens=as_int(metrics.get("inputTokenCount")),  # cached tokens are not in it
-            output_tokens=as_int(metrics.get("outputTokenCount")),
-            cache_read_tokens=as_int(metrics.get("cacheReadInputTokenCount")),
-            cache_write_tokens=as_int(metrics.get("cacheWriteInputTokenCount")),
-        ))
-    return events
+    return chunk_parser(provider_for(family) if isinstance(family, str) else family)(payload)
+
+
+def chunk_parser(provider: Provider) -> Callable[[Mapping[str, object]], list[Event]]:
+    """`events_from_chunk` for one provider, bound once (a stream reader calls it for every chunk)."""
+    parse = provider.parse_chunk
+
+    def parse_with_metrics(payload: Mapping[str, object]) -> list[Event]:
+        events = parse(payload)
+        metrics = payload.get("amazon-bedrock-invocationMetrics")  # on the last chunk only
+        if metrics is not None and isinstance(metrics, dict):
+            events.append(invocation_metrics(metrics))
+        return events
+
+    return parse_with_metrics
+
+
+def invocation_metrics(metrics: Mapping[str, object]) -> ServerMetrics:
+    """`amazon-bedrock-invocationMetrics` as a ServerMetrics event."""
+    return ServerMetrics(
+        first_byte_ms=as_float(metrics.get("firstByteLatency")),
+        invocation_ms=as_float(metrics.get("invocationLatency")),
+        input_tokens=as_int(metrics.get("inputTokenCount")),  # cached tokens are not in it
+        output_tokens=as_int(metrics.get("outputTokenCount")),
+        cache_read_tokens=as_int(metrics.get("cacheReadInputTokenCount")),
+        cache_write_tokens=as_int(metrics.get("cacheWriteInputTokenCount")),
+    )
 
 
 # -- reading JSON that may not have the shape we hope for ------------------------------------

@@ -15,7 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..types import BuiltRequest, CachePlan, ChatRequest, Completion, Event, Message, Reasoning, ReasoningDelta
+from ..types import (
+    BuiltRequest,
+    CachePlan,
+    ChatRequest,
+    Completion,
+    Event,
+    Message,
+    Reasoning,
+    ReasoningDelta,
+    TextDelta,
+)
 from . import as_int, as_list, as_str, conversation, dig, present, stop_events, stops, text_events, usage_events
 
 LABEL = "Claude"
@@ -102,6 +112,14 @@ def parse_response(body: Mapping[str, object]) -> Completion:
 def parse_chunk(payload: Mapping[str, object]) -> list[Event]:
     """Events of one Messages stream chunk; pings, signatures, redacted thinking and tool input yield nothing."""
     kind = payload.get("type")
+    if kind == "content_block_delta":  # nearly every chunk: read without the general helpers
+        delta = payload.get("delta")
+        if type(delta) is dict:
+            if delta.get("type") == "text_delta":
+                text = delta.get("text")
+                return [TextDelta(text)] if type(text) is str and text else []
+            return _reasoning(delta.get("thinking")) if delta.get("type") == "thinking_delta" else []
+        return []
     if kind == "message_start":
         # message_start also says output_tokens (1 or so): a placeholder, not a count.
         usage = dig(payload, "message", "usage")
@@ -112,11 +130,6 @@ def parse_chunk(payload: Mapping[str, object]) -> list[Event]:
         if dig(block, "type") == "thinking":
             return _reasoning(dig(block, "thinking"))
         return text_events(dig(block, "text")) if dig(block, "type") == "text" else []
-    if kind == "content_block_delta":
-        delta = payload.get("delta")
-        if dig(delta, "type") == "text_delta":
-            return text_events(dig(delta, "text"))
-        return _reasoning(dig(delta, "thinking")) if dig(delta, "type") == "thinking_delta" else []
     if kind == "message_delta":
         return (usage_events(dig(payload, "usage", "input_tokens"), dig(payload, "usage", "output_tokens"))
                 + stop_events(dig(payload, "delta", "stop_reason")))

@@ -122,3 +122,14 @@ def _reasoning_field(message: object) -> str:
     # OpenAI-compatible servers other than Bedrock's InvokeModel (vLLM, the Chat Completions endpoint) put
     # reasoning in a field of its own; accept it so a body of that shape does not lose it.
     return as_str(dig(message, "reasoning_content")) or as_str(dig(message, "reasoning"))
+
+
+def route_request(model_id: str, request: ChatRequest, *, stream: bool, nested: bool = False) -> BuiltRequest:
+    """The body of Bedrock's OpenAI-compatible route (`/openai/v1/chat/completions`): the Chat Completions body
+    with `model` (required there) and, when streaming, `stream` with `stream_options.include_usage`, so the last
+    chunk reports the usage. `nested`: the effort as `reasoning.effort` (GPT-5.6 and later)."""
+    built = _build(request, _nested if nested else _flat)
+    body: dict[str, object] = {"model": model_id, **built.body}
+    if stream:
+        body |= {"stream": True, "stream_options": {"include_usage": True}}
+    return BuiltRequest(body, built.notes)

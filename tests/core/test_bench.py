@@ -72,7 +72,7 @@ def test_every_problem_is_named_before_anything_is_sent() -> None:
                      "acme.nothing-v1 cannot be asked through InvokeModel by the lab: use --api converse",
                      f"max tokens must be between 1 and {limit:,} for {SHORT_WRITER.name}, not {limit + 1:,}",
                      "at least one prompt",
-                     "runs per model must be between 1 and", "concurrency must be between 1 and 50"):
+                     "runs per model must be between 1 and", "concurrency must be between 1 and 4096"):
         assert expected in message
     with pytest.raises(bench.InvalidBenchmark, match="choose at least one model"):
         bench.check(spec(()))
@@ -225,11 +225,21 @@ def test_cli_prints_a_summary_per_model_and_writes_every_run(tmp_path: Path) -> 
     (("--model", "acme.unknown-v1", "--runs", "2"), "acme.unknown-v1 cannot be asked through InvokeModel by the lab"),
     (("--model", NOVA, "--runs", "0"), "runs per model must be between 1 and"),
     (("--model", NOVA, "--runs", "two"), "invalid int value: 'two'"),
-    (("--model", NOVA, "--concurrency", "500"), "concurrency must be between 1 and 50"),
+    (("--model", NOVA, "--concurrency", "5000"), "concurrency must be between 1 and 4096"),
     (("--model", NOVA, "--out", "no-such-folder/results.csv"), "the folder of no-such-folder/results.csv"),
     (("--model", NOVA, "--prompt", "  "), "the custom prompts are all empty"),
     (("--model", NOVA, "--prompt-file", "missing.txt"), "cannot read --prompt-file missing.txt"),
     (("--runs", "3",), "the following arguments are required: --model"),
+    (("--model", NOVA, "--pattern", "rate", "--rate", "0"), "the rate must be above 0"),
+    (("--model", NOVA, "--pattern", "poisson"), "--pattern poisson needs --rate"),
+    (("--model", NOVA, "--pattern", "sweep", "--levels", "1,8,5000"), "sweep levels must be between 1 and 4096"),
+    (("--model", NOVA, "--pattern", "sweep", "--levels", "1,two"), "--levels takes whole numbers"),
+    (("--model", NOVA, "--slo", "ttft_p99=2000"), "no SLO named 'ttft_p99': use ttft_ms, tpot_ms, e2e_ms"),
+    (("--model", NOVA, "--slo", "tpot_ms=-5"), "the SLO tpot_ms needs a number of milliseconds above 0"),
+    (("--model", NOVA, "--replay", "missing.jsonl"), "replay file missing.jsonl does not exist"),
+    (("--model", NOVA, "--processes", "many"), "a whole number or auto, not 'many'"),
+    (("--model", NOVA, "--warmup", "-1"), "warm-up requests must be between 0 and 1000"),
+    (("--model", NOVA, "--duration", "0"), "the duration must be above 0 seconds"),
 ])
 def test_cli_usage_errors_exit_2_and_send_nothing(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
     result = cli(*args, history=tmp_path / "h.sqlite")
@@ -308,3 +318,32 @@ def test_a_cache_buster_gives_every_request_a_prefix_of_its_own_and_the_levers_r
     assert [r.chat.messages[0].text for r in plain] == [SHORT.prompts[i % len(SHORT.prompts)] for i in range(4)]
     with pytest.raises(bench.InvalidBenchmark, match="is served in the default tier, not priority"):
         bench.check(spec((call_id(PLAIN_SERVING),), service_tier="priority"))
+
+
+def test_cli_runs_a_sweep_with_warm_up_and_goodput_and_says_why_it_stopped(tmp_path: Path) -> None:
+    replay = tmp_path / "prompts.jsonl"
+    replay.write_text('{"prompt": "Write 30 tokens about lighthouses.", "max_tokens": 48}\n'
+                      '{"prompt": "Write 30 tokens about harbours."}\n', encoding="utf-8")
+    out = tmp_path / "r.csv"
+    result = cli("--model", NOVA, "--pattern", "sweep", "--concurrency", "4", "--runs", "3", "--warmup", "2",
+                 "--replay", str(replay), "--slo", "ttft_ms=60000", "--slo", "tpot_ms=1000", "--max-tokens", "64",
+                 "--api", "converse", "--processes", "1", "--out", str(out), history=tmp_path / "h.sqlite")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    steps = [line.split() for line in lines if line.startswith(NOVA) and line.split()[1].startswith("c=")]
+    rows = {row[1]: row for row in steps if row[2].isdigit()}
+    assert list(rows) == ["c=1", "c=2", "c=4"] and all(row[2:4] == ["3", "3"] for row in rows.values())
+    assert all(row[-2] == "100.0" for row in rows.values())  # every request met the loose SLOs
+    assert "Goodput SLOs: TTFT <= 60000 ms, TPOT <= 1000 ms." in result.stdout
+    assert any(line.startswith("tpot_ms: TPOT:") for line in lines)  # the definitions under the table
+    assert f"Stopped: {bench.FINISHED}." in result.stdout
+    with out.open(newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert len(written) == 11 and sum("warm-up" in r["notes"] for r in written) == 2
+    assert {r["max_tokens"] for r in written} == {"48", "64"}  # the replay's own limit, else --max-tokens
+
+
+def test_cli_prints_the_definitions_without_running_anything(tmp_path: Path) -> None:
+    result = cli("--definitions", history=tmp_path / "h.sqlite")
+    assert result.returncode == 0 and result.stdout.startswith("ttft_ms: TTFT:") and "goodput_share" in result.stdout
+    assert stored_runs(tmp_path / "h.sqlite") == []

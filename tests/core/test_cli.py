@@ -210,3 +210,33 @@ def test_runs_are_recorded_under_the_name_given_or_the_environments(tmp_path: Pa
     runs = History(path).runs()
     assert sorted(runs["user_name"]) == ["Ana Silva", "ci-bot", "ci-bot"]
     assert set(runs["host"]) == {record["host"]}
+
+
+def test_ask_through_bedrocks_openai_compatible_route(tmp_path: Path) -> None:
+    taker = next(m for m in catalog.listed_models() if "openai" in m.apis and m.lifecycle == "active")
+    asked = cli("ask", "--model", call_id(taker), "--api", "openai", "--max-tokens", "40", "--json", "Hi",
+                history=tmp_path / "h.sqlite")
+    assert asked.returncode == 0, asked.stderr
+    record = json.loads(asked.stdout.strip())
+    assert record["api"] == "openai" and record["status"] == "ok" and record["text"].startswith("(Emulated answer")
+    refused = cli("ask", "--model", CLAUDE, "--api", "openai", "--no-history", "Hi")
+    assert refused.returncode != 0 and "Chat Completions" in refused.stderr
+
+
+def test_a_benchmark_writes_its_shareable_report(tmp_path: Path) -> None:
+    result = cli("bench", "--model", CLAUDE, "--runs", "3", "--slo", "ttft_ms=60000", history=tmp_path / "h.sqlite")
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("report: ")]
+    html = Path(line.removeprefix("report: ").split(" (")[0])
+    assert html.parent == tmp_path / "reports" and html.is_file()  # beside the history by default
+    assert html.with_suffix(".csv").is_file() and html.with_suffix(".json").is_file()
+    assert "TTFT" in html.read_text() and "<script src=" not in html.read_text()  # plotly inlined: works offline
+    chosen = cli("bench", "--model", CLAUDE, "--runs", "2", "--report", str(tmp_path / "mine"), "--no-history")
+    assert chosen.returncode == 0 and list((tmp_path / "mine").glob("benchmark-*.html"))
+    none = cli("bench", "--model", CLAUDE, "--runs", "2", "--no-report", "--no-history")
+    assert none.returncode == 0 and "report: " not in none.stderr
+
+
+def test_locust_takes_a_fixed_load_only_and_says_so() -> None:
+    refused = cli("bench", "--model", CLAUDE, "--locust", "--pattern", "sweep", "--concurrency", "4", "--no-history")
+    assert refused.returncode == 2 and "Locust" in refused.stderr and "Traceback" not in refused.stderr

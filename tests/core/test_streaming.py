@@ -729,3 +729,26 @@ def test_a_stopped_stream_reports_e2e_to_the_stop_and_no_decode_rate(client: Any
     assert record.status == "cancelled"
     assert record.e2e_ms is not None and record.e2e_ms >= 300
     assert record.tokens_per_s is None and record.tpot_ms is None
+
+
+def test_the_opt_in_chunk_log_matches_the_emulators_send_log(client: Any, control: Any, tmp_path: Any) -> None:
+    """A load benchmark's lateness: each answer chunk read (the run's log) against when the emulator sent it."""
+    import core.streaming
+
+    control.request("POST", "/_emulator/config", {"chunk_log": 5})
+    core.streaming.log_chunks_to(str(tmp_path))
+    try:
+        run = ask(FAMILIES["anthropic-messages"], client, api="converse")
+        run.result()
+        sent = control.request("GET", f"/_emulator/chunks?request_id={run.request_id}")[1]["streams"]
+    finally:
+        core.streaming.log_chunks_to(None)
+        control.request("POST", "/_emulator/config", {"chunk_log": 0})
+        control.request("DELETE", "/_emulator/chunks")
+    (line,) = [json.loads(text) for path in tmp_path.iterdir() for text in path.read_text().splitlines()]
+    assert (line["request_id"], line["run_id"]) == (run.request_id, run.record.run_id)
+    log = sent[run.request_id]
+    assert len(line["read_ms"]) == len(log) == run.record.gap_count + 1
+    # One clock (the machine's), so every chunk is read after it was sent, and soon after at time scale 0.
+    lateness = [read - chunk["sent_ms"] for read, chunk in zip(line["read_ms"], log, strict=True)]
+    assert all(-1 < late < 1000 for late in lateness)

@@ -200,6 +200,43 @@ def test_the_runner_runs_what_was_chosen(history: History) -> None:
     assert set(stored["status"]) == {"ok"} and table_models(at) == {NOVA, LLAMA}
 
 
+def test_a_sweep_with_warm_up_and_goodput_bounds_shows_its_figures_per_step(history: History) -> None:
+    at = open_monitor()
+    at.segmented_control(key="monitor_bench_pattern").set_value("sweep").run()
+    assert at.number_input(key="monitor_bench_concurrency_True").label == "Concurrency"
+    at.multiselect(key="monitor_bench_models").set_value([NOVA])
+    at.number_input(key="monitor_bench_runs").set_value(4)
+    at.number_input(key="monitor_bench_concurrency_True").set_value(4)  # levels 1, 2, 4
+    at.number_input(key="monitor_bench_warmup").set_value(2)
+    at.number_input(key="monitor_bench_slo_ttft_ms").set_value(60_000.0)  # every emulated answer meets it
+    at.button(key="FormSubmitter:monitor_bench_form-Start benchmark").click().run()
+    job = finish_job(at)
+    assert not at.exception and job.failure is None and job.spec.warmup_requests == 2
+    shown = at.dataframe[0].value  # the benchmark's own table, above the Monitor's
+    assert list(shown["Step"]) == ["c=1", "c=2", "c=4"] and set(shown["Model"]) == {NOVA}  # warm-up left out
+    assert set(shown["Goodput"]) == {"100%"} and set(shown["Requests"]) == {4}
+    stored = history.runs(benchmark_id=job.spec.benchmark_id)
+    steps = [next(n for n in notes if n.startswith("load step: ")) for notes in stored["notes"]]
+    assert sorted(steps).count("load step: warm-up") == 2 and len(stored) == 14
+    (meaning,) = [e for e in at.expander if e.label == "What each figure means"]
+    assert "Goodput share" in meaning.markdown[0].value and "TPOT" in meaning.markdown[0].value
+    # the shareable report, written beside the history, offered for download
+    assert {b.label for b in at.get("download_button")} >= {"Report (HTML)", "Requests (CSV)", "Requests (JSON)"}
+    assert history.path is not None
+    (html,) = (history.path.parent / "reports").glob(f"benchmark-{job.spec.benchmark_id}*.html")
+    assert "c=4" in html.read_text()
+
+
+def test_a_poisson_load_shows_its_own_parameters(history: History) -> None:
+    at = open_monitor()
+    at.segmented_control(key="monitor_bench_pattern").set_value("poisson").run()
+    labels = {w.label for w in at.number_input}
+    assert {"Requests a second", "Burstiness", "At most in flight"} <= labels and "To (requests a second)" not in labels
+    at.segmented_control(key="monitor_bench_pattern").set_value("ramp").run()
+    labels = {w.label for w in at.number_input}
+    assert {"From (requests a second)", "To (requests a second)", "Over (s)"} <= labels and "Burstiness" not in labels
+
+
 def test_cancel_keeps_the_runs_that_finished(history: History) -> None:
     # Every answer stalls for a second after 20 tokens, so the benchmark is still running when Cancel is clicked.
     emulator_faults().add(Fault("stall", count=None, after_tokens=20, seconds=1.0))
