@@ -543,4 +543,7 @@ def route_of(client: Any, *, pool_size: int = DEFAULT_POOL_SIZE) -> ChatCompleti
             timeout=urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout),
             max_attempts=attempts, session_header=sigv4_only or endpoint.startswith("http://"))
         _ROUTES[client] = route
+        # The route lives as long as its boto3 client; its pooled connections are closed with it, not left to the
+        # garbage collector (which would drop open sockets).
+        weakref.finalize(client, route.pool.clear)
         return route
