@@ -36,7 +36,7 @@ from . import catalog, metrics, providers, validation
 from .client import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, botocore_config, make_client
 from .errors import ValidationError
 from .load import engine, patterns, workloads
-from .load.figures import STEP_NOTE, Slos, summarize
+from .load.figures import STEP_NOTE, Slos, summarize, text_table
 from .load.patterns import WARMUP_STEP, LoadPattern
 from .load.saturation import SaturationDetector, SaturationRule
 from .streaming import API_NAMES, RunRequest
@@ -591,17 +591,6 @@ def model_summary(frame: pd.DataFrame) -> pd.DataFrame:
     return table[["runs", "ok", "errors", "throttled", "cancelled", "cost_usd"]]
 
 
-def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> str:
-    """Columns padded to their widest cell; the first `left` columns left-aligned, the rest right-aligned."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(str(c).ljust(w) if i < left else str(c).rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
-
-    return "\n".join([line(header), *(line(r) for r in rows)])
-
-
 def format_summary(frame: pd.DataFrame) -> str:
     """The per-model summary `python -m core bench` prints: runs and outcomes, then n and percentiles."""
     import pandas as pd
@@ -614,12 +603,12 @@ def format_summary(frame: pd.DataFrame) -> str:
     outcome_rows = [[str(model_id), str(row.runs), str(row.ok), str(row.errors), str(row.throttled),
                      str(row.cancelled), DASH if pd.isna(row.cost_usd) else f"${row.cost_usd:.6f}"]
                     for model_id, row in zip(outcome.index, outcome.itertuples(index=False), strict=True)]
-    first = _text_table(["model", "runs", "ok", "errors", "throttled", "cancelled", "cost (estimate)"], outcome_rows)
+    first = text_table(["model", "runs", "ok", "errors", "throttled", "cancelled", "cost (estimate)"], outcome_rows)
     table = format_percentile_table(percentile_table(frame))
     labels = [f"p{p * 100:g}" for p in PERCENTILES]
     percentile_rows = [[str(row["Model"]), str(row["Metric"]), str(row["n"]), *(str(row[p]) for p in labels)]
                        for row in table.to_dict(orient="records")]
-    second = _text_table(["model", "metric", "n", *labels], percentile_rows, left=2) if percentile_rows else \
+    second = text_table(["model", "metric", "n", *labels], percentile_rows, left=2) if percentile_rows else \
         "No run finished ok: no percentiles."
     return (f"{first}\n\nCosts are estimates from on-demand list prices of {catalog.PRICE_TABLE_DATE}.\n\n{second}\n"
             f"A percentile p needs at least 1/(1-p) runs (p90: 10, p99: 100); {DASH} means too few. "

@@ -656,11 +656,7 @@ class Run:
             self.request_id = answer.headers.get("x-amzn-requestid")
             if self._cancelled.is_set():
                 raise _Cancelled
-            try:
-                payload = json.loads(body)
-            except ValueError:
-                raise ServiceError("the response could not be read: it is not valid JSON",
-                                   code="MalformedResponse") from None
+            payload = _json_body(body)
             if not isinstance(payload, dict) or "choices" not in payload:
                 raise ServiceError("the response could not be read: it is not a chat completion",
                                    code="MalformedResponse")
@@ -684,12 +680,7 @@ class Run:
             progress.last_event_at = time.perf_counter()
             if self._cancelled.is_set():
                 raise _Cancelled
-            try:
-                payload = json.loads(body)
-            except ValueError:
-                raise ServiceError("the response could not be read: it is not valid JSON",
-                                   code="MalformedResponse") from None
-            completion = provider.parse_response(payload)
+            completion = provider.parse_response(_json_body(body))
             server = ServerMetrics(invocation_ms=_header_int(response, "x-amzn-bedrock-invocation-latency"),
                                    input_tokens=_header_int(response, "x-amzn-bedrock-input-token-count"),
                                    output_tokens=_header_int(response, "x-amzn-bedrock-output-token-count"),
@@ -781,6 +772,14 @@ class Run:
         self._done.set()
         if self._callback is not None:
             self._callback("", True)
+
+
+def _json_body(body: bytes) -> Any:
+    """A sync answer's JSON body, or the ServiceError a body that is not JSON is."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise ServiceError("the response could not be read: it is not valid JSON", code="MalformedResponse") from None
 
 
 def _serving_headers(chat: ChatRequest) -> dict[str, str]:

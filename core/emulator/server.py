@@ -324,14 +324,7 @@ class Emulator:
         answer = echo.answer(prompt.user_text) if echo is not None else None
         run = _Run(state, model, api, prompt, input_tokens, body, started, request_id, fault, answer, window_cut,
                    served)
-        if streaming:
-            state.active_streams += 1
-            try:
-                await run.stream(receive, send)
-            finally:
-                state.active_streams -= 1
-        else:
-            await run.respond(receive, send)
+        await self._answer(run, streaming, receive, send)
 
     async def _chat_completions(self, body: bytes, session: str | None, started: float, request_id: str,
                                 receive: Receive, send: Send) -> None:
@@ -363,14 +356,18 @@ class Emulator:
         answer = echo.answer(ask.prompt.user_text) if echo is not None else None
         run = _Run(state, model, "openai", ask.prompt, input_tokens, body, started, request_id, fault, answer)
         run.include_usage = ask.include_usage
-        if ask.stream:
-            state.active_streams += 1
-            try:
-                await run.stream(receive, send)
-            finally:
-                state.active_streams -= 1
-        else:
+        await self._answer(run, ask.stream, receive, send)
+
+    async def _answer(self, run: _Run, streaming: bool, receive: Receive, send: Send) -> None:
+        """Stream the run (counted among the streams in flight) or answer it in one body."""
+        if not streaming:
             await run.respond(receive, send)
+            return
+        self.state.active_streams += 1
+        try:
+            await run.stream(receive, send)
+        finally:
+            self.state.active_streams -= 1
 
     def _lookup(self, model_ref: str) -> models.Resolved:
         """The model a reference names, if Bedrock still serves it to this account."""

@@ -278,7 +278,7 @@ def format_figures(table: pd.DataFrame, slos: Slos | None = None, *, definitions
                      _number(row["requests_per_s"], 2), _percent(row["error_rate"]),
                      _percent(row["throttle_rate"]), _percent(row["goodput_share"]),
                      _number(row["goodput_per_s"], 2)])
-    first = _text_table(header, rows, left=2)
+    first = text_table(header, rows, left=2)
     labels = [f"p{p * 100:g}" for p in PERCENTILES]
     second_rows = []
     for row in table.to_dict(orient="records"):
@@ -287,7 +287,7 @@ def format_figures(table: pd.DataFrame, slos: Slos | None = None, *, definitions
                 decimals = 1 if figure in ("tokens_per_s", "tpot_ms", "chunk_gap_ms") else 0
                 second_rows.append([str(row["model_id"]), str(row["step"]), LABELS[figure], str(row[f"{figure}_n"]),
                                     *(_number(row[f"{figure}_{p}"], decimals) for p in labels)])
-    second = _text_table(["model", "step", "figure", "n", *labels], second_rows, left=3) if second_rows else \
+    second = text_table(["model", "step", "figure", "n", *labels], second_rows, left=3) if second_rows else \
         "No run finished ok: no percentiles."
     parts = [first, "", second, f"A percentile p needs at least 1/(1-p) values (p90: {min_runs_for(0.9)}, "
              f"p99: {min_runs_for(0.99)}); {DASH} means too few."]
@@ -303,7 +303,7 @@ def definition_lines() -> list[str]:
     return [f"{name}: {text}" for name, text in DEFINITIONS.items()]
 
 
-def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> str:
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> str:
     """Columns padded to their widest cell; the first `left` columns left-aligned, the rest right-aligned."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
 
