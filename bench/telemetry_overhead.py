@@ -79,7 +79,7 @@ def time_calls(samples: list[RunRecord], calls: int, every_s: float = PACE_S) ->
     for index in range(calls):
         record = dataclasses.replace(samples[index % len(samples)], run_id=f"bench-{index}")
         t0 = time.perf_counter()
-        telemetry.export_run(record, chunk_gaps_ms=[1.0] * record.gap_count)
+        telemetry.export_run(record, chunk_arrivals_s=[i / 1000 for i in range(record.gap_count + 1)])
         spent.append((time.perf_counter() - t0) * 1_000_000)
         if every_s:
             time.sleep(every_s)

@@ -143,9 +143,9 @@ def _ttft_name(frame: pd.DataFrame) -> str:
 
 
 def ttft_by_model(frame: pd.DataFrame, colors: dict[str, str]) -> Chart:
-    reasoned = " Where a model reasoned first, this is its first answer token." \
-        if analytics.reasoning_models(frame) else ""
-    return Chart("ttft", f"{_ttft_name(frame)} per model",
+    name = _ttft_name(frame)
+    reasoned = " Where a model reasoned first, this is its first answer token." if "answer" in name else ""
+    return Chart("ttft", f"{name} per model",
                  "Boxes span the middle half of each model's streams (line: median; whiskers: the usual range); "
                  f"lower is snappier. Hover a point for that run's details.{reasoned}",
                  _distribution(frame, "ttft_ms", "ms", colors, "No stream finished ok yet."))

@@ -7,6 +7,7 @@ an identity check: on a shared database anyone can type any name.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 import socket
@@ -32,6 +33,7 @@ def clean_name(name: str) -> str:
     return " ".join(kept.split())[:MAX_NAME_CHARS]
 
 
+@functools.cache
 def host_name() -> str:
-    """The machine's name as the network knows it."""
+    """The machine's name as the network knows it (asked once per process: every run records it)."""
     return socket.gethostname() or "unknown"

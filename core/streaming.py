@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import itertools
 import json
 import os
 import socket
@@ -766,8 +765,7 @@ class Run:
             except Exception as problem:  # noqa: BLE001 - recording must never break the run itself
                 record.notes.append(f"Not recorded in the history: {problem}")
         # Opt-in OpenTelemetry export: queued for the telemetry's own thread, never raising nor waiting.
-        telemetry.export_run(record, messages=self.request.chat.messages,
-                             chunk_gaps_ms=[(b - a) * 1000 for a, b in itertools.pairwise(progress.arrivals)],
+        telemetry.export_run(record, messages=self.request.chat.messages, chunk_arrivals_s=progress.arrivals,
                              server_url=self._endpoint_url)
         self._done.set()
         if self._callback is not None:

@@ -44,6 +44,7 @@ import atexit
 import collections
 import contextlib
 import copy
+import itertools
 import json
 import logging
 import math
@@ -372,7 +373,7 @@ class _Item:
 
     record: RunRecord
     messages: tuple[Message, ...]
-    chunk_gaps_ms: tuple[float, ...] | None
+    chunk_arrivals_s: tuple[float, ...] | None
     server_url: str | None
     parent: Any = None  # the caller's OpenTelemetry context: a run exported inside a traced request is its child
 
@@ -571,10 +572,9 @@ class _Pipeline:
         first_s = _seconds(record.first_event_ms)
         if first_s is not None:
             self.first_chunk.record(first_s, common)
-        for gap_ms in item.chunk_gaps_ms or ():
-            gap_s = _seconds(gap_ms)
-            if gap_s is not None and gap_s >= 0:
-                self.per_chunk.record(gap_s, common)
+        for earlier, later in itertools.pairwise(item.chunk_arrivals_s or ()):  # the gaps, derived here, off the run
+            if later >= earlier:
+                self.per_chunk.record(later - earlier, common)
 
     def flush(self) -> bool:
         """Wait for the worker to have handed every offered run to the SDK, then have the SDK send it all."""
@@ -733,19 +733,21 @@ def flush(timeout_s: float = 5.0) -> bool:
     return True if pipeline is None else _in_background(pipeline.flush, timeout_s)
 
 
-def export_run(record: RunRecord, *, messages: Sequence[Message] = (), chunk_gaps_ms: Sequence[float] | None = None,
-               server_url: str | None = None) -> None:
+def export_run(record: RunRecord, *, messages: Sequence[Message] = (),
+               chunk_arrivals_s: Sequence[float] | None = None, server_url: str | None = None) -> None:
     """Export one finished run (ok, error or cancelled) as a span and metric points; never raises, never waits.
 
-    `messages` is the conversation sent (exported only with content capture on), `chunk_gaps_ms` the gaps between
-    the answer's chunks (each one point of time_per_output_chunk; the record keeps only their summary, so without
-    them that metric has no points), `server_url` the endpoint the client called (server.address and server.port).
+    `messages` is the conversation sent (exported only with content capture on), `chunk_arrivals_s` when each of
+    the answer's chunks was read (perf_counter seconds; each gap between two is one point of time_per_output_chunk,
+    computed on the export thread; the record keeps only their summary, so without them that metric has no
+    points), `server_url` the endpoint the client called (server.address and server.port). With export off,
+    nothing is copied or computed.
     """
     try:
         pipeline = _current()
         if pipeline is not None:
             pipeline.offer(_Item(copy.copy(record), tuple(messages),
-                                 None if chunk_gaps_ms is None else tuple(chunk_gaps_ms), server_url))
+                                 None if chunk_arrivals_s is None else tuple(chunk_arrivals_s), server_url))
     except Exception as problem:  # noqa: BLE001 - telemetry must never break a run
         with _lock:
             if _state.pipeline is not None:

@@ -321,18 +321,15 @@ def display_frame(table: pd.DataFrame) -> pd.DataFrame:
 
     from ..analytics import DASH
 
-    def number(value: object, decimals: int = 0) -> str:
-        return DASH if _missing(value) else f"{float(value):,.{decimals}f}"  # type: ignore[arg-type]
-
     rows = []
     for row in table.to_dict(orient="records"):
         rows.append({
             "Model": str(row["model_id"]), "Step": str(row["step"]), "Requests": int(row["requests"]),
             "Errors": int(row["errors"]), "Throttled": int(row["throttled"]),
-            "TTFT p50 (ms)": number(row["ttft_ms_p50"]), "TTFT p99 (ms)": number(row["ttft_ms_p99"]),
-            "TPOT p50 (ms)": number(row["tpot_ms_p50"], 1), "E2E p50 (ms)": number(row["e2e_ms_p50"]),
-            "Decode p50 (tok/s)": number(row["tokens_per_s_p50"], 1),
-            "Output (tok/s, all)": number(row["output_tok_s"], 1), "Requests/s": number(row["requests_per_s"], 2),
+            "TTFT p50 (ms)": _number(row["ttft_ms_p50"]), "TTFT p99 (ms)": _number(row["ttft_ms_p99"]),
+            "TPOT p50 (ms)": _number(row["tpot_ms_p50"], 1), "E2E p50 (ms)": _number(row["e2e_ms_p50"]),
+            "Decode p50 (tok/s)": _number(row["tokens_per_s_p50"], 1),
+            "Output (tok/s, all)": _number(row["output_tok_s"], 1), "Requests/s": _number(row["requests_per_s"], 2),
             "Goodput": DASH if _missing(row["goodput_share"]) else f"{float(row['goodput_share']):.0%}",
         })
     return pd.DataFrame(rows)
