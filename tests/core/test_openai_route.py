@@ -21,8 +21,13 @@ from core.types import ChatRequest, Message
 from ..conftest import Control, client_for
 from .tls import HttpsEmulator, long_term_key, start_https_emulator
 
-GPT_OSS = "openai.gpt-oss-20b-1:0"  # reasons unasked (effort medium): its reasoning must stay apart
-QWEN = "qwen.qwen3-32b-v1:0"
+# Models of the route picked from the model table by what they are: one that reasons unasked (its reasoning must
+# stay apart) and one that does not.
+_ROUTE = [m for m in catalog.listed_models() if "openai" in m.apis and m.lifecycle == "active"
+          and m.spec is not None and m.spec.on_demand]
+GPT_OSS = next(m.base_id for m in _ROUTE if m.thinking == "effort" and m.family is not None
+               and m.family.name == "openai-chat")
+QWEN = next(m.base_id for m in _ROUTE if m.thinking == "none")
 ANSWER = "Rivers carry water from the hills down to the sea, and they shape the land on the way."
 
 
