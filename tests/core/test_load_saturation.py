@@ -79,13 +79,14 @@ def test_a_rate_the_emulator_cannot_keep_up_with_stops_the_benchmark(emulator: A
     assert result.step_ends == {"rate 40/s": result.stop_reason} and not result.cancelled
 
 
-def test_the_same_rate_at_a_steady_ttft_runs_to_the_end(emulator: Any, control: Any) -> None:
+def test_a_steady_load_at_a_steady_ttft_runs_to_the_end(emulator: Any, control: Any) -> None:
     control.request("POST", "/_emulator/config", {"time_scale": 1})
-    # The saturating test's load, with the model's TTFT left alone: the only difference is the service slowing.
+    # A constant load the service keeps up with, the model's TTFT left alone (at 10 requests a second about two
+    # are in flight, so a test machine busy with other work does not build a queue of its own): no stop.
     control.request("POST", "/_emulator/profiles", {"model_id": FAST, "ttft_ms": 200, "ttft_spread": 0,
                                                     "tokens_per_s": 2000, "chunk_tokens": [20, 20]})
     spec = bench.BenchmarkSpec((FAST,), ("Say hello in five words.",), 16, pattern=LoadPattern(
-        "rate", 512, rate_per_s=40), max_requests=80, saturation=SaturationRule(window_s=1.5, min_samples=8))
+        "rate", 512, rate_per_s=10), max_requests=40, saturation=SaturationRule(window_s=1.5, min_samples=8))
     result = bench.run_benchmark(spec, client=client_for(emulator.url), tick_s=0.05)
-    assert result.stop_reason == bench.FINISHED and len(result.records) == 80
+    assert result.stop_reason == bench.FINISHED and len(result.records) == 40
     assert {r.status for r in result.records} == {"ok"}
