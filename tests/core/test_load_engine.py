@@ -61,11 +61,12 @@ def test_the_parent_hands_out_requests_on_schedule_across_workers(emulator: Any)
     records = engine.run_requests(requests(12), processes=2, concurrency=4, schedule=schedule,
                                   client=client_for(emulator.url))
     assert len(records) == 12
-    # Each run starts (its record's started_utc, to the millisecond) when it is handed out: on schedule, from
-    # the first, whichever worker took it; never early, and late by no more than a queue hop.
+    # Each run starts (its record's started_utc, to the millisecond) when it is handed out: on schedule, whichever
+    # worker took it. The schedule's own origin is not in the records, so what is checked is that every run is as
+    # late as the others give or take a queue hop: the spread of (start - due) stays within 0.15 s.
     starts = sorted(datetime.fromisoformat(r.started_utc).timestamp() for r in records)
-    offsets = [at - starts[0] for at in starts]
-    assert all(due - 0.005 <= at <= due + 0.15 for at, due in zip(offsets, schedule, strict=True)), offsets
+    late = [at - due for at, due in zip(starts, schedule, strict=True)]
+    assert max(late) - min(late) <= 0.15, [round(x - min(late), 3) for x in late]
 
 
 def test_a_cancel_stops_every_worker_and_keeps_what_finished(emulator: Any, control: Any) -> None:

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import models
 from ..conftest import Control, read_all
 
-MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+MODEL = models.CLAUDE  # the model table's chat default, as requests call it
 
 
 def converse_stream(runtime: Any, text: str = "Name three rivers.") -> tuple[str, list[dict[str, Any]]]:
     response = runtime.converse_stream(modelId=MODEL, messages=[{"role": "user", "content": [{"text": text}]}],
                                        inferenceConfig={"maxTokens": 20})
-    return response["ResponseMetadata"]["RequestId"], read_all(response["stream"])
+    try:
+        return response["ResponseMetadata"]["RequestId"], read_all(response["stream"])
+    finally:
+        response["stream"].close()  # its connection goes back to the pool now, not when it is collected
 
 
 def test_the_log_is_off_by_default_and_keeps_the_last_streams_when_on(runtime: Any, control: Control) -> None:
@@ -44,7 +48,10 @@ def test_one_entry_per_answer_chunk_and_nothing_in_the_payload(runtime: Any, con
             modelId=MODEL, body=b'{"anthropic_version": "bedrock-2023-05-31", "max_tokens": 15, '
                                 b'"messages": [{"role": "user", "content": "Name three rivers."}]}')
         request_id = response["ResponseMetadata"]["RequestId"]
-        chunks = read_all(response["body"])
+        try:
+            chunks = read_all(response["body"])
+        finally:
+            response["body"].close()
         log = control.request("GET", f"/_emulator/chunks?request_id={request_id}")[1]["streams"][request_id]
     finally:
         control.request("POST", "/_emulator/config", {"chunk_log": 0})
