@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core import errors, identity, telemetry
+from core.answers import Flights
 from core.api import ApiSettings, api_base_url, api_routes
 from core.catalog import ModelInfo, list_text_models, preferred_index
 from core.client import (
@@ -25,7 +29,7 @@ from core.client import (
     make_client,
     shared_emulator,
 )
-from core.emulator.faults import BEFORE, DURING, STREAM_EXCEPTIONS, Fault
+from core.emulator.faults import BEFORE, DURING, EXCEPTION_NAMES, FAULT_TEXTS, STREAM_EXCEPTIONS, Fault
 from core.settings import (
     DEFAULT_MAX_TOKENS,
     IDLE_TIMEOUT_RANGE_S,
@@ -36,10 +40,16 @@ from core.settings import (
     parse_stop_sequences,
     system_prompt_support,
 )
-from pages.common import api_label, api_options, effort_control, sampling_controls, serving_controls
+from pages.common import api_label, api_options, effort_control, keep_widget_state, sampling_controls, serving_controls
+from pages.intro import EMULATED_LINE
 
 state = st.session_state
 SWITCH_INTERVAL_S = 0.001  # the GIL's switch interval in the app's process: see the end of this file
+# The tab's icon, from the app's own files: a Material icon name would be fetched from a font host on the internet.
+ICON = Path(__file__).resolve().parent / "static" / "icon.svg"
+# What the sidebar draws once the page has run (the fault list, whose counts the page's answer may change). Each
+# script run executes this file in a fresh module, so the list is the run's own.
+_after_page: list[Callable[[], None]] = []
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -60,10 +70,10 @@ def _identity(region: str | None, profile: str | None, api_key: bool) -> tuple[s
     return f"{key.describe()} in {key.region or 'no region'}.", key.warnings()
 
 
-def _aws_sidebar() -> tuple[str, str | None, str | None]:
+def _aws_sidebar(in_use: DeltaGenerator) -> tuple[str, str | None, str | None]:
     """Identity (or Bedrock API key), region and profile of the AWS backend; falls back to the emulator when no
-    credentials are usable. The Region field starts from the configured region (AWS_REGION, AWS_DEFAULT_REGION,
-    the profile's)."""
+    credentials are usable, and says so in `in_use`, right under the Backend switch. The Region field starts from
+    the configured region (AWS_REGION, AWS_DEFAULT_REGION, the profile's)."""
     from core.client import api_key_in_use, configured_region
 
     if "lab_region" not in state:
@@ -73,13 +83,27 @@ def _aws_sidebar() -> tuple[str, str | None, str | None]:
     try:
         headline, warnings = _identity(region, profile, api_key_in_use())
     except errors.LabError as problem:
-        st.warning(f"**{problem.title}.** {problem.action}\n\nThe app keeps working on the emulator meanwhile.",
-                   icon=":material/key_off:")
+        in_use.info("**In use: the emulator.** AWS cannot be used yet (see below), so answers are emulated.",
+                    icon=":material/science:")
+        _aws_problem(problem, profile)
         return "emulator", None, None
     st.success(headline, icon=":material/key:")
     for warning in warnings:
         st.warning(warning, icon=":material/schedule:")
     return "aws", region, profile
+
+
+def _aws_problem(problem: errors.LabError, profile: str | None) -> None:
+    """Why AWS cannot be used, as one message. Missing credentials come with the commands that fix them in a code
+    block, where no variable name wraps, and a button to look again once they have been run."""
+    detail = f" ({problem.detail})" if problem.detail else ""
+    if isinstance(problem, errors.CredentialsError) and problem.action == errors.CredentialsError.action:
+        st.warning(f"**{problem.title}**{detail}. {errors.CredentialsError.steps}", icon=":material/key_off:")
+        st.code(errors.CredentialsError.commands(profile), language="bash")
+    else:
+        st.warning(f"**{problem.title}**{detail}. {problem.action}", icon=":material/key_off:")
+    st.button("Check again", key="lab_aws_check", icon=":material/refresh:", width="stretch",
+              help="Looks for credentials again (a failed look is never cached).")
 
 
 def _inject_fault(session: str) -> None:
@@ -104,9 +128,10 @@ def _fault_controls() -> None:
     book = emulator_faults()
     with st.expander("Fault injection (emulator)", icon=":material/bug_report:"):
         kind = st.selectbox("Fault", list(BEFORE) + list(DURING), key="lab_fault_kind",
-                            help="Before the stream: an error status. During: breaks a stream after some tokens "
-                                 "(silent: the connection goes quiet without closing; truncated: the stream ends "
-                                 "without its final events). Only this browser session's questions get it.")
+                            format_func=lambda k: FAULT_TEXTS[k].name,
+                            help="What goes wrong for the next questions of this browser session alone: the first "
+                                 "faults strike before the answer starts, the ones named midway after some of it.")
+        st.caption(FAULT_TEXTS[kind].effect)
         if kind in DURING:
             st.number_input("After output tokens", 0, 100_000, 20, key="lab_fault_after")
         if kind == "stall":
@@ -116,15 +141,27 @@ def _fault_controls() -> None:
                             help="0: silent until the app gives up waiting. Otherwise the stream ends after this "
                                  "long, without its final events.")
         if kind == "stream_error":
-            st.selectbox("Exception event", list(STREAM_EXCEPTIONS), key="lab_fault_exception")
+            st.selectbox("Exception event", list(STREAM_EXCEPTIONS), key="lab_fault_exception",
+                         format_func=lambda e: f"{EXCEPTION_NAMES[e]} ({e})")
         st.number_input("For the next N requests", 1, 1000, 1, key="lab_fault_count")
         st.checkbox("Only for the selected model", value=True, key="lab_fault_only_model")
         left, right = st.columns(2)
         left.button("Inject", key="lab_fault_inject", width="stretch", on_click=_inject_fault, args=(session,))
         right.button("Clear all", key="lab_fault_clear", width="stretch", on_click=book.clear, args=(session,),
                      help="Clears this session's faults; faults set on the emulator itself stay.")
+        listed = st.container()
+    # The page may ask a question that uses a fault up: the list is drawn after it has run.
+    _after_page.append(lambda: _fault_list(listed, session))
+
+
+def _fault_list(slot: DeltaGenerator, session: str) -> None:
+    """This session's faults in words, with how many requests each has left, and a note on the global ones."""
+    book = emulator_faults()
+    names = {m.model_id: m.name for m in state.get("lab_models") or []}
+    with slot:
         for fault in book.describe(session):
-            st.caption(f"{fault['kind']} · {fault['model_id'] or 'any model'} · {fault['count'] or '∞'} left")
+            model = names.get(fault["model_id"], fault["model_id"]) if fault["model_id"] else "any model"
+            st.caption(f"{FAULT_TEXTS[fault['kind']].name} · {model} · {fault['count'] or '∞'} left")
         shared = sum(1 for fault in book.describe() if fault["session"] is None)
         if shared:
             st.caption(f"Also in effect for every session: {shared} fault{'s' if shared > 1 else ''} set on the "
@@ -143,7 +180,7 @@ def _lifecycle_notice(model: ModelInfo) -> None:
 
 def _api_caption() -> None:
     api = api_base_url(st.context.url, st.get_option("server.port"))
-    st.caption(f"HTTP streaming API ({default_backend()} backend): `{api}` · [demo]({api}/demo) · "
+    st.caption(f"HTTP streaming API ({default_backend()} backend): [`{api}`]({api}/) · [demo]({api}/demo) · "
                f"[OpenAPI]({api}/openapi.json)")
 
 
@@ -199,12 +236,14 @@ def _sidebar() -> LabSettings | None:
     with st.sidebar:
         st.markdown("### Bedrock Streaming Lab")
         choice = st.segmented_control("Backend", ["Emulator", "AWS"], key="lab_backend", width="stretch")
+        in_use = st.container()  # what answers, when it is not what the switch shows
         backend, region, profile = "emulator", None, None
         if choice == "AWS":
-            backend, region, profile = _aws_sidebar()
-        if backend == "emulator":
+            backend, region, profile = _aws_sidebar(in_use)
+        else:
             st.info("**Emulator backend.** Answers and latencies are emulated locally; no AWS account is used.",
                     icon=":material/science:")
+        if backend == "emulator":
             st.caption(f"Emulator: `{shared_emulator().url}`")
 
         try:
@@ -238,11 +277,11 @@ def _sidebar() -> LabSettings | None:
                 limit = output_limit(model)
                 max_tokens = st.number_input("Max tokens", 1, limit, min(DEFAULT_MAX_TOKENS, limit),
                                              key=f"lab_max_tokens_{limit}")
-                temperature, top_p = sampling_controls(model.model, "lab", api)  # type: ignore[arg-type]
+                temperature, top_p = sampling_controls(model.model, "lab", api)
                 effort = effort_control(model.model, "lab")
                 stops = st.text_area("Stop sequences (one per line)", key="lab_stop", height=68)
                 # how Bedrock serves the request: only what this model takes is offered
-                tier, latency, cache = serving_controls(model.model, "lab", api)  # type: ignore[arg-type]
+                tier, latency, cache = serving_controls(model.model, "lab", api)
             with st.expander("Connection", icon=":material/timer:", expanded=False):
                 read_timeout_s = st.number_input(
                     "Read timeout (s)", *READ_TIMEOUT_RANGE_S, DEFAULT_READ_TIMEOUT_S, 5.0, key="lab_read_timeout_s",
@@ -256,12 +295,12 @@ def _sidebar() -> LabSettings | None:
                     help="Total attempts, counting the first. Throttling and service errors are retried before an "
                          "answer starts; a request that timed out or broke is never repeated silently (it is billed).")
             user_name = _team_controls()
-            reason = system_prompt_support(model_id, api)  # type: ignore[arg-type]
+            reason = system_prompt_support(model_id, api)
             system = st.text_area("System prompt", key="lab_system", height=100, disabled=reason is not None,
                                   help=reason, placeholder="You are a concise assistant.")
             if reason:
                 st.caption(reason)
-            settings = LabSettings(backend, region, profile, model, api, bool(stream),  # type: ignore[arg-type]
+            settings = LabSettings(backend, region, profile, model, api, bool(stream),
                                    "" if reason else system, int(max_tokens), temperature, top_p,
                                    parse_stop_sequences(stops), float(read_timeout_s), int(max_attempts), effort,
                                    float(idle_timeout_s) or None, service_tier=tier,
@@ -273,10 +312,15 @@ def _sidebar() -> LabSettings | None:
 
 
 if __name__ == "__main__":  # a script run for one browser session (or AppTest)
-    st.set_page_config(page_title="Bedrock Streaming Lab", page_icon=":material/stream:", layout="wide")
+    st.set_page_config(page_title="Bedrock Streaming Lab", page_icon=str(ICON), layout="wide")
     state.setdefault("lab_session_id", uuid.uuid4().hex)
     state.setdefault("lab_backend", "AWS" if default_backend() == "aws" else "Emulator")
     state["lab_settings"] = _sidebar()
+    # Answers streamed for this session end whatever page is open: the ones that have are put where their page
+    # shows them before any page draws (core.answers).
+    state.setdefault("lab_flights", Flights())
+    state["lab_flights"].settle()
+    keep_widget_state()  # a page's choices survive a visit to another page
 
     page = st.navigation([
         st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
@@ -284,7 +328,14 @@ if __name__ == "__main__":  # a script run for one browser session (or AppTest)
         st.Page("pages/monitor.py", title="Monitor", icon=":material/monitoring:"),
         st.Page("pages/models.py", title="Models", icon=":material/list:"),
     ])
-    page.run()
+    settings = state["lab_settings"]
+    if settings is not None and settings.backend == "emulator" and page.title != "Chat":
+        st.caption(EMULATED_LINE)  # seen without the sidebar (a phone hides it); Chat's first screen says more
+    try:
+        page.run()
+    finally:  # also when the page stops early (st.stop, st.rerun)
+        for draw in _after_page:
+            draw()
 else:  # imported by `streamlit run`, once per process: the UI and the API on one server
     from streamlit.runtime.pages_manager import PagesManager
 

@@ -8,7 +8,7 @@ models' real latency profiles):
   run alone;
 - each model's TTFT measured in the compare view is within 10% of its TTFT measured alone.
 
-The compare view is `core.compare.start_lanes`, the code the page uses: one worker thread reads each
+The compare view is `core.answers.start_lanes`, the code the page uses: one worker thread reads each
 stream and takes its timestamps, while this script's main thread looks at every lane twenty times a
 second the way the page's script thread does (text so far and live numbers). Rounds alternate the
 order (together first, then alone, and the reverse), and each figure is a median over the rounds.
@@ -27,7 +27,7 @@ from typing import Any
 
 from _emulator import control, default_models, emulator_process, runtime_client
 
-from core import compare
+from core import answers
 from core.streaming import RunRequest
 from core.types import ChatRequest, Message
 
@@ -41,7 +41,7 @@ def requests() -> list[RunRequest]:
     return [RunRequest(model_id, chat, api="converse") for model_id in MODELS]
 
 
-def watch(lanes: list[compare.Lane]) -> float:
+def watch(lanes: list[answers.Lane]) -> float:
     """Seconds until every lane has finished, looking at them as the page does."""
     t0 = time.perf_counter()
     while not all(lane.done for lane in lanes):
@@ -55,7 +55,7 @@ def watch(lanes: list[compare.Lane]) -> float:
 
 
 def together(client: Any) -> tuple[float, dict[str, float]]:
-    lanes = compare.start_lanes(requests(), client=client)
+    lanes = answers.start_lanes(requests(), client=client)
     wall_s = watch(lanes)
     return wall_s, {lane.run.request.model_id: lane.record.ttft_ms for lane in lanes}  # type: ignore[union-attr,misc]
 
@@ -63,7 +63,7 @@ def together(client: Any) -> tuple[float, dict[str, float]]:
 def alone(client: Any) -> tuple[dict[str, float], dict[str, float]]:
     walls, ttfts = {}, {}
     for request in requests():
-        lanes = compare.start_lanes([request], client=client)
+        lanes = answers.start_lanes([request], client=client)
         walls[request.model_id] = watch(lanes)
         ttfts[request.model_id] = lanes[0].record.ttft_ms  # type: ignore[union-attr,assignment]
     return walls, ttfts

@@ -12,12 +12,15 @@ percentile p only when there are n >= 1/(1-p) values (p50 needs 2, p90 10, p99 1
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from dateutil import tz
 
+from . import format as fmt
 from .errors import THROTTLING_CODES
 from .metrics import min_runs_for
 
@@ -39,12 +42,13 @@ PERCENTILES = (0.5, 0.9, 0.99)
 # The table's metrics with their labels. TTFT, decode rate and TPOT describe streams; E2E any finished run.
 # Where a model reasoned before answering, its TTFT is the first *answer* token and says so; the time to its
 # first reasoning text and how long it reasoned are rows of their own.
-PERCENTILE_METRICS = {"ttft_ms": "TTFT (ms)", "first_reasoning_ms": "First reasoning (ms)",
-                      "reasoning_ms": "Reasoning (ms)", "e2e_ms": "E2E (ms)", "tokens_per_s": "Decode (tok/s)",
-                      "tpot_ms": "TPOT (ms)"}
-TTFT_REASONED = "TTFT: first answer token (ms)"
+# Reasoning time is in ms here (the vocabulary's unit for it is seconds): one unit per row of the table.
+PERCENTILE_METRICS = {"ttft_ms": fmt.label("ttft"), "first_reasoning_ms": fmt.label("first_reasoning"),
+                      "reasoning_ms": f"{fmt.METRICS['reasoning'].short} (ms)", "e2e_ms": fmt.label("e2e"),
+                      "tokens_per_s": fmt.label("decode_rate"), "tpot_ms": fmt.label("tpot")}
+TTFT_REASONED = fmt.label("first_answer_token")
 STREAM_ONLY = ("ttft_ms", "first_reasoning_ms", "reasoning_ms", "tokens_per_s", "tpot_ms")
-DASH = "—"
+DASH = fmt.NA
 
 
 def _label(p: float) -> str:
@@ -207,14 +211,19 @@ def percentile_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def format_number(values: pd.Series, decimals: int = 1) -> pd.Series:
     """Numbers as text with thousands separators; a dash where a value is missing."""
-    return values.map(lambda v: DASH if pd.isna(v) else f"{v:,.{decimals}f}")
+    return values.map(lambda v: fmt.number(v, decimals))
 
 
-def format_percentile_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The percentile table for display: numbers rounded, a dash where a percentile needs more runs."""
-    shown = table.rename(columns={"model_id": "Model", "metric": "Metric"}).copy()
+def format_percentile_table(table: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The percentile table for display: each model by its name (`names`, model id -> name; the id in a column of
+    its own), numbers rounded (TPOT to a tenth of a millisecond), a dash where a percentile needs more runs."""
+    shown = pd.DataFrame({
+        "Model": table["model_id"].map(lambda m: (names or {}).get(m, m)), "Metric": table["metric"],
+        "n": table["n"]})
+    fine = table["metric"] == PERCENTILE_METRICS["tpot_ms"]
     for p in PERCENTILES:
-        shown[_label(p)] = format_number(table[_label(p)])
+        shown[_label(p)] = format_number(table[_label(p)], 0).where(~fine, format_number(table[_label(p)], 1))
+    shown["Model id"] = table["model_id"]
     return shown
 
 
@@ -241,7 +250,7 @@ def error_rates(frame: pd.DataFrame) -> pd.DataFrame:
 
 def cost_by_model(frame: pd.DataFrame) -> pd.DataFrame:
     """Per model: estimated total_usd, runs, priced_runs (a price and token counts were known), mean_usd per
-    priced run and per_1k_output_usd (total over the priced runs' output tokens)."""
+    priced run and per_1m_output_usd (the total, input included, over the priced runs' output tokens, per 1M)."""
     priced = frame["cost_usd"].notna()
     parts = pd.DataFrame({
         "model_id": frame["model_id"],
@@ -257,7 +266,8 @@ def cost_by_model(frame: pd.DataFrame) -> pd.DataFrame:
         "output_tokens": grouped["priced_output_tokens"].sum(min_count=1),
     })
     table["mean_usd"] = table["total_usd"] / table["priced_runs"].where(table["priced_runs"] > 0)
-    table["per_1k_output_usd"] = table["total_usd"] / table["output_tokens"].where(table["output_tokens"] > 0) * 1000
+    per_token = table["total_usd"] / table["output_tokens"].where(table["output_tokens"] > 0)
+    table["per_1m_output_usd"] = per_token * 1_000_000
     return table
 
 
@@ -314,6 +324,101 @@ def totals(frame: pd.DataFrame) -> Totals:
     ttft_p50 = float(ttft.quantile(0.5)) if len(ttft) >= min_runs_for(0.5) else None
     return Totals(len(frame), int(frame["model_id"].nunique()), errors, errors / finished if finished else None,
                   None if pd.isna(cost) else float(cost), ttft_p50)
+
+
+# -- one row per model ---------------------------------------------------------------------------------
+
+
+def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per model (or model group): n (its runs), TTFT p50 and p90, decode rate p50 (streams that finished
+    ok), E2E p50 (runs that finished ok), cost_per_run_usd (estimated, over the priced runs), finished, errors,
+    throttled and error_rate (of the finished runs) and its latest start, last_utc. Fastest TTFT p50 first; the
+    models without one after, by id."""
+    columns = ["n", "ttft_p50_ms", "ttft_p90_ms", "decode_p50_tok_s", "e2e_p50_ms", "cost_per_run_usd", "finished",
+               "errors", "throttled", "error_rate", "last_utc"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="model_id"))
+    by_model = frame.groupby("model_id", sort=True)
+    ttft = percentiles_by(finished_ok(frame, "ttft_ms"), "model_id", "ttft_ms", (0.5, 0.9))
+    decode = percentiles_by(finished_ok(frame, "tokens_per_s"), "model_id", "tokens_per_s", (0.5,))
+    e2e = percentiles_by(finished_ok(frame, "e2e_ms"), "model_id", "e2e_ms", (0.5,))
+    errors = error_rates(frame)
+    table = pd.DataFrame({"n": by_model.size()})
+    table = table.assign(
+        ttft_p50_ms=ttft["p50"], ttft_p90_ms=ttft["p90"], decode_p50_tok_s=decode["p50"], e2e_p50_ms=e2e["p50"],
+        cost_per_run_usd=cost_by_model(frame)["mean_usd"], finished=errors["finished"], errors=errors["errors"],
+        throttled=errors["throttled"], error_rate=errors["error_rate"], last_utc=by_model["started_utc"].max())
+    table.index.name = "model_id"
+    ranked = table.assign(_id=table.index).sort_values(["ttft_p50_ms", "_id"], na_position="last")
+    return ranked[columns]
+
+
+def errors_said(table: pd.DataFrame) -> pd.Series:
+    """Each row's errors in words, from `error_rates` or `summary_table` columns: "no errors", "12.5% (3 of 24, 2
+    throttled)", or a dash for a model whose runs were all stopped (no finished run to count)."""
+    rate = table["error_rate"].map(fmt.percent)
+    counts = table["errors"].map(fmt.count) + " of " + table["finished"].map(fmt.count)
+    throttled = (", " + table["throttled"].map(fmt.count) + " throttled").where(table["throttled"] > 0, "")
+    said = rate + " (" + counts + throttled + ")"
+    return said.mask(table["errors"] == 0, "no errors").where(table["finished"] > 0, fmt.NA)
+
+
+SUMMARY_LABELS = {  # the displayed summary's columns, and the sentence each shows on hover
+    "Model": "The model's name; its id is in the last column.",
+    "n": "Runs of this model in view, whatever their outcome. Percentiles use the runs that finished ok (streams "
+         "for TTFT and decode rate); p90 needs 10 of them.",
+    fmt.label("ttft", stat="p50"): fmt.help_text("ttft") + " Median over streams that finished ok.",
+    fmt.label("ttft", stat="p90"): "9 runs in 10 showed their first token sooner (needs 10 streams).",
+    fmt.label("decode_rate", stat="p50"): fmt.help_text("decode_rate"),
+    fmt.label("e2e", stat="p50"): fmt.help_text("e2e") + " Median over runs that finished ok.",
+    "Cost per run (estimate)": fmt.help_text("cost") + " The mean of the runs with a known price.",
+    "Errors": "Runs that failed, of those that finished (ok or failed; runs stopped by the user left out).",
+    "Last run (local time)": "When the model's latest run in view started, in this computer's time zone.",
+    "Model id": "The id (or inference profile id) the runs called.",
+}
+SUMMARY_NUMBERS = tuple(list(SUMMARY_LABELS)[1:7])  # the columns of numbers (right-aligned, as tables do)
+
+
+def format_summary_table(table: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """`summary_table` for display, one row per model: its name (`names`: model id -> name), numbers with
+    thousands separators and one unit per column (named in its header), errors in words, local times."""
+    labels = list(SUMMARY_LABELS)
+    if table.empty:
+        return pd.DataFrame(columns=labels)
+    ids = pd.Series(table.index, index=table.index, dtype="object")
+    shown = pd.DataFrame({
+        labels[0]: ids.map(lambda m: (names or {}).get(m, m)),
+        labels[1]: table["n"].map(fmt.count),
+        labels[2]: format_number(table["ttft_p50_ms"], 0),
+        labels[3]: format_number(table["ttft_p90_ms"], 0),
+        labels[4]: format_number(table["decode_p50_tok_s"], 0),
+        labels[5]: format_number(table["e2e_p50_ms"], 0),
+        labels[6]: table["cost_per_run_usd"].map(fmt.usd),
+        labels[7]: errors_said(table),
+        labels[8]: local_times(table["last_utc"]).dt.strftime("%b %d, %H:%M"),
+        labels[9]: ids,
+    })
+    return shown.reset_index(drop=True)
+
+
+# -- local time --------------------------------------------------------------------------------------
+
+
+def local_zone() -> tzinfo:
+    """The machine's time zone with its daylight saving rules: the app runs locally, the history stores UTC."""
+    zone: tzinfo = tz.tzlocal()  # dateutil (pandas' own dependency) reads $TZ and the system's zone as `time` does
+    return zone
+
+
+def local_times(instants: pd.Series) -> pd.Series:
+    """UTC instants (a tz-aware column) in the machine's local time."""
+    return instants.dt.tz_convert(local_zone())
+
+
+def zone_name() -> str:
+    """The local zone's name now, as labels say it: "local time, CET", "local time, UTC"."""
+    now = datetime.now(local_zone())
+    return f"local time, {now.strftime('%Z') or 'UTC' + now.strftime('%z')}"
 
 
 # -- export ------------------------------------------------------------------------------------------

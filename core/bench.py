@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from botocore.config import Config
 
 from . import catalog, metrics, providers, validation
+from . import format as fmt
 from .client import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, botocore_config, make_client
 from .errors import ValidationError
 from .load import engine, patterns, workloads
@@ -351,6 +352,25 @@ FINISHED = "finished: every planned request ran"
 CANCELLED = "cancelled: requests not started were dropped, streams in flight were closed"
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What became of every planned run: ok + failed + stopped + not_started == planned."""
+
+    planned: int
+    ok: int
+    failed: int
+    stopped: int  # in flight when the benchmark (or a step's limit) stopped them: recorded as cancelled
+    not_started: int
+
+    def describe(self) -> str:
+        """"20 runs planned: 4 finished ok, 0 failed, 4 stopped in flight, 12 not started" (the parts that are 0
+        after "failed" left out: "60 runs planned: 60 finished ok, 0 failed")."""
+        parts = [f"{fmt.count(self.ok)} finished ok", f"{fmt.count(self.failed)} failed"]
+        parts += [f"{fmt.count(n)} {said}" for n, said in ((self.stopped, "stopped in flight"),
+                                                          (self.not_started, "not started")) if n]
+        return f"{fmt.count(self.planned)} run{'s' if self.planned != 1 else ''} planned: {', '.join(parts)}"
+
+
 @dataclass
 class BenchmarkResult:
     """The runs that finished (ok, error, or stopped part-way by a cancel), in the order they ended."""
@@ -368,6 +388,12 @@ class BenchmarkResult:
     @property
     def errors(self) -> int:
         return sum(r.status == "error" for r in self.records)
+
+    def outcome(self) -> Outcome:
+        """The planned runs counted by what became of them (the counts add up to `total`)."""
+        ok = sum(r.status == "ok" for r in self.records)
+        stopped = len(self.records) - ok - self.errors
+        return Outcome(self.total, ok, self.errors, stopped, self.total - len(self.records))
 
     def figures(self) -> pd.DataFrame:
         """Per model and load step (warm-up left out): `core.load.figures.summarize` of the records."""

@@ -16,10 +16,13 @@ from __future__ import annotations
 import functools
 import importlib
 import tomllib
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from . import format as fmt
 from .types import Api, ChatRequest, Message, Reasoning
 
 if TYPE_CHECKING:
@@ -215,8 +218,9 @@ class Model:
 
     @property
     def label(self) -> str:
-        """"Vendor · Name", as pickers and charts name it."""
-        return f"{self.vendor} · {self.name}"
+        """"Name · Vendor", as pickers and charts name it: the part that tells models apart comes first, so a
+        narrow picker that cuts the end still shows two different models as two different names."""
+        return f"{self.name} · {self.vendor}"
 
     @property
     def apis(self) -> tuple[Api, ...]:
@@ -376,6 +380,24 @@ def resolve(model_ref: str) -> Model:
     return Model(ref, base, geography_of(ref), spec, family)
 
 
+def display_names(model_refs: Iterable[str]) -> dict[str, str]:
+    """Each reference's display name, no two alike among these: the table's name ("Claude Sonnet 4.6"), with the
+    inference profile's geography where two references name one model ("Claude Sonnet 4.6 (global)"), and the
+    reference itself where even that is not enough. A reference that is not a model's is shown as it is."""
+    names: dict[str, str] = {}
+    for ref in dict.fromkeys(model_refs):
+        try:
+            names[ref] = resolve(ref).name
+        except UnknownModelError:
+            names[ref] = ref
+    for tell in (geography_of, lambda ref: ref):
+        seen = Counter(names.values())
+        for ref, name in names.items():
+            if seen[name] > 1 and (told := tell(ref)) is not None and told != name:
+                names[ref] = f"{name} ({told})"
+    return names
+
+
 def default_model_id(kind: str = "chat") -> str:
     """The table's default model for Chat, the API and its demo (one id)."""
     return str(table().defaults[kind])
@@ -517,8 +539,9 @@ class ModelInfo:
 
     @property
     def label(self) -> str:
+        """"Name · Provider", and the lifecycle of a model that is not active, as the pickers show it."""
         note = self.model.lifecycle_note if self.lifecycle == self.model.lifecycle else "Legacy"
-        return f"{self.provider} · {self.name}" + (f" ({note})" if note else "")
+        return f"{self.name} · {self.provider}" + (f" ({note})" if note else "")
 
     @property
     def context_tokens(self) -> int | None:
@@ -541,16 +564,32 @@ def invocation_id(model: ModelInfo, region: str | None) -> str:
 def list_text_models(control_client: Any, *, include_retired: bool = False) -> list[ModelInfo]:
     """Text-output foundation models from `bedrock:ListFoundationModels`, sorted by vendor and name.
 
-    Models the table knows to have reached end of life are left out unless `include_retired`."""
+    Each model is named as the table names it (so a picker, a chart and a table agree), else as the listing
+    does; names the listing gives to several models (Bedrock calls two Claude versions "Claude") get the id's
+    version, so no two models share a name. Models the table knows to have reached end of life are left out
+    unless `include_retired`."""
     summaries = control_client.list_foundation_models(byOutputModality="TEXT")["modelSummaries"]
     models = []
     for s in summaries:
-        info = ModelInfo(s["modelId"], s.get("modelName", s["modelId"]), s.get("providerName", "?"),
+        model_id = s["modelId"]
+        name = str(s.get("modelName") or model_id)
+        if model_id in table().models:
+            name = table().models[model_id].name
+        info = ModelInfo(model_id, name, s.get("providerName", "?"),
                          bool(s.get("responseStreamingSupported", False)), tuple(s.get("inferenceTypesSupported", ())),
                          str(s.get("modelLifecycle", {}).get("status", "ACTIVE")))
         if include_retired or info.lifecycle != "end-of-life":
             models.append(info)
-    return sorted(models, key=lambda m: (m.provider.lower(), m.name.lower(), m.model_id))
+    return sorted(_distinct_names(models), key=lambda m: (m.provider.lower(), m.name.lower(), m.model_id))
+
+
+def _distinct_names(models: list[ModelInfo]) -> list[ModelInfo]:
+    """The models, each shared name followed by what its id says beyond the vendor ("Claude (claude-v2:1)")."""
+    seen: dict[str, int] = {}
+    for m in models:
+        seen[m.name.lower()] = seen.get(m.name.lower(), 0) + 1
+    return [replace(m, name=f"{m.name} ({m.model_id.split('.', 1)[-1]})") if seen[m.name.lower()] > 1 else m
+            for m in models]
 
 
 def preferred_index(models: list[ModelInfo], kind: str = "chat") -> int:
@@ -562,26 +601,30 @@ def preferred_index(models: list[ModelInfo], kind: str = "chat") -> int:
 _PARAMETERS = {"both": "temperature, top_p", "one": "temperature or top_p", "none": "none (effort)"}
 
 
+# what a PM compares first (name, limits, prices) before what an engineer looks up (rules, the id)
+MODEL_COLUMNS = ("Model", "Provider", fmt.label("context_tokens"), fmt.label("max_output_tokens"),
+                 fmt.label("price_input"), fmt.label("price_output"), "Streaming", "Invocation", "Lifecycle",
+                 "Sampling", "Reasoning", "Model ID")
+
+
 def models_frame(models: list[ModelInfo]) -> pd.DataFrame:
-    """One row per model, with the columns the Models page shows."""
+    """One row per model, with the columns the Models page shows, its numbers as text in the one format
+    ("200,000", "$3.00", "—"): Streamlit draws a missing number as "None" whatever a Styler says."""
     import pandas as pd  # here, not at import: the emulator and the CLI load this module without pandas
 
     rows = []
     for m in models:
         model, prices = m.model, m.model.prices_per_1m_usd
-        rows.append({
-            "Provider": m.provider, "Model": m.name, "Model ID": m.model_id, "Streaming": m.streaming,
-            "Invocation": "inference profile" if m.needs_inference_profile else "on demand",
-            "Lifecycle": {"active": "Active", "legacy": "Legacy", "end-of-life": "End of life"}[m.lifecycle]
-                         + (f" (ends {model.spec.eol_date})" if model.spec and model.spec.eol_date
-                            and m.lifecycle != "active" else ""),
-            "Sampling": _PARAMETERS[model.sampling], "Reasoning": model.thinking,
-            "Context (tokens)": m.context_tokens, "Max output (tokens)": m.max_output_tokens,
-            "Input $/1M (est.)": prices[0] if prices else None, "Output $/1M (est.)": prices[1] if prices else None,
-        })
-    columns = ["Provider", "Model", "Model ID", "Streaming", "Invocation", "Lifecycle", "Sampling", "Reasoning",
-               "Context (tokens)", "Max output (tokens)", "Input $/1M (est.)", "Output $/1M (est.)"]
-    return pd.DataFrame(rows, columns=columns)
+        rows.append(dict(zip(MODEL_COLUMNS, (
+            m.name, m.provider, fmt.count(m.context_tokens), fmt.count(m.max_output_tokens),
+            fmt.price_per_1m(prices[0] if prices else None), fmt.price_per_1m(prices[1] if prices else None),
+            m.streaming,
+            "inference profile" if m.needs_inference_profile else "on demand",
+            {"active": "Active", "legacy": "Legacy", "end-of-life": "End of life"}[m.lifecycle]
+            + (f" (ends {model.spec.eol_date})" if model.spec and model.spec.eol_date and m.lifecycle != "active"
+               else ""),
+            _PARAMETERS[model.sampling], model.thinking, m.model_id), strict=True)))
+    return pd.DataFrame(rows, columns=list(MODEL_COLUMNS))
 
 
 # -- docs/models.md ----------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import catalog, metrics, validation
+from . import format as fmt
 from .client import BACKENDS, DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT_S, default_backend
 from .conversation import trim
 from .errors import LabError, ValidationError
@@ -180,8 +181,9 @@ def _recorder(args: argparse.Namespace, err: TextIO) -> Callable[[RunRecord], No
 
 def summary(record: RunRecord) -> str:
     """The one-line metrics summary printed to stderr."""
-    return " · ".join([record.model_id, record.mode, record.status,
-                       metrics.caption(record, catalog.PRICE_TABLE_DATE)])
+    name = catalog.display_names([record.model_id])[record.model_id]
+    model = record.model_id if name == record.model_id else f"{name} ({record.model_id})"  # the name, and the id
+    return " · ".join([model, record.mode, record.status, metrics.caption(record, catalog.PRICE_TABLE_DATE)])
 
 
 def record_json(record: RunRecord) -> str:
@@ -391,9 +393,9 @@ def run_bench(args: argparse.Namespace, parser: argparse.ArgumentParser, out: Te
         return _bench_on_locust(args, spec, err)
     requests = bench.plan(spec)
     label = "custom prompts" if args.prompt or args.prompt_file else f"{args.prompt_set} prompts"
-    print(f"benchmark {spec.benchmark_id}: {len(requests)} runs ({len(spec.model_ids)} models x {spec.runs_per_model} "
-          f"runs x {'/'.join(spec.modes)}), {label}, max {spec.max_tokens} tokens, concurrency {spec.concurrency}, "
-          f"{spec.api}, {spec.backend}", file=err)
+    print(f"benchmark {spec.benchmark_id}: {fmt.count(len(requests))} runs ({len(spec.model_ids)} models x "
+          f"{fmt.count(spec.runs_per_model)} runs x {'/'.join(spec.modes)}), {label}, max {fmt.count(spec.max_tokens)} "
+          f"tokens, concurrency {spec.concurrency}, {spec.api}, {spec.backend}", file=err)
     for note in bench.notes(spec):
         print(f"note: {note}", file=err)
     live = err.isatty()
@@ -419,11 +421,18 @@ def run_bench(args: argparse.Namespace, parser: argparse.ArgumentParser, out: Te
     if live:
         print(file=err)
     frame = records_frame(result.records).sort_values(["started_utc", "run_id"], ignore_index=True)
-    status = (f"stopped after {len(result.records)} of {result.total} runs" if result.cancelled
-              else f"{len(result.records)} runs" if len(result.records) != result.total else f"{result.total} runs")
-    print(f"benchmark {result.benchmark_id}: {status} in {result.elapsed_s:.1f} s, {result.errors} failed", file=err)
+    done = fmt.count(len(result.records))
+    status = (f"stopped after {done} of {fmt.count(result.total)} runs" if result.cancelled
+              else f"{done} runs" if len(result.records) != result.total else f"{fmt.count(result.total)} runs")
+    # the outcomes add up to the runs counted: ok, failed and, for a cancelled benchmark, stopped mid-answer
+    outcomes = [f"{fmt.count(sum(r.status == 'ok' for r in result.records))} ok",
+                f"{fmt.count(result.errors)} failed"]
+    stopped = sum(r.status == "cancelled" for r in result.records)
+    outcomes += [f"{fmt.count(stopped)} stopped"] if stopped else []
+    print(f"benchmark {result.benchmark_id}: {status} in {fmt.seconds(result.elapsed_s)} "
+          f"({', '.join(outcomes)})", file=err)
     for code, count in frame.loc[frame["status"] == "error", "error_code"].value_counts().items():
-        print(f"  {count} x {code}", file=err)
+        print(f"  {fmt.count(count)} x {code}", file=err)
     from .load.figures import STEP_NOTE, format_figures
     from .load.patterns import WARMUP_STEP
 
@@ -452,7 +461,7 @@ def run_bench(args: argparse.Namespace, parser: argparse.ArgumentParser, out: Te
         except OSError as problem:
             print(f"error: could not write {args.out}: {problem.strerror}", file=err)
             return 1
-        print(f"wrote {len(frame)} runs to {args.out}", file=err)
+        print(f"wrote {fmt.count(len(frame))} runs to {args.out}", file=err)
     return 1 if failed else 0
 
 
@@ -672,7 +681,8 @@ def _history_info(location: str | None, out: TextIO) -> int:
               f"schema         {len(applied)} migrations, the last {applied[-1] if applied else 'none'} ({state})\n"
               f"runs           {counts['runs']:,}, by {people['user_name'].nunique():,} people on "
               f"{people['host'].nunique():,} hosts\n"
-              f"conversations  {counts['conversations']:,} ({counts['messages']:,} messages)\n")
+              f"conversations  {counts['conversations']:,} ({counts['messages']:,} messages)\n"
+              f"winners        {counts['compare_picks']:,} comparisons with a picked winner\n")
     history.close()
     return 0
 

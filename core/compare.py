@@ -10,21 +10,24 @@ their requests at the same moment (a barrier), and share a compare group in the 
 from __future__ import annotations
 
 import dataclasses
-import threading
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
 
 from . import analytics, catalog, validation
-from .errors import LabError
+from . import format as fmt
+from .answers import Answer, Flight, Lane
 from .history import records_frame
 from .settings import LabSettings
-from .streaming import LiveProgress, Run, RunRequest, start
+from .streaming import RunRequest
 from .types import LATENCIES, SERVICE_TIERS, Api, CachePlan, Latency, Message, RunRecord, ServiceTier
 
 MIN_PANELS, MAX_PANELS = 2, 4
+# The A/B table's rows, in the vocabulary every page uses.
+DECODE, E2E, COST = fmt.metric("decode_rate").short, fmt.metric("e2e").short, "Cost (estimate)"
 REPEAT_PERCENTILES = (0.5, 0.9)
 
 
@@ -44,63 +47,70 @@ def request_for(settings: LabSettings, messages: Sequence[Message], *, stream: b
                       session_id=session_id, compare_group=compare_group, user_name=settings.user_name)
 
 
-class Lane:
-    """One run, read to its end on its own thread; the script thread only looks at it."""
-
-    def __init__(self, run: Run, ready: threading.Barrier) -> None:
-        self.run = run
-        self._ready = ready
-        self._thread = threading.Thread(target=self._read, name=f"lane-{run.request.model_id}", daemon=True)
-
-    def _read(self) -> None:
-        try:
-            self._ready.wait()  # every lane of the comparison sends its request at the same moment
-        except threading.BrokenBarrierError:
-            pass
-        try:
-            self.run.result()
-        except LabError:
-            pass  # the run's record and `failure` say what went wrong; the panel shows it
-
-    @property
-    def done(self) -> bool:
-        return not self._thread.is_alive()
-
-    @property
-    def text(self) -> str:
-        return self.run.text_so_far
-
-    def live(self) -> LiveProgress:
-        return self.run.live()
-
-    @property
-    def record(self) -> RunRecord | None:
-        """The run's record once its thread has finished, else None."""
-        return self.run.record if self.done else None
-
-    def join(self, timeout_s: float | None = None) -> bool:
-        self._thread.join(timeout_s)
-        return self.done
+Kind = Literal["pair", "models", "ab", "sweep"]
 
 
-def start_lanes(requests: Sequence[RunRequest], *, on_finish: Callable[[RunRecord], None] | None = None,
-                client: Any = None) -> list[Lane]:
-    """Start every request at once, each on its own thread."""
-    ready = threading.Barrier(len(requests))
-    lanes = [Lane(start(request, on_finish=on_finish, client=client), ready) for request in requests]
-    for lane in lanes:
-        lane._thread.start()
-    return lanes
+@dataclass
+class Comparison:
+    """A comparison as the Compare page keeps it, from its start until the next one: what was asked, the panels'
+    answers and the repeated runs, landed from its `Flight` (whichever page is open when it ends).
+
+    The flight's first `panel_batches` batches are the panels (one batch side by side; A/B on the prompt cache, one
+    panel after the other); every later batch is a repeat, `round_of_batch` saying which round it belongs to."""
+
+    kind: Kind
+    prompt: str
+    group: str
+    labels: list[str]
+    panel_batches: int = 1
+    round_of_batch: list[int] = field(default_factory=list)
+    repeats_asked: int = 0
+    lever: Lever | None = None
+    values: list[str] = field(default_factory=list)
+    model: str = ""
+    max_tokens: int = 0
+    panels: list[Answer] = field(default_factory=list)
+    repeats: list[RunRecord] = field(default_factory=list)
+    repeats_done: int = 0
+    stopped: bool = False
+    landed: bool = False
+    winner: str | None = None  # the run id of the panel the user picked
+    continued: bool = False  # each panel continues its own conversation
+    remembered: bool = False  # the page has taken the answers into the panels' conversations
+
+    def panel_lanes(self, flight: Flight) -> list[Lane]:
+        return flight.lanes[:sum(len(batch) for batch in flight.batches[:self.panel_batches])]
+
+    def land(self, flight: Flight) -> None:
+        """The flight's answers, once it has ended (or was stopped)."""
+        panels = self.panel_lanes(flight)
+        self.panels = [lane.answer() for lane in panels]
+        later = flight.lanes[len(panels):]
+        counted = panels if self.kind == "pair" and self.repeats_asked else []  # the first pair is round 1
+        self.repeats = [lane.record for lane in [*counted, *later] if lane.record is not None]
+        self.repeats_done = self.rounds_done(flight)
+        self.stopped, self.landed = flight.stopped, True
+
+    def rounds_done(self, flight: Flight) -> int:
+        """Rounds of repeats whose every run has finished."""
+        if not self.round_of_batch:
+            return 0
+        ended = [all(lane.done for lane in lanes) for lanes in _by_batch(flight)]
+        rounds = sorted(set(self.round_of_batch))
+        return sum(all(ended[i] for i, r in enumerate(self.round_of_batch) if i < len(ended) and r == round_)
+                   and all(i < len(ended) for i, r in enumerate(self.round_of_batch) if r == round_)
+                   for round_ in rounds)
 
 
-def stop_lanes(lanes: Sequence[Lane], *, wait_s: float = 2.0) -> None:
-    """Stop every lane: streams close at once and keep their partial text (recorded as cancelled); a sync
-    request already sent ends when its answer comes, also recorded as cancelled."""
-    for lane in lanes:
-        lane.run.cancel()
-    for lane in lanes:
-        if lane.run.request.stream:
-            lane.join(wait_s)
+def _by_batch(flight: Flight) -> list[list[Lane]]:
+    """The flight's lanes started so far, batch by batch."""
+    out, at = [], 0
+    for batch in flight.batches:
+        if at + len(batch) > len(flight.lanes):
+            break
+        out.append(flight.lanes[at:at + len(batch)])
+        at += len(batch)
+    return out
 
 
 # -- what the page shows when a comparison is over -----------------------------------------------
@@ -478,10 +488,11 @@ def _panel_cells(lever: Lever, value: str, record: RunRecord | None, baseline: R
                  reasoned: bool) -> dict[str, str]:
     """One panel's column of `ab_figures`."""
     times: list[tuple[str, Callable[[RunRecord], float | None]]] = [
-        ("First answer token" if reasoned else "First words", perceived_wait_ms)]
+        (fmt.metric("first_answer_token" if reasoned else "ttft").short, perceived_wait_ms)]
     if reasoned:
-        times += [("First reasoning", lambda r: r.first_reasoning_ms), ("Reasoning time", lambda r: r.reasoning_ms)]
-    names = [name for name, _ in times] + ["Decode", "End to end", "Cost (estimate)", LEVER_NAMES[lever]]
+        times += [(fmt.metric("first_reasoning").short, lambda r: r.first_reasoning_ms),
+                  (fmt.metric("reasoning").short, lambda r: r.reasoning_ms)]
+    names = [name for name, _ in times] + [DECODE, E2E, COST, LEVER_NAMES[lever]]
     if record is None:
         return dict.fromkeys(names, "—")
 
@@ -490,9 +501,9 @@ def _panel_cells(lever: Lever, value: str, record: RunRecord | None, baseline: R
 
     cells = {name: _time_cell(figure(record), theirs(figure)) for name, figure in times}
     rate, cost = record.tokens_per_s, record.cost_usd
-    cells["Decode"] = _ratio_cell(rate, theirs(lambda r: r.tokens_per_s), f"{rate or 0:,.0f} tok/s")
-    cells["End to end"] = _time_cell(record.e2e_ms, theirs(lambda r: r.e2e_ms))
-    cells["Cost (estimate)"] = _ratio_cell(cost, theirs(lambda r: r.cost_usd), f"${cost or 0:,.6f}")
+    cells[DECODE] = _ratio_cell(rate, theirs(lambda r: r.tokens_per_s), fmt.rate(rate))
+    cells[E2E] = _time_cell(record.e2e_ms, theirs(lambda r: r.e2e_ms))
+    cells[COST] = _ratio_cell(cost, theirs(lambda r: r.cost_usd), fmt.usd(cost))
     cells[LEVER_NAMES[lever]] = _served_cell(lever, value, record)
     return cells
 

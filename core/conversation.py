@@ -3,12 +3,15 @@ and the coalescing that keeps a streamed answer smooth in the browser."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import catalog, metrics
+from .answers import Answer, Flight, Question, Turn
 from .types import Message
 
 UPDATE_INTERVAL_S = 0.05  # at most 20 updates a second while the answer is short
@@ -66,37 +69,79 @@ def coalesce(deltas: Iterable[str], *, interval_s: float = UPDATE_INTERVAL_S,
             on_update()
 
 
-def to_markdown(title: str, model_id: str, system: str, messages: list[dict[str, Any]]) -> str:
-    """The conversation as a Markdown document, for download."""
-    lines = [f"# {title}", "", f"Model: `{model_id}`", ""]
+@dataclass
+class Chat:
+    """A chat as the Chat page keeps it: its turns, and its id in the history once it has one."""
+
+    turns: list[Turn] = field(default_factory=list)
+    conversation_id: str | None = None
+    continuing: Answer | None = None  # the answer a Continue in flight carries on
+
+    @property
+    def title(self) -> str:
+        return self.turns[0].text[:60] if self.turns else "Conversation"
+
+    def land(self, flight: Flight) -> None:
+        """The flight's answer, once it has ended, as the conversation's last turn (a Continue joins the answer it
+        carries on: one answer, every attempt billed)."""
+        for lane in flight.lanes:
+            answer = lane.answer()
+            earlier, self.continuing = self.continuing, None
+            if earlier is not None and self.turns and self.turns[-1] is earlier:
+                resumed = lane.run.request.chat.messages[-1:] and lane.run.request.chat.messages[-1].role == "assistant"
+                text = (earlier.text + answer.text) if resumed else answer.text
+                answer = dataclasses.replace(answer, text=text, earlier=earlier.records)
+                self.turns[-1] = answer
+            else:
+                self.turns.append(answer)
+
+
+def _figures(answer: Answer) -> dict[str, Any]:
+    """An answer's record for the JSON export (every billed attempt when a Continue built on earlier ones)."""
+    return {"author": dataclasses.asdict(answer.author), "status": answer.status,
+            "problem": dataclasses.asdict(answer.problem) if answer.problem else None,
+            "records": [dataclasses.asdict(record) for record in answer.records]}
+
+
+def to_markdown(chat: Chat, system: str, price_date: str) -> str:
+    """The conversation as a Markdown document, for download: each answer names the model, API and mode that wrote
+    it, with its figures."""
+    lines = [f"# {chat.title}", ""]
     if system:
         lines += ["**System prompt:**", "", system, ""]
-    for message in messages:
-        who = "You" if message["role"] == "user" else "Assistant"
-        status = message.get("status", "ok")
-        marker = "" if status == "ok" else f" ({status})"
-        lines += [f"## {who}{marker}", "", message["text"], ""]
+    for turn in chat.turns:
+        if isinstance(turn, Question):
+            lines += ["## You", "", turn.text, ""]
+            continue
+        marker = "" if turn.status == "ok" else f" ({'stopped' if turn.status == 'cancelled' else 'failed'})"
+        lines += [f"## {turn.author.label}{marker}", "", turn.text, ""]
+        if turn.problem is not None:
+            lines += [f"> **{turn.problem.title}.** {turn.problem.action} (`{turn.problem.code}`)", ""]
+        for record in turn.records:
+            lines += [f"*{turn.author.model_id}: {metrics.caption(record, price_date)}*", ""]
     return "\n".join(lines)
 
 
-def to_json(title: str, model_id: str, system: str, messages: list[dict[str, Any]]) -> str:
-    """The conversation as JSON, with each answer's metrics, for download."""
-    return json.dumps({"title": title, "model_id": model_id, "system": system, "messages": messages},
-                      indent=2, ensure_ascii=False, default=str)
+def to_json(chat: Chat, system: str) -> str:
+    """The conversation as JSON: each answer with its author (model, API, mode), problem and metrics."""
+    messages = [{"role": "user", "text": turn.text} if isinstance(turn, Question) else
+                {"role": "assistant", "text": turn.text, **_figures(turn)} for turn in chat.turns]
+    return json.dumps({"title": chat.title, "conversation_id": chat.conversation_id, "system": system,
+                       "messages": messages}, indent=2, ensure_ascii=False, default=str)
 
 
-def to_messages(entries: list[dict[str, Any]]) -> list[Message]:
-    """The turns to send for a chat's entries: entries without text are left out and neighbours with the
-    same role are joined, so roles alternate as every model requires (a failed answer leaves none)."""
-    turns: list[Message] = []
-    for entry in entries:
-        if not entry["text"].strip():
+def to_messages(turns: Sequence[Turn]) -> list[Message]:
+    """The turns to send: turns without text are left out and neighbours with the same role are joined, so roles
+    alternate as every model requires (a failed answer leaves none)."""
+    messages: list[Message] = []
+    for turn in turns:
+        if not turn.text.strip():
             continue
-        if turns and turns[-1].role == entry["role"]:
-            turns[-1] = Message(entry["role"], turns[-1].text + "\n\n" + entry["text"])
+        if messages and messages[-1].role == turn.role:
+            messages[-1] = Message(turn.role, messages[-1].text + "\n\n" + turn.text)
         else:
-            turns.append(Message(entry["role"], entry["text"]))
-    return turns
+            messages.append(Message(turn.role, turn.text))
+    return messages
 
 
 def _blocks_end(text: str, in_fence: bool) -> tuple[int | None, bool]:

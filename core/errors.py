@@ -28,6 +28,7 @@ code (`ThrottlingException`, `modelStreamErrorException`, `ProtocolError`, ...) 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import urllib3.exceptions
@@ -76,8 +77,20 @@ class AccessDeniedError(LabError):
 
 class CredentialsError(LabError):
     title = "No usable AWS credentials"
-    action = ("Configure credentials: `aws configure`, `aws sso login --profile NAME` with AWS_PROFILE, or "
-              "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; or use the emulator backend, which needs none.")
+    action = ("Sign in from a terminal with `aws configure` (an access key) or `aws sso login --profile NAME` "
+              "(single sign-on, then use that profile), or export a Bedrock API key in AWS_BEARER_TOKEN_BEDROCK and "
+              "restart; or use the emulator backend, which needs none.")
+    # The same advice for a screen that can show the commands in a code block, where no name wraps.
+    steps = "Sign in from a terminal with one of these, then check again:"
+
+    @staticmethod
+    def commands(profile: str | None = None) -> str:
+        """The commands of `action`, one a line with what each is for, for `profile` where one is named."""
+        name = profile or "NAME"
+        return (f"# an access key\naws configure{f' --profile {profile}' if profile else ''}\n"
+                f"# single sign-on{'' if profile else ' (then type NAME in Profile)'}\n"
+                f"aws sso login --profile {name}\n"
+                "# a Bedrock API key, then restart the app from that shell\nexport AWS_BEARER_TOKEN_BEDROCK=YOUR_KEY")
 
 
 class ModelNotFoundError(LabError):
@@ -250,3 +263,27 @@ def classify(error: BaseException) -> LabError:
                           urllib3.exceptions.ProtocolError, urllib3.exceptions.HTTPError, ConnectionError)):
         return ConnectionLostError(str(error).split(":")[0], code=type(error).__name__)
     return LabError(f"{type(error).__name__}: {error}", code=type(error).__name__)
+
+
+def _kinds(kind: type[LabError] = LabError) -> Iterator[type[LabError]]:
+    yield kind
+    for sub in kind.__subclasses__():
+        yield from _kinds(sub)
+
+
+def explain(code: str, message: str) -> tuple[str, str]:
+    """The title and the advice of an error a record describes by its code and message (a reopened conversation):
+    the error type whose title the message starts with (the longest: the most specific), its advice as the message
+    says it (a custom one included), else the code's type."""
+    kinds = sorted((kind for kind in _kinds() if message.startswith(kind.title)), key=lambda k: -len(k.title))
+    if not kinds:
+        kind = _IN_STREAM.get(code) or _BY_CODE.get(code) or _BY_CODE.get(code[:1].upper() + code[1:], LabError)
+        return kind.title, kind.action
+    kind = kinds[0]
+    if message.endswith(kind.action):
+        return kind.title, kind.action
+    rest = message[len(kind.title):]
+    if rest.startswith(" ("):  # "Title (detail). Advice": the detail may hold ". " itself
+        closing = rest.rfind("). ")
+        rest = rest[closing + 1:] if closing >= 0 else rest
+    return kind.title, rest.removeprefix(".").strip() or kind.action

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import format as fmt
 from .metrics import min_runs_for
 from .types import RunRecord
 
@@ -47,8 +48,6 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src {hashes}; style-src '
                            "base-uri 'none'")
 _SCRIPT = re.compile(r"<script[^>]*>(.*?)</script>", re.DOTALL)
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
-# How a value of the figures table is written (a share as a percentage, a count whole, a time or rate rounded).
-_PERCENT, _RATE, _COUNT, _MS, _TOKS = "percent", "rate", "count", "ms", "toks"
 
 
 class ReportError(OSError):
@@ -200,7 +199,8 @@ def _what_was_run(records: Sequence[RunRecord], spec_summary: Mapping[str, str],
         if label.lower() not in given and value:
             facts.append((label, value))
 
-    add("Models", ", ".join(sorted({r.model_id for r in records})))
+    add("Models", ", ".join(f"{name} ({ref})" if name != ref else ref
+                            for ref, name in sorted(_display_names(records).items())))
     add("When", _span(records))
     add("Backend", ", ".join(sorted({r.backend for r in records})))
     add("Region", ", ".join(sorted({r.region for r in records if r.region})))
@@ -208,7 +208,8 @@ def _what_was_run(records: Sequence[RunRecord], spec_summary: Mapping[str, str],
     add("Who", ", ".join(sorted({r.user_name for r in records if r.user_name})))
     add("Hosts", ", ".join(sorted({r.host for r in records if r.host})))
     statuses = {s: sum(r.status == s for r in records) for s in ("ok", "error", "cancelled")}
-    add("Requests", f"{len(records)} ({', '.join(f'{n} {s}' for s, n in statuses.items() if n) or 'none'})")
+    add("Requests", f"{fmt.count(len(records))} "
+                    f"({', '.join(f'{fmt.count(n)} {s}' for s, n in statuses.items() if n) or 'none'})")
     add("SLOs (goodput)", slos.describe() if slos is not None and slos.any else "none set")
     add("Why it stopped", stop_reason or "")
     return facts
@@ -224,7 +225,7 @@ def _span(records: Sequence[RunRecord]) -> str:
     last = max(s + timedelta(milliseconds=r.e2e_ms or 0.0) for s, r in known)
     end = last.strftime("%H:%M:%S" if last.date() == first.date() else "%Y-%m-%d %H:%M:%S")
     seconds = (last - first).total_seconds()
-    length = f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {round(seconds % 60):02d} s"
+    length = fmt.seconds(seconds) if seconds < 60 else f"{int(seconds // 60):,} min {round(seconds % 60):02d} s"
     return f"{first:%Y-%m-%d %H:%M:%S} to {end} UTC ({length})"
 
 
@@ -241,27 +242,19 @@ def _facts(facts: Sequence[tuple[str, str]]) -> str:
     return f'<table class="facts">{rows}</table>'
 
 
-# The table's other columns: summarize's column, its header, and how its value is written.
-_OUTCOME_COLUMNS = (("requests", "requests", _COUNT), ("ok", "ok", _COUNT), ("errors", "errors", _COUNT),
-                    ("throttled", "throttled", _COUNT), ("cancelled", "cancelled", _COUNT))
-_SYSTEM_COLUMNS = (("output_tok_s", "system output tok/s", _TOKS), ("requests_per_s", "requests/s", _RATE),
-                   ("error_rate", "error %", _PERCENT), ("throttle_rate", "throttle %", _PERCENT),
-                   ("goodput_share", "goodput %", _PERCENT), ("goodput_per_s", "goodput/s", _RATE))
+def _display_names(records: Sequence[RunRecord]) -> dict[str, str]:
+    from .catalog import display_names
+
+    return display_names(r.model_id for r in records)
 
 
-def _cell(value: Any, kind: str) -> str:
-    from .analytics import DASH
+# The outcome columns: summarize's column and its header (counts, with thousands separators).
+_OUTCOME_COLUMNS = (("requests", "Requests"), ("ok", "ok"), ("errors", "Errors"), ("throttled", "Throttled"),
+                    ("cancelled", "Cancelled"))
 
-    if value is None or _is_missing(value):
-        return DASH
-    number = float(value)
-    if kind == _PERCENT:
-        return f"{number * 100:.1f}"
-    if kind == _COUNT:
-        return f"{int(number):,}"
-    if kind == _RATE:
-        return f"{number:,.2f}"
-    return f"{number:,.1f}" if kind == _TOKS or abs(number) < 100 else f"{number:,.0f}"
+
+def _count(value: Any) -> str:
+    return fmt.NA if value is None or _is_missing(value) else fmt.count(float(value))
 
 
 def _is_missing(value: Any) -> bool:
@@ -271,8 +264,10 @@ def _is_missing(value: Any) -> bool:
 
 
 def _figures_table(table: pd.DataFrame, definitions: Mapping[str, str]) -> str:
-    """The figures as an HTML table: outcomes, then n p50 p90 p99 of each per-request figure, then the system's."""
-    from .load.figures import LABELS, PER_REQUEST
+    """The figures as an HTML table: outcomes, then n p50 p90 p99 of each per-request figure, then the system's;
+    each model by its name, its id on hover; a header's definition on hover."""
+    from .catalog import display_names
+    from .load.figures import DECIMALS, LABELS, PER_REQUEST, SYSTEM_COLUMNS, system_cells
 
     if table.empty:
         return '<p class="empty">No request finished: no figures.</p>'
@@ -282,25 +277,30 @@ def _figures_table(table: pd.DataFrame, definitions: Mapping[str, str]) -> str:
         spans = f' colspan="{span}"' if span > 1 else ""
         return f'<th{spans} title="{html.escape(tip)}">{html.escape(label)}</th>'
 
-    first = ['<th rowspan="2">model</th>', '<th rowspan="2">load step</th>',
-             *(head(c, label).replace("<th", '<th rowspan="2"', 1) for c, label, _ in _OUTCOME_COLUMNS),
+    names = display_names(str(m) for m in table["model_id"])
+    first = ['<th rowspan="2">Model</th>', '<th rowspan="2">Load step</th>',
+             *(head(c, label).replace("<th", '<th rowspan="2"', 1) for c, label in _OUTCOME_COLUMNS),
              *(head(f, LABELS[f], 4) for f in PER_REQUEST),
-             *(head(c, label).replace("<th", '<th rowspan="2"', 1) for c, label, _ in _SYSTEM_COLUMNS)]
+             *(head(c, fmt.label(key)).replace("<th", '<th rowspan="2"', 1) for c, key, _ in SYSTEM_COLUMNS)]
     second = [f'<th title="{html.escape(definitions.get("n", ""))}">{p}</th>' if p == "n" else f"<th>{p}</th>"
               for _ in PER_REQUEST for p in ("n", "p50", "p90", "p99")]
     rows = []
     for row in table.to_dict(orient="records"):
-        cells = [f'<td class="text">{html.escape(str(row["model_id"]))}</td>',
+        model_id = str(row["model_id"])
+        cells = [f'<td class="text" title="{html.escape(model_id)}">{html.escape(names[model_id])}</td>',
                  f'<td class="text">{html.escape(str(row["step"]))}</td>',
-                 *(f"<td>{_cell(row[c], kind)}</td>" for c, _, kind in _OUTCOME_COLUMNS)]
+                 *(f"<td>{_count(row[c])}</td>" for c, _ in _OUTCOME_COLUMNS)]
         for figure in PER_REQUEST:
-            kind = _TOKS if figure == "tokens_per_s" else _MS
-            cells.append(f'<td class="n">{_cell(row[f"{figure}_n"], _COUNT)}</td>')
-            cells += [f"<td>{_cell(row[f'{figure}_{p}'], kind)}</td>" for p in ("p50", "p90", "p99")]
-        cells += [f"<td>{_cell(row[c], kind)}</td>" for c, _, kind in _SYSTEM_COLUMNS]
+            cells.append(f'<td class="n">{_count(row[f"{figure}_n"])}</td>')
+            cells += [f"<td>{_number(row[f'{figure}_{p}'], DECIMALS[figure])}</td>" for p in ("p50", "p90", "p99")]
+        cells += [f"<td>{cell}</td>" for cell in system_cells(row)]
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (f'<div class="scroll"><table class="figures"><thead><tr>{"".join(first)}</tr><tr>{"".join(second)}'
             f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _number(value: Any, decimals: int) -> str:
+    return fmt.NA if value is None or _is_missing(value) else fmt.number(float(value), decimals)
 
 
 # -- the charts -------------------------------------------------------------------------------------------
@@ -323,12 +323,13 @@ def _charts(records: Sequence[RunRecord], table: pd.DataFrame,
         ("decode", decode.title, decode.caption, decode.figure),
         ("ttft_steps", "TTFT per load step", "p50 (solid) and p90 (dotted) of each model's streams at each step; "
          "a rise from one step to the next is the service queueing.",
-         _per_step(table, colors, [("ttft_ms_p50", "p50", "solid"), ("ttft_ms_p90", "p90", "dot")], "TTFT (ms)")),
+         _per_step(table, colors, [("ttft_ms_p50", "p50", "solid"), ("ttft_ms_p90", "p90", "dot")],
+                   fmt.label("ttft"))),
         ("throughput_steps", "Throughput per load step", "System output tokens per second at each step (every "
          "request that finished ok, over the step's wall time); where it stops growing, the service is saturated.",
-         _per_step(table, colors, [("output_tok_s", "output tok/s", "solid")], "output tokens / s")),
+         _per_step(table, colors, [("output_tok_s", "output tok/s", "solid")], fmt.label("output_throughput"))),
         ("goodput_steps", "Goodput per load step", goodput_caption,
-         _per_step(table, colors, [("goodput_share", "goodput", "solid")], "goodput (% of requests)",
+         _per_step(table, colors, [("goodput_share", "goodput", "solid")], f"{fmt.label('goodput')} (%)",
                    scale=100.0)),
     ]
 

@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from . import format as fmt
 from .types import RunRecord
 
 
@@ -65,29 +66,27 @@ def estimate_tokens(text: str) -> int:
     return max(1, round(len(text) / 4)) if text else 0
 
 
-def _ms(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.0f} ms" if value < 10_000 else f"{value / 1000:,.1f} s"
-
-
 def caption(record: RunRecord, price_date: str) -> str:
     """One line of a run's numbers with units, as the CLI summary and the chat page show them."""
     reasoned = record.first_reasoning_ms is not None or record.reasoning_shown is not None
-    first = "first answer token" if reasoned else "TTFT"  # where reasoning came first, TTFT is the answer's
-    parts = [f"{first} {_ms(record.ttft_ms)}" if record.mode == "stream" else "sync (whole answer at once)"]
+    # where reasoning came first, TTFT is the answer's: said as the first answer token
+    first = fmt.METRICS["first_answer_token"].short.lower() if reasoned else fmt.METRICS["ttft"].short
+    parts = [f"{first} {fmt.ms(record.ttft_ms)}" if record.mode == "stream" else "sync (whole answer at once)"]
     if record.reasoning_shown == "omitted" and record.mode == "stream":
         parts.append("reasoned without showing it")
     elif reasoned and record.mode == "stream" and record.first_reasoning_ms is not None:
-        thought = f" · thought for {record.reasoning_ms / 1000:.1f} s" if record.reasoning_ms is not None else ""
-        parts.append(f"first reasoning {_ms(record.first_reasoning_ms)}{thought}")
-    parts.append(f"E2E {_ms(record.e2e_ms)}")
+        thought = (f" · thought for {fmt.seconds(record.reasoning_ms / 1000)}"
+                   if record.reasoning_ms is not None else "")
+        parts.append(f"{fmt.METRICS['first_reasoning'].short.lower()} {fmt.ms(record.first_reasoning_ms)}{thought}")
+    parts.append(f"{fmt.METRICS['e2e'].short} {fmt.ms(record.e2e_ms)}")
     if record.tokens_per_s is not None:
-        parts.append(f"{record.tokens_per_s:,.1f} tok/s")
+        parts.append(fmt.rate(record.tokens_per_s))
     if record.output_tokens is not None:
-        parts.append(f"in {record.input_tokens} / out {record.output_tokens} tokens ({record.tokens_source})")
+        parts.append(f"in {fmt.count(record.input_tokens)} / out {fmt.count(record.output_tokens)} tokens "
+                     f"({record.tokens_source})")
     if record.cache_read_tokens or record.cache_write_tokens:
-        parts.append(f"cache read {record.cache_read_tokens or 0:,} / written {record.cache_write_tokens or 0:,}")
+        parts.append(f"cache read {fmt.count(record.cache_read_tokens or 0)} / "
+                     f"written {fmt.count(record.cache_write_tokens or 0)}")
     if record.service_tier or record.service_tier_served:
         served = record.service_tier_served or "not said"
         parts.append(f"tier {served}" + (f" (asked {record.service_tier})" if record.service_tier
@@ -97,9 +96,9 @@ def caption(record: RunRecord, price_date: str) -> str:
         parts.append(f"latency {served}" + (f" (asked {record.latency})" if record.latency
                                             and record.latency != served else ""))
     if record.cost_usd is not None:
-        parts.append(f"${record.cost_usd:.6f} (estimate, prices of {price_date})")
+        parts.append(f"{fmt.usd(record.cost_usd)} (estimate, prices of {price_date})")
     if record.server_first_byte_ms is not None:
-        parts.append(f"server first byte {_ms(record.server_first_byte_ms)}")
+        parts.append(f"{fmt.METRICS['server_first_byte'].short.lower()} {fmt.ms(record.server_first_byte_ms)}")
     if record.attempts > 1:
-        parts.append(f"{record.attempts} attempts")
+        parts.append(f"{fmt.count(record.attempts)} attempts")
     return " · ".join(parts)

@@ -1,113 +1,129 @@
-"""Chat: talk to the selected model; answers stream in, with live numbers and the run's metrics."""
+"""Chat: talk to the selected model; answers stream in, with live numbers and the run's metrics.
+
+An answer is read on a worker thread (a `core.answers.Flight` in the session's flights), so it goes on streaming
+while the user looks at another page; this page follows it while it is open, and whichever script run sees it end
+first (this page, or the app's frame on any page) puts it into the conversation. Only Stop stops it."""
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import itertools
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
-from core import catalog, errors
+from core import catalog
+from core import format as fmt
+from core.answers import Answer, Author, Flight, Flights, Lane, Question, follow_reasoning, follow_text
 from core.catalog import PRICE_TABLE_DATE
-from core.conversation import coalesce, split_blocks, to_json, to_markdown, to_messages, trim
+from core.conversation import Chat, coalesce, split_blocks, to_json, to_markdown, to_messages, trim
 from core.history import History, HistoryUnavailable
-from core.metrics import caption
 from core.settings import LabSettings
-from core.streaming import RESTART_NOTICE, Recovery, Run, RunRequest, slower_than_usual, start
-from core.types import ReasoningDelta, RunRecord, TextDelta
+from core.streaming import RunRequest, continue_request, slower_than_usual, stopped_at_max_tokens
+from core.types import RunRecord
 from pages.common import (
-    REDACTED,
     SILENT_LABEL,
-    api_request,
+    AnswerSlots,
     page_history,
     reasoning_label,
     reasoning_notes,
     reasoning_state,
     reasoning_text,
+    show_answer,
     show_reasoning,
     thought_for,
 )
+from pages.intro import first_screen
 
 MAX_MESSAGES = 60
 LIVE_INTERVAL_S = 0.25  # the live counter changes four times a second at most
-PAST_REFRESH_S = 15.0  # conversations another tab starts appear in the selector within this
+PAST_REFRESH_S = 15.0  # conversations another tab starts appear in the list within this
+LISTED = 20  # conversations listed at once; search finds the others
 # The benchmark's baseline: plain st.write_stream fed one delta per chunk, no coalescing, no live counter.
 PLAIN_STREAM = os.environ.get("BEDROCK_LAB_PLAIN_STREAM") == "1"
 state = st.session_state
-state.setdefault("chat_messages", [])
-state.setdefault("chat_conversation_id", None)
+state.setdefault("chat", Chat())
+state.setdefault("lab_flights", Flights())
 state.setdefault("chat_action", None)
 
 
-def _entry(run: Run, record: RunRecord | None) -> dict[str, Any]:
-    """A finished (or stopped) run as a chat entry, with what the page needs to redraw it after a reload.
-    `record` is None only for a sync request stopped while it waited: nothing had arrived to show."""
-    if record is None:
-        return {"role": "assistant", "text": run.text_so_far, "status": "cancelled", "run_id": run.run_id,
-                "record": None, "error": None}
-    entry: dict[str, Any] = {"role": "assistant", "text": record.text, "status": record.status,
-                             "run_id": record.run_id, "record": dataclasses.asdict(record), "error": None}
-    if record.status == "error":
-        failure = run.failure or errors.LabError(record.error_message or "")
-        entry["error"] = {"title": failure.title, "action": failure.action, "code": record.error_code,
-                          "message": record.error_message}
-    return entry
+def _chat() -> Chat:
+    chat: Chat = state.chat
+    return chat
 
 
-def _keep(run: Run, record: RunRecord | None, history: History | None) -> dict[str, Any]:
-    """Put a finished (or stopped) answer into the conversation and the history."""
-    entry = _entry(run, record)
-    state.chat_messages.append(entry)
-    state.chat_past_cache = None  # its message count changes
-    if history is not None and state.chat_conversation_id:
-        try:
-            history.add_message(state.chat_conversation_id, "assistant", entry["text"], entry["run_id"],
-                                entry["status"])
-        except KeyError:
-            pass  # the conversation is not in this file (it was replaced meanwhile); the next question starts anew
-        except HistoryUnavailable as problem:
-            st.toast(problem.message)
-    return entry
+# -- starting an answer ------------------------------------------------------------------------------
 
 
-def _claim(pending: dict[str, Any]) -> Run | None:
-    """The answer in `pending`, for the one script run that keeps it. The run streaming it keeps it when it
-    ends; when Stop (or any other click) interrupted that run, the next run keeps it, while the interrupted
-    one may still be inside the stream on its own thread (Streamlit starts the next run at once). A pop
-    from a plain dict is atomic: two runs never keep one answer twice."""
-    run: Run | None = pending.pop("run", None)
-    if state.get("chat_pending") is pending:
-        state.chat_pending = None
-    return run
+def _recorder(history: History | None, conversation_id: str | None) -> Callable[[RunRecord], None] | None:
+    """What a finished run does on its worker thread, whatever page is open: its record and the answer's message
+    go into the history."""
+    if history is None:
+        return None
+
+    def record(run: RunRecord) -> None:
+        history.record_run(run)
+        if conversation_id:
+            with contextlib.suppress(KeyError, HistoryUnavailable):  # the file was replaced or went bad meanwhile
+                history.add_message(conversation_id, "assistant", run.text, run.run_id, run.status)
+
+    return record
 
 
-def _settle_pending(history: History | None) -> None:
-    """An answer an interrupted run left streaming: stop it and keep its partial text, marked as stopped."""
-    pending = state.get("chat_pending")
-    run = _claim(pending) if pending is not None else None
-    if run is not None:
-        _keep(run, run.stop(), history)
+def _request(settings: LabSettings) -> tuple[RunRequest, int]:
+    """The request for the conversation so far, trimmed to the model's context window, and how many messages the
+    trimming left out."""
+    chat = _chat()
+    turns, dropped = trim(to_messages(chat.turns), system=settings.system, model_id=settings.model_id,
+                          max_tokens=settings.max_tokens, max_messages=MAX_MESSAGES)
+    request = RunRequest(settings.model_id, settings.chat_request(turns), api=settings.api, stream=settings.streaming,
+                         backend=settings.backend, region=settings.region, profile=settings.profile,
+                         max_attempts=settings.max_attempts, read_timeout_s=settings.read_timeout_s,
+                         idle_timeout_s=settings.idle_timeout_s, session_id=state.lab_session_id,
+                         conversation_id=chat.conversation_id, user_name=settings.user_name)
+    return request, dropped
+
+
+def _launch(request: RunRequest, dropped: int, history: History | None) -> Flight:
+    chat = _chat()
+    flight = Flight([[request]], on_land=chat.land, on_finish=_recorder(history, chat.conversation_id))
+    state.chat_dropped = dropped
+    flights: Flights = state.lab_flights
+    return flights.launch("chat", flight)
 
 
 def _save_question(history: History, text: str, settings: LabSettings) -> None:
     """Add the user's message to the conversation in the history, starting the conversation if needed."""
-    state.chat_past_cache = None  # the selector shows it (or its new message count) on the next run
+    chat = _chat()
+    state.chat_past_cache = None  # the list shows it (or its new message count) on the next run
     try:
-        if state.chat_conversation_id is not None:
+        if chat.conversation_id is not None:
             try:
-                history.add_message(state.chat_conversation_id, "user", text)
+                history.add_message(chat.conversation_id, "user", text)
                 return
             except KeyError:  # the history file was replaced since (as its banner advises): start anew in it
                 pass
-        state.chat_conversation_id = history.create_conversation(text[:60], settings.model_id, settings.system,
-                                                                 owner=settings.user_name)
-        history.add_message(state.chat_conversation_id, "user", text)
+        chat.conversation_id = history.create_conversation(text[:60], settings.model_id, settings.system,
+                                                           owner=settings.user_name)
+        history.add_message(chat.conversation_id, "user", text)
+        _name_in_url(chat.conversation_id)
     except HistoryUnavailable as problem:
         st.toast(problem.message)
+
+
+def _name_in_url(conversation_id: str | None) -> None:
+    """The page's URL names the conversation shown, so a reload (or the link, shared) opens it again."""
+    state.chat_url = conversation_id
+    if conversation_id is None:
+        st.query_params.pop("conversation", None)
+    else:
+        st.query_params["conversation"] = conversation_id
+
+
+# -- following an answer as it streams ----------------------------------------------------------------
 
 
 def _every(interval_s: float, action: Callable[[], None]) -> Callable[[], None]:
@@ -123,290 +139,365 @@ def _every(interval_s: float, action: Callable[[], None]) -> Callable[[], None]:
     return maybe
 
 
-def _show_live(slot: Any, run: Run, settings: LabSettings) -> None:
-    live = run.live()
-    rate = f"{live.tokens_per_s:,.0f} tok/s" if live.tokens_per_s else "…"
-    text = f"{live.output_tokens:,} tokens (est.) · {rate} · {live.elapsed_ms / 1000:.1f} s"
+def _show_live(slot: Any, lane: Lane, settings: LabSettings) -> None:
+    live = lane.live()
+    rate = fmt.rate(live.tokens_per_s) if live.tokens_per_s else "…"  # none until it means something
+    tokens = f"{fmt.count(live.output_tokens)} token{'' if live.output_tokens == 1 else 's'}"
+    text = f"{tokens} (est.) · {rate} · {fmt.seconds(live.elapsed_ms / 1000)}"
     typical = settings.model.model.typical_tokens_per_s
     if slower_than_usual(live, typical):
         text += f" · slower than this model's usual ~{typical:.0f} tok/s"
-    slot.progress(min(1.0, live.output_tokens / settings.max_tokens), text=text)
+    slot.progress(min(1.0, live.output_tokens / max(1, lane.run.request.chat.max_tokens)), text=text)
 
 
-class _Streamed:
-    """A run's events as the page draws them: its reasoning until the answer starts, then the answer text.
+def _wait_for_words(lane: Lane, slots: AnswerSlots, reasons: bool) -> None:
+    """The cue before anything arrives: "Thinking…" with the seconds waited, until the first text of either kind."""
+    if reasons:
+        return  # the reasoning block is the cue
+    def cue() -> None:
+        slots.body.caption(f":material/hourglass_top: Thinking… {fmt.seconds(lane.live().elapsed_ms / 1000)}")
 
-    Both read the run's one event iterator, in arrival order; reasoning that comes after the answer has begun
-    is in the record, and drawn with it when the answer ends. The two times are the live timer's, read as the
-    events are: the block's final label comes from the record."""
-
-    def __init__(self, run: Run) -> None:
-        self._events = run.events()
-        self._held: list[str] = []
-        self.status: Any = None  # the live reasoning block (st.status), once there is one
-        self.inside: Any = None  # the slot in it that the reasoning streams into
-        self.reasoning_since: float | None = None  # perf_counter when the first reasoning text was read
-        self.answer_since: float | None = None  # ... and the first answer text
-
-    def reasoning(self) -> Iterator[str]:
-        """Reasoning text until the first answer text (Nova 2's "[REDACTED]" is no text to show)."""
-        for event in self._events:
-            if isinstance(event, TextDelta):
-                self._held.append(event.text)
-                self.answer_since = time.perf_counter()
-                return
-            if isinstance(event, ReasoningDelta) and event.text.strip() != REDACTED:
-                if self.reasoning_since is None:
-                    self.reasoning_since = time.perf_counter()
-                yield event.text
-            elif isinstance(event, Recovery) and event.mode == "restart":
-                yield RESTART_NOTICE
-
-    def answer(self) -> Iterator[str]:
-        """The answer text, from its first delta on; a restart after an interruption shows a visible notice."""
-        yield from self._held
-        self._held.clear()
-        for event in self._events:
-            if isinstance(event, TextDelta):
-                yield event.text
-            elif isinstance(event, Recovery) and event.mode == "restart":
-                yield RESTART_NOTICE
+    tick = _every(LIVE_INTERVAL_S, cue)
+    while not lane.done and not lane.text and not lane.run.reasoning_so_far:
+        tick()
+        time.sleep(0.02)
 
 
-def _stream(streamed: _Streamed, run: Run, settings: LabSettings, thinking: Any, body: Any, counter: Any,
-            reasons: bool) -> None:
-    """The reasoning in its own block as it arrives ("Thinking…", with its timer), collapsed when the answer
-    starts; then the answer, one st.write_stream per markdown block. A model expected to reason gets the block at
-    once, so a silent one shows it is thinking; any other gets it when reasoning text arrives."""
+def _stream_reasoning(lane: Lane, slots: AnswerSlots, reasons: bool) -> tuple[Any, Any]:
+    """The reasoning in its own block as it arrives ("Thinking…", with its timer), collapsed when the answer starts.
+    A model expected to reason gets the block at once, so a silent one shows it is thinking; any other gets it when
+    reasoning text arrives. Returns the block and the slot inside it (None, None when there is none)."""
+    status: Any = None
+    inside: Any = None
 
-    def open_block() -> Any:
-        streamed.status = thinking.status("Thinking…")  # collapsed: opened by its first text
-        streamed.inside = streamed.status.empty()
-        return streamed.status
+    def open_block() -> tuple[Any, Any]:
+        block = slots.reasoning.status("Thinking…")  # collapsed: opened by its first text
+        return block, block.empty()
 
-    status = open_block() if reasons else None
-    reasoning = streamed.reasoning()
-    first = next(reasoning, None)  # waits for the first event: reasoning text, or the answer's first text
+    if reasons:
+        status, inside = open_block()
+    reasoning = follow_reasoning(lane)
+    first = next(reasoning, None)
     if first is not None:
-        status = status or open_block()
+        if status is None:
+            status, inside = open_block()
 
         def tick() -> None:  # an update without `expanded` would collapse the block
-            if streamed.reasoning_since is not None:
-                status.update(label=f"Thinking… {time.perf_counter() - streamed.reasoning_since:.1f} s",
+            live = lane.live()
+            if live.first_reasoning_ms is not None:
+                status.update(label=f"Thinking… {(live.elapsed_ms - live.first_reasoning_ms) / 1000:.1f} s",
                               expanded=True)
 
         on_update = _every(LIVE_INTERVAL_S, tick)
         # Written into without `with status:`, whose exit sleeps 50 ms before the answer's first words.
-        blocks = streamed.inside.container()
+        blocks = inside.container()
         for block in split_blocks(itertools.chain([first], reasoning)):
             blocks.write_stream(coalesce(block, on_update=on_update), cursor="▌")
-    if status is not None and streamed.answer_since is not None:
-        if streamed.reasoning_since is not None:
-            label = thought_for(streamed.answer_since - streamed.reasoning_since)
+    live = lane.live()
+    if status is not None and live.ttft_ms is not None:
+        if live.first_reasoning_ms is not None:
+            label = thought_for((live.ttft_ms - live.first_reasoning_ms) / 1000)
         else:  # it thought in silence: the wait for the first answer token was its thinking
-            ttft_ms = run.live().ttft_ms
-            label = SILENT_LABEL + (f" · first answer token after {ttft_ms / 1000:.1f} s" if ttft_ms else "")
+            label = SILENT_LABEL + f" · first answer token after {live.ttft_ms / 1000:.1f} s"
         status.update(label=label, state="complete", expanded=False)
-    show_live = _every(LIVE_INTERVAL_S, lambda: _show_live(counter, run, settings))
-    with body.container():
-        for block in split_blocks(streamed.answer()):
-            st.write_stream(coalesce(block, on_update=show_live), cursor="▌")
+    return status, inside
 
 
-def _settle_reasoning(thinking: Any, streamed: _Streamed, record: RunRecord | None) -> None:
+def _settle_reasoning(slots: AnswerSlots, status: Any, inside: Any, record: RunRecord | None) -> None:
     """The reasoning block once the run has ended, as the record has it (and as a reload draws it): the live block
-    relabelled, its streamed text replaced by the record's as one markdown (what an error cut short in the
-    coalescing, and what came after the answer began, is there), with its notes; or drawn where none was live; or
-    taken away. The live block itself is kept, not replaced: a block put at its place inherits its contents."""
+    relabelled, its streamed text replaced by the record's as one markdown, with its notes; or drawn where none was
+    live; or taken away. The live block itself is kept, not replaced: a block put at its place inherits its
+    contents."""
     label = reasoning_label(record) if record is not None else None
     if record is None or label is None:
-        thinking.empty()
+        slots.reasoning.empty()
         return
-    status = streamed.status
     if status is None:
-        with thinking.container():
+        with slots.reasoning.container():
             show_reasoning(record)
         return
     status.update(label=label, state=reasoning_state(record), expanded=False)
     text = reasoning_text(record)
     if text.strip():
-        streamed.inside.markdown(text)  # markdown only: HTML in model output is shown as text, never run
+        inside.markdown(text)  # markdown only: HTML in model output is shown as text, never run
     else:
-        streamed.inside.empty()
+        inside.empty()
     for note in reasoning_notes(record):
         status.caption(note)
 
 
-def _answer(settings: LabSettings, history: History | None) -> None:
-    turns, dropped = trim(to_messages(state.chat_messages), system=settings.system, model_id=settings.model_id,
-                          max_tokens=settings.max_tokens, max_messages=MAX_MESSAGES)
-    chat = settings.chat_request(turns)
-    request = RunRequest(settings.model_id, chat, api=settings.api, stream=settings.streaming,
-                         backend=settings.backend, region=settings.region, profile=settings.profile,
-                         max_attempts=settings.max_attempts, read_timeout_s=settings.read_timeout_s,
-                         idle_timeout_s=settings.idle_timeout_s,
-                         session_id=state.lab_session_id, conversation_id=state.chat_conversation_id,
-                         user_name=settings.user_name)
-    run = start(request, on_finish=history.record_run if history else None)
-    model = settings.model.model
-    reasons = model.thinking != "none" and catalog.fit_request(model, chat)[0].reasoning is not None  # as sent
-    pending = {"run": run}
-    state.chat_pending = pending  # where the next run finds it if this one is interrupted
-    index = len(state.chat_messages)
+def _follow(flight: Flight, settings: LabSettings) -> None:
+    """Draw the answer in flight as it streams (from what it has so far, when the page comes back to it), with the
+    live counter and Stop; then, once it has ended, the answer in the same places."""
+    while not flight.lanes and not flight.done:
+        time.sleep(0.01)  # the flight's thread starts the lane at once
+    if not flight.lanes:
+        flight.land()
+        return
+    lane = flight.lanes[0]
+    model = lane.run.request.model
+    reasons = model.thinking != "none" and catalog.fit_request(model, lane.run.request.chat)[0].reasoning is not None
     with st.chat_message("assistant"):
-        if dropped:
-            st.caption(f"The {dropped} oldest messages were left out to fit the model's context window; "
+        if state.get("chat_dropped"):
+            st.caption(f"The {state.chat_dropped} oldest messages were left out to fit the model's context window; "
                        "the system prompt is kept.")
-        thinking = st.empty()  # the reasoning block, above the answer
-        body = st.empty()
+        slots = AnswerSlots()
         # Under the text, so they stay in view as a long answer grows down towards the chat input.
-        live_slot = st.empty()
-        live = live_slot.container(horizontal=True, vertical_alignment="center")
-        slot = live.empty()  # the live counter
-        # A click reruns the app at once; that run stops this answer and keeps what has arrived.
-        live.button("Stop", key="chat_stop", icon=":material/stop_circle:")
-        streamed = _Streamed(run)  # read only where the answer streams in blocks
-        try:
-            if settings.streaming and PLAIN_STREAM:
-                with body.container():
-                    st.write_stream(run.text(), cursor="▌")
-            elif settings.streaming:
-                # One st.write_stream per markdown block: a finished paragraph is sent once, and each update
-                # re-sends only the paragraph being written.
-                _stream(streamed, run, settings, thinking, body, slot, reasons)
-            else:
-                with body.container(), st.spinner("Waiting for the complete answer…"):
-                    run.result()
-        except errors.LabError:
-            pass  # the record has it; the error is drawn below
-        if _claim(pending) is None:
-            st.stop()  # Stop's run has taken this answer over and draws it
-        entry = _keep(run, run.record, history)
-        # Finished in place, without another run of the whole page: the counter and Stop go, the reasoning
-        # and the text are drawn as a reload draws them, then its metrics, notes and any error.
-        live_slot.empty()
-        _settle_reasoning(thinking, streamed, run.record if entry["record"] else None)
-        if entry["text"]:
-            body.markdown(entry["text"])
+        live = slots.live.container(horizontal=True, vertical_alignment="center")
+        counter = live.empty()
+        live.button("Stop", key="chat_stop", icon=":material/stop_circle:", on_click=flight.stop)
+        status = inside = None
+        if lane.run.request.stream and PLAIN_STREAM:
+            with slots.body.container():
+                st.write_stream(follow_text(lane), cursor="▌")
+        elif lane.run.request.stream:
+            _wait_for_words(lane, slots, reasons)
+            status, inside = _stream_reasoning(lane, slots, reasons)
+            show_live = _every(LIVE_INTERVAL_S, lambda: _show_live(counter, lane, settings))
+            # One st.write_stream per markdown block: a finished paragraph is sent once, and each update re-sends
+            # only the paragraph being written.
+            with slots.body.container():
+                for block in split_blocks(follow_text(lane)):
+                    st.write_stream(coalesce(block, on_update=show_live), cursor="▌")
         else:
-            body.empty()
-        _details(entry, index, last=True)
+            with slots.body.container(), st.spinner("Waiting for the complete answer…"):
+                while not lane.done:
+                    time.sleep(0.05)
+        while not flight.done:
+            time.sleep(0.02)
+        continuing = _chat().continuing is not None
+        flight.land()  # unless the frame of a later run did already
+        if continuing:
+            st.rerun()  # the continued answer is one answer now: drawn whole, where the first part was
+        answer = _chat().turns[-1]
+        if isinstance(answer, Answer):
+            _settle_reasoning(slots, status, inside, answer.record)
+            show_answer(answer, slots, actions=_actions(len(_chat().turns) - 1, last=True), reasoning=False)
 
 
-def _render(entry: dict[str, Any], index: int, last: bool) -> None:
-    with st.chat_message(entry["role"]):
-        if entry.get("record"):
-            show_reasoning(RunRecord(**entry["record"]))  # collapsed, with how long it thought
-        if entry["text"]:
-            st.markdown(entry["text"])  # markdown only: HTML in model output is shown as text, never run
-        if entry["role"] == "assistant":
-            _details(entry, index, last)
+# -- what an answer offers -------------------------------------------------------------------------
 
 
-def _details(entry: dict[str, Any], index: int, last: bool) -> None:
-    """What an answer shows under its text: stopped, its error (with Retry on the last), metrics, request."""
-    if entry["status"] == "cancelled":
-        thought = bool(entry.get("record") and reasoning_text(RunRecord(**entry["record"])).strip())
-        st.caption(":material/stop_circle: Stopped: the partial answer is kept." if entry["text"] else
-                   ":material/stop_circle: Stopped while the model was thinking: its reasoning so far is kept."
-                   if thought else ":material/stop_circle: Stopped before any text arrived.")
-    if entry["error"]:
-        problem = entry["error"]
-        st.error(f"**{problem['title']}.** {problem['action']}", icon=":material/error:")
-        with st.expander("Technical details"):
-            st.code(f"{problem['code']}\n{problem['message']}", language=None)
-        if last:
-            st.button("Retry", key=f"chat_retry_{index}", icon=":material/refresh:", on_click=_redo)
-    record = entry.get("record")
-    if record:
-        st.caption(caption(RunRecord(**record), PRICE_TABLE_DATE))
-        for note in record.get("notes", []):
-            st.caption(f":material/info: {note}")
-        api_request(RunRecord(**record))
+def _broke_midway(answer: Answer) -> bool:
+    return answer.status == "error" and bool(answer.text)
 
 
-def _redo() -> None:
+def _actions(index: int, last: bool) -> Callable[[Answer], None]:
+    """Under an answer: Retry on the last one when it failed; Continue when it stopped at max tokens or its stream
+    broke midway; Copy on every one."""
+
+    def draw(answer: Answer) -> None:
+        row = st.container(horizontal=True)
+        if last and answer.problem is not None:
+            row.button("Retry", key=f"chat_retry_{index}", icon=":material/refresh:", on_click=_redo,
+                       args=(answer.run_id,))
+        at_max = answer.record is not None and stopped_at_max_tokens(answer.record)
+        if last and answer.request is not None and answer.record is not None and (at_max or _broke_midway(answer)):
+            if at_max:
+                st.caption(":material/more_horiz: The answer stopped at max tokens.")
+            row.button("Continue", key=f"chat_continue_{index}", icon=":material/resume:",
+                       on_click=_continue, args=(answer.run_id,),
+                       help="Carries on from the text so far where the model takes a prefill, else asks again; "
+                            "each attempt is billed and shown.")
+        if answer.text:
+            with row.popover("Copy", icon=":material/content_copy:"):
+                st.code(answer.text, language="markdown", wrap_lines=True)  # its copy button copies the answer
+
+    return draw
+
+
+def _last_answer(run_id: str) -> Answer | None:
+    """The conversation's last answer if it is the one `run_id` names (an older answer's button does nothing)."""
+    turns = _chat().turns
+    last = turns[-1] if turns else None
+    return last if isinstance(last, Answer) and last.run_id == run_id else None
+
+
+def _redo(run_id: str | None = None) -> None:
     """Regenerate or retry: drop the last answer and answer the same conversation again."""
-    if state.chat_messages and state.chat_messages[-1]["role"] == "assistant":
-        state.chat_messages.pop()
+    chat = _chat()
+    if run_id is not None and _last_answer(run_id) is None:
+        st.toast("That answer is no longer the last one; ask again below.")
+        return
+    if chat.turns and isinstance(chat.turns[-1], Answer):
+        chat.turns.pop()
     state.chat_action = "answer"
 
 
-def _clear() -> None:
-    state.chat_messages = []
-    state.chat_conversation_id = None
-
-
-def _open(history: History) -> None:
-    chosen = state.get("chat_past")
-    if not chosen:
+def _continue(run_id: str) -> None:
+    answer = _last_answer(run_id)
+    if answer is None or answer.request is None or answer.record is None:
         return
+    state.chat_continue = answer
+    state.chat_action = "continue"
+
+
+def _edit(index: int) -> None:
+    """Edit and resend: the question takes the edited text and everything after it goes; the conversation goes on
+    from there as a new conversation in the history (the old one keeps what was said)."""
+    chat = _chat()
+    text = str(state.get(f"chat_edit_text_{index}", "")).strip()
+    if not text or index >= len(chat.turns):
+        st.toast("The question is empty: type something to send.")
+        return
+    chat.turns[index:] = [Question(text)]
+    chat.conversation_id = None
+    state.chat_action = "resend"
+
+
+def _clear() -> None:
+    state.chat = Chat()
+    _name_in_url(None)
+
+
+def _save_copy(history: History, settings: LabSettings) -> None:
+    """An edited conversation as a new one in the history: what was kept, then the edited question."""
+    chat = _chat()
+    state.chat_past_cache = None
+    try:
+        chat.conversation_id = history.create_conversation(chat.title, settings.model_id, settings.system,
+                                                           owner=settings.user_name)
+        for turn in chat.turns:
+            if isinstance(turn, Question):
+                history.add_message(chat.conversation_id, "user", turn.text)
+            else:
+                history.add_message(chat.conversation_id, "assistant", turn.text, turn.run_id or None, turn.status)
+        _name_in_url(chat.conversation_id)
+    except HistoryUnavailable as problem:
+        st.toast(problem.message)
+
+
+# -- drawing the conversation ----------------------------------------------------------------------
+
+
+def _render(turn: Question | Answer, index: int, last: bool, editable: bool) -> None:
+    with st.chat_message(turn.role):
+        if isinstance(turn, Question):
+            st.markdown(turn.text)
+            if editable:
+                with st.popover("Edit", icon=":material/edit:", type="tertiary"):
+                    st.text_area("Question", turn.text, key=f"chat_edit_text_{index}", label_visibility="collapsed")
+                    st.button("Resend", key=f"chat_edit_send_{index}", icon=":material/send:", on_click=_edit,
+                              args=(index,))
+            return
+        show_answer(turn, AnswerSlots(), actions=_actions(index, last))
+
+
+def _reopen(history: History, conversation_id: str) -> None:
+    """A listed conversation's button."""
+    _open(history, conversation_id)
+
+
+def _open(history: History, conversation_id: str) -> bool:
+    """Reopen a conversation from the history: each answer with its author, figures and error as they were."""
     try:
         stored = [(message, history.get_run(message["run_id"]) if message.get("run_id") else None)
-                  for message in history.messages(chosen)]
+                  for message in history.messages(conversation_id)]
     except HistoryUnavailable:
-        return  # the page explains it in its banner; the conversation on screen stays
-    entries = []
+        return False  # the page explains it in its banner; the conversation on screen stays
+    model_id = None
+    turns: list[Question | Answer] = []
     for message, record in stored:
-        status = message.get("status", "ok")
-        error = None
-        if status == "error" and record is not None:
-            error = {"title": "The answer failed", "action": "Use Regenerate to try again.",
-                     "code": record.error_code, "message": record.error_message}
-        entries.append({"role": message["role"], "text": message["text"], "status": status,
-                        "run_id": message.get("run_id"), "error": error,
-                        "record": dataclasses.asdict(record) if record else None})
-    state.chat_messages = entries
-    state.chat_conversation_id = chosen
+        if message["role"] == "user":
+            turns.append(Question(message["text"]))
+        elif record is not None:
+            turns.append(Answer.from_record(record, message["text"], message.get("status")))
+            model_id = record.model_id
+        else:
+            turns.append(Answer(message["text"], message.get("status") or "ok", message.get("run_id") or "",
+                                Author.of(model_id or "", "converse", True)))
+    state.chat = Chat(turns, conversation_id)
+    _name_in_url(conversation_id)
+    return True
 
 
-def _toolbar(top: Any, settings: LabSettings) -> None:
-    messages = state.chat_messages
-    has_answer = bool(messages) and messages[-1]["role"] == "assistant"
+def _toolbar(top: Any, settings: LabSettings, busy: bool) -> None:
+    chat = _chat()
+    has_answer = bool(chat.turns) and isinstance(chat.turns[-1], Answer)
     top.button("Regenerate", key="chat_regenerate", icon=":material/autorenew:", on_click=_redo,
-               disabled=not has_answer)
-    top.button("Clear", key="chat_clear", icon=":material/delete:", on_click=_clear, disabled=not messages)
-    title = messages[0]["text"][:60] if messages else "Conversation"
+               disabled=busy or not has_answer)
+    top.button("Clear", key="chat_clear", icon=":material/delete:", on_click=_clear, disabled=busy or not chat.turns)
     # The exports are made when their button is clicked, not on every run (a long conversation is large).
-    snapshot = (title, settings.model_id, settings.system, list(messages))
-    top.download_button("Markdown", lambda: to_markdown(*snapshot), file_name="conversation.md",
-                        mime="text/markdown", disabled=not messages, icon=":material/download:")
-    top.download_button("JSON", lambda: to_json(*snapshot), file_name="conversation.json",
-                        mime="application/json", disabled=not messages, icon=":material/data_object:")
+    snapshot = Chat(list(chat.turns), chat.conversation_id)
+    top.download_button("Markdown", lambda: to_markdown(snapshot, settings.system, PRICE_TABLE_DATE),
+                        file_name="conversation.md", mime="text/markdown", disabled=not chat.turns,
+                        icon=":material/download:")
+    top.download_button("JSON", lambda: to_json(snapshot, settings.system), file_name="conversation.json",
+                        mime="application/json", disabled=not chat.turns, icon=":material/data_object:")
 
 
-def _past_conversations(history: History, viewer: str | None) -> dict[str, dict[str, Any]]:
-    """Past conversations the viewer may open (their own, the shared ones): id -> label, owner and shared. Read
-    again after this session wrote to the history (or while its banner shows), otherwise at most every
-    PAST_REFRESH_S: not on every run of every session."""
+def _past_conversations(history: History, viewer: str | None) -> list[dict[str, Any]]:
+    """Past conversations the viewer may open (their own, the shared ones), newest first. Read again after this
+    session wrote to the history (or while its banner shows), otherwise at most every PAST_REFRESH_S."""
     cached = state.get("chat_past_cache")
     where = (history.location, viewer)
     if cached is None or cached[0] != where or time.monotonic() - cached[1] > PAST_REFRESH_S:
         state.chat_past_cache = None  # until read: a failure here leaves nothing cached
-        past = {}
+        past = []
         for row in history.conversations(viewer=viewer).itertuples():
-            owner = row.owner if isinstance(row.owner, str) else None
-            whose = f" · shared by {owner}" if owner and owner != viewer else " · shared" if row.shared else ""
-            past[row.conversation_id] = {"label": f"{row.title} · {row.message_count} messages{whose}",
-                                         "owner": owner, "shared": bool(row.shared)}
+            owner = row.owner if isinstance(row.owner, str) and row.owner != "None" else None
+            try:
+                model = catalog.resolve(row.model_id).name
+            except catalog.UnknownModelError:
+                model = row.model_id
+            past.append({"id": row.conversation_id, "title": row.title, "model": model, "model_id": row.model_id,
+                         "updated": row.updated_utc, "messages": int(row.message_count), "owner": owner,
+                         "shared": bool(row.shared),
+                         "whose": f"shared by {owner}" if owner and owner != viewer else
+                                  "shared" if row.shared else "private"})
         state.chat_past_cache = (where, time.monotonic(), past)
-    return dict(state.chat_past_cache[2])
+    return list(state.chat_past_cache[2])
+
+
+def _conversation_list(history: History, past: list[dict[str, Any]]) -> None:
+    """The conversations to reopen, newest first: title, date (local time), model and size, searchable."""
+    if not past:
+        return
+    with st.expander(f"Conversations ({len(past):,})", icon=":material/forum:"):
+        search = st.text_input("Search", key="chat_search", placeholder="Search titles and models",
+                               label_visibility="collapsed").strip().lower()
+        shown = [row for row in past if not search or search in f"{row['title']} {row['model']}".lower()]
+        if not shown:
+            st.caption("No conversation matches.")
+        for row in shown[:LISTED]:
+            line = st.container(horizontal=True, vertical_alignment="center")
+            current = row["id"] == _chat().conversation_id
+            line.button(row["title"] or "(untitled)", key=f"chat_open_{row['id']}", type="tertiary",
+                        icon=":material/chat_bubble:" if current else ":material/chat_bubble_outline:",
+                        on_click=_reopen, args=(history, row["id"]), disabled=current)
+            when = _local(row["updated"])
+            line.caption(" · ".join(part for part in (
+                when.strftime("%d %b %Y, %H:%M") if when else "", row["model"],
+                f"{row['messages']:,} messages", row["whose"]) if part), help=f"Model ID: {row['model_id']}")
+        if len(shown) > LISTED:
+            st.caption(f"{len(shown) - LISTED:,} older ones: search to find them.")
+
+
+def _local(instant: Any) -> Any:
+    """A stored UTC instant in this machine's local time (the app runs where its user is)."""
+    try:
+        return instant.to_pydatetime().astimezone().replace(tzinfo=None)
+    except (AttributeError, ValueError):
+        return None
 
 
 def _share(history: History) -> None:
     """The Share toggle: the current conversation becomes visible to everyone on this history, or private again."""
+    conversation_id = _chat().conversation_id
+    if conversation_id is None:
+        return
     try:
-        history.share_conversation(state.chat_conversation_id, shared=bool(state.chat_shared))
+        history.share_conversation(conversation_id, shared=bool(state.chat_shared))
     except (HistoryUnavailable, KeyError) as problem:
         st.toast(f"The conversation's sharing was not changed: {problem}")
     state.chat_past_cache = None
 
 
 st.title("Chat")
+flights: Flights = state.lab_flights
 settings: LabSettings | None = state.get("lab_settings")
 history, history_problem = page_history()
-_settle_pending(history)
-past = None
+past: list[dict[str, Any]] | None = None
 if history is not None:
     try:
         past = _past_conversations(history, settings.user_name if settings else None)
@@ -418,33 +509,46 @@ if settings is None:
     st.info("No model is available: check the backend in the sidebar.", icon=":material/info:")
     st.stop()
 
+wanted = st.query_params.get("conversation")  # a reload (or a shared link) opens the conversation it names
+if history is not None and wanted and wanted != state.get("chat_url") and flights.get("chat") is None:
+    _open(history, wanted)
 if history is not None and past is not None:
-    st.selectbox("Past conversations", list(past), index=None, key="chat_past",
-                 format_func=lambda cid: past[cid]["label"] if cid in past else cid,
-                 placeholder="Reopen a past conversation", on_change=_open, args=(history,))
+    _conversation_list(history, past)
 top = st.container(horizontal=True)  # filled at the end, once this run's answer is in the conversation
-messages = state.chat_messages
+flight = flights.get("chat")
 
-for i, entry in enumerate(messages):
-    _render(entry, i, last=i == len(messages) - 1)
-
-prompt = st.chat_input(f"Message {settings.model.name}", key="chat_input", submit_mode="disable")
-if prompt is not None and str(prompt).strip():
-    text = str(prompt)
-    messages.append({"role": "user", "text": text, "status": "ok", "run_id": None, "record": None, "error": None})
-    if history is not None:
-        _save_question(history, text, settings)
-    with st.chat_message("user"):
-        st.markdown(text)
-    _answer(settings, history)
-elif prompt is not None:
+prompt = st.chat_input(f"Message {settings.model.name}", key="chat_input", submit_mode="disable",
+                       disabled=flight is not None)
+suggested = first_screen(settings) if not _chat().turns and flight is None and prompt is None else None
+asked = str(prompt) if prompt is not None and str(prompt).strip() else suggested
+if prompt is not None and not str(prompt).strip():
     st.toast("The message is empty: type something to send.")
-elif state.chat_action == "answer":
-    state.chat_action = None
-    _answer(settings, history)
+action, state.chat_action = state.chat_action, None
+if asked and flight is None:
+    _chat().turns.append(Question(asked))
+    if history is not None:
+        _save_question(history, asked, settings)
+    action = "answer"
+elif action == "resend" and history is not None:
+    _save_copy(history, settings)
 
-_toolbar(top, settings)
-current = (past or {}).get(state.chat_conversation_id) if history is not None else None
+turns = _chat().turns
+if action in ("answer", "resend") and flight is None and turns and isinstance(turns[-1], Question):
+    flight = _launch(*_request(settings), history)
+elif action == "continue" and flight is None and state.get("chat_continue") is not None:
+    earlier: Answer = state.chat_continue
+    state.chat_continue = None
+    if turns and turns[-1] is earlier and earlier.request is not None and earlier.record is not None:
+        _chat().continuing = earlier
+        flight = _launch(continue_request(earlier.request, earlier.record)[0], 0, history)
+for i, turn in enumerate(turns):
+    _render(turn, i, last=i == len(turns) - 1 and flight is None, editable=flight is None)
+if flight is not None:
+    _follow(flight, settings)
+
+busy = flights.get("chat") is not None
+_toolbar(top, settings, busy)
+current = next((row for row in past or [] if row["id"] == _chat().conversation_id), None)
 if history is not None and current is not None and current["owner"] in (None, settings.user_name):
     state.chat_shared = current["shared"]
     top.toggle("Shared", key="chat_shared", on_change=_share, args=(history,),

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal, cast
 
 import streamlit as st
 
 from core import catalog
-from core.catalog import Model
+from core.answers import Answer, Problem
+from core.catalog import PRICE_TABLE_DATE, Model
 from core.history import History, open_history
+from core.metrics import caption
 from core.settings import sampling_help
+from core.snippet import boto3_snippet, operation_name, pretty_body
 from core.streaming import API_NAMES, request_headers
 from core.types import CACHE_TTLS, REDACTED_REASONING, Api, CachePlan, CacheTtl, Latency, RunRecord, ServiceTier
 from core.validation import bounds_for
@@ -210,10 +214,100 @@ def show_reasoning(record: RunRecord) -> None:
 
 
 def api_request(record: RunRecord) -> None:
-    """"View API request": the body as sent and, for InvokeModel, the tier and latency headers sent beside it."""
+    """"View API request": the operation and model id, the headers sent beside the body (InvokeModel's tier and
+    latency), the body as sent, indented, and a boto3 snippet that makes the same call (st.code has a copy button)."""
     with st.expander("View API request"):
+        st.markdown(f"**{operation_name(record)}** · model ID `{record.model_id}`")
         headers = request_headers(record)
         if headers:
             st.code("\n".join(f"{name}: {value}" for name, value in headers.items()), language="http")
-        st.code(record.request_json or "{}", language="json")
+        st.code(pretty_body(record), language="json")
+        st.caption("The same call from Python with boto3 (no credentials in it: boto3 finds yours):")
+        st.code(boto3_snippet(record), language="python")
 
+
+
+# -- one answer, drawn by one function, live and once ended -----------------------------------------
+
+
+class AnswerSlots:
+    """An answer's places on the page, in one order whether it is streaming or has ended, so the answer drawn when it
+    ends (or on the next run) lands exactly on what was drawn live, and no stale copy of an element is left under it
+    while the page runs (a faded "View API request" under the previous answer)."""
+
+    def __init__(self) -> None:
+        self.head = st.empty()  # Compare: the panel's name, badges and figures
+        self.reasoning = st.empty()
+        self.body = st.empty()
+        self.live = st.empty()  # the live counter and Stop, while it streams
+        self.tail = st.empty()  # stopped, the error, actions, figures, the request
+
+
+def stopped_note(answer: Answer) -> str:
+    thought = bool(answer.record and reasoning_text(answer.record).strip())
+    return (":material/stop_circle: Stopped: the partial answer is kept." if answer.text else
+            ":material/stop_circle: Stopped while the model was thinking: its reasoning so far is kept." if thought
+            else ":material/stop_circle: Stopped before any text arrived.")
+
+
+def show_problem(problem: Problem) -> None:
+    """An error where the answer would have been: in words, with what to do; the code on expand."""
+    st.error(f"**{problem.title}.** {problem.action}", icon=":material/error:")
+    with st.expander("Technical details"):
+        st.code(f"{problem.code}\n{problem.message}", language=None)
+
+
+def answer_figures(answer: Answer) -> None:
+    """Who wrote the answer and its figures (every billed attempt where a Continue built on earlier ones), its notes
+    and the request."""
+    records = answer.records
+    for number, record in enumerate(records, start=1):
+        attempt = f"attempt {number} of {len(records)} (billed) · " if len(records) > 1 else ""
+        st.caption(f"{answer.author.label} · {attempt}{caption(record, PRICE_TABLE_DATE)}",
+                   help=f"Model ID: {answer.author.model_id}")
+    if answer.record is not None:
+        for note in answer.record.notes:  # what the model could not take was left out, and this says so
+            st.caption(f":material/info: {note}")
+        api_request(answer.record)
+
+
+def show_answer(answer: Answer, slots: AnswerSlots, actions: Callable[[Answer], None] | None = None,
+                reasoning: bool = True) -> None:
+    """An answer that has ended, into its slots: reasoning collapsed above the text, then stopped or the error,
+    the page's actions for it (Retry, Continue), and its figures."""
+    slots.live.empty()
+    if not reasoning:
+        pass  # the caller has drawn it (the live block, relabelled)
+    elif answer.record is not None and reasoning_label(answer.record) is not None:
+        with slots.reasoning.container():
+            show_reasoning(answer.record)
+    else:
+        slots.reasoning.empty()
+    if answer.text:
+        slots.body.markdown(answer.text)  # markdown only: HTML in model output is shown as text, never run
+    else:
+        slots.body.empty()
+    with slots.tail.container():
+        if answer.status == "cancelled":
+            st.caption(stopped_note(answer))
+        if answer.problem is not None:
+            show_problem(answer.problem)
+        if actions is not None:
+            actions(answer)
+        answer_figures(answer)
+
+
+# -- choices that outlive a visit to another page ----------------------------------------------------
+
+# Streamlit forgets a widget's value once a script run does not draw it (the user is on another page), so Compare
+# would come back on its defaults. Re-setting these keys on every run keeps them. Buttons, the prompt boxes and
+# table selections cannot be set (Streamlit refuses), so they are left out.
+KEPT_WIDGETS = ("compare_", "models_", "chat_search")
+NOT_KEPT = ("compare_stop", "compare_new", "compare_input", "compare_pick", "compare_chart", "compare_prompt_use")
+
+
+def keep_widget_state() -> None:
+    """Called by the app's frame on every run, before the page draws."""
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(KEPT_WIDGETS) and not key.startswith(NOT_KEPT):
+            st.session_state[key] = st.session_state[key]

@@ -12,14 +12,24 @@ from typing import Any
 import streamlit as st
 
 from core import charts, compare
+from core import format as fmt
+from core.answers import Answer, Flight, Flights, Lane
 from core.catalog import PRICE_TABLE_DATE, ModelInfo, default_model_ids
-from core.errors import LabError
-from core.history import History, records_frame
-from core.metrics import caption
+from core.compare import Comparison
+from core.history import History, HistoryUnavailable, records_frame
+from core.prompts import SUGGESTED
 from core.settings import DEFAULT_MAX_TOKENS, LabSettings, output_limit
 from core.streaming import LiveProgress, RunRequest
 from core.types import Message, RunRecord
-from pages.common import api_label, api_options, api_request, effort_control, page_history, sampling_controls
+from pages.common import (
+    AnswerSlots,
+    api_label,
+    api_options,
+    effort_control,
+    page_history,
+    sampling_controls,
+    show_answer,
+)
 
 MODES = {"pair": "Sync vs stream", "models": "Models side by side", "ab": "A/B", "sweep": "Effort sweep"}
 POLL_S = 0.05  # how often the script thread looks at the lanes
@@ -29,41 +39,48 @@ MARKDOWN_BYTES_PER_S = 40_000  # ... and less often as it grows, so the re-sent 
 MAX_REPEATS = 50
 SWEEP_MAX_REPEATS, SWEEP_DEFAULT_REPEATS = 10, 3  # a small n: each round sends every effort once
 PANEL_LETTERS = "ABCD"
+SYNC_WAIT = "Waiting for the complete answer"
 state = st.session_state
-state.setdefault("compare_result", None)  # the last comparison, drawn again on every rerun
+state.setdefault("compare", None)  # the last comparison (core.compare.Comparison), drawn again on every rerun
 state.setdefault("compare_conversations", {})  # panel -> [Message] when the conversation is continued
+state.setdefault("lab_flights", Flights())
 
 
 # -- drawing a run while it goes ---------------------------------------------------------------------
 
 
 class _Panel:
-    """One column's live view of a lane: its text, paced, and its numbers."""
+    """One column's view of a lane while it runs (its text, paced, and its numbers), in the places its answer is
+    drawn once it has ended."""
 
-    def __init__(self, lane: compare.Lane, where: Any, sync_label: str | None = None) -> None:
-        self.lane, self.sync_label = lane, sync_label
+    def __init__(self, label: str, where: Any) -> None:
+        self.label = label
         with where:
-            self.numbers = st.empty()
-            self.body = st.empty()
+            self.slots = AnswerSlots()
+        self.slots.head.markdown(f"**{label}**")
+        self.lane: Lane | None = None
         self.shown_chars, self.text_at, self.numbers_at = 0, 0.0, 0.0
 
-    def update(self, now: float) -> None:
-        lane, live = self.lane, self.lane.live()
+    def waiting(self, note: str) -> None:
+        self.slots.live.caption(f":material/hourglass_top: {note}")
+
+    def update(self, lane: Lane, now: float) -> None:
+        self.lane, live = lane, lane.live()
         if now - self.numbers_at >= LIVE_INTERVAL_S:
             self.numbers_at = now
-            if self.sync_label is not None:
-                self.numbers.caption(f":material/hourglass_top: {self.sync_label} · {live.elapsed_ms / 1000:.1f} s")
+            if not lane.run.request.stream:
+                self.slots.live.caption(f":material/hourglass_top: {SYNC_WAIT} · {live.elapsed_ms / 1000:.1f} s")
             else:
-                ttft = _live_wait(live)
-                rate = f" · {live.tokens_per_s:,.0f} tok/s" if live.tokens_per_s else ""
-                self.numbers.caption(f"{ttft} · {live.output_tokens:,} tokens (est.){rate} · "
-                                     f"{live.elapsed_ms / 1000:.1f} s")
-        if self.sync_label is not None:
+                rate = f" · {fmt.rate(live.tokens_per_s)}" if live.tokens_per_s else ""
+                tokens = f"{fmt.count(live.output_tokens)} token{'' if live.output_tokens == 1 else 's'}"
+                self.slots.live.caption(f"{_live_wait(live)} · {tokens} (est.){rate} · "
+                                        f"{fmt.seconds(live.elapsed_ms / 1000)}")
+        if not lane.run.request.stream:
             return
         text = lane.text
         if len(text) != self.shown_chars and now - self.text_at >= max(UPDATE_INTERVAL_S,
                                                                         len(text) / MARKDOWN_BYTES_PER_S):
-            self.body.markdown(text + "▌")
+            self.slots.body.markdown(text + "▌")
             self.shown_chars, self.text_at = len(text), now
 
 
@@ -71,149 +88,198 @@ def _live_wait(live: LiveProgress) -> str:
     """The live caption's first part: the wait for the first token, said as the first answer token once the
     model has shown reasoning, and the reasoning's start while it reasons."""
     if live.first_reasoning_ms is None:
-        return "waiting for the first token" if live.ttft_ms is None else f"first token {live.ttft_ms:,.0f} ms"
-    reasoning = f"first reasoning {live.first_reasoning_ms:,.0f} ms"
+        return "waiting for the first token" if live.ttft_ms is None else f"TTFT {fmt.ms(live.ttft_ms)}"
+    reasoning = f"first reasoning {fmt.ms(live.first_reasoning_ms)}"
     if live.ttft_ms is None:
         return f"{reasoning} · reasoning…"
-    return f"{reasoning} · first answer token {live.ttft_ms:,.0f} ms"
+    return f"{reasoning} · first answer token {fmt.ms(live.ttft_ms)}"
 
 
-def _follow(panels: Sequence[_Panel]) -> None:
-    """Draw the lanes until every one has finished (only this, the script thread, draws)."""
+# On a phone Streamlit stacks columns; the panels stay side by side in a row that swipes instead, one panel and a
+# glimpse of the next in view, so they can still be compared as they stream.
+PHONE_ROW_CSS = """<style>
+@media (max-width: 640px) {
+  .st-key-compare_panel_row [data-testid="stHorizontalBlock"] {
+    flex-wrap: nowrap !important; overflow-x: auto; scroll-snap-type: x mandatory; -webkit-overflow-scrolling: touch;
+  }
+  .st-key-compare_panel_row [data-testid="stColumn"] { min-width: 82% !important; scroll-snap-align: start; }
+}
+</style>"""
+
+
+def _columns(count: int) -> list[Any]:
+    """The panels' bordered columns, in a row that swipes on a phone."""
+    st.html(PHONE_ROW_CSS)
+    with st.container(key="compare_panel_row"):
+        return list(st.columns(count, border=True))
+
+
+def _stop_button(flight: Flight) -> None:
+    """Drawn while a comparison runs: only this stops it (leaving the page does not); every lane keeps what it had."""
+    st.button("Stop", key="compare_stop", icon=":material/stop_circle:", on_click=flight.stop)
+
+
+def _follow(flight: Flight, comparison: Comparison) -> None:
+    """Draw the comparison while it runs (from where it stands, when the page comes back to it): the panels live,
+    then the repeats' progress; when it ends, land it and draw it whole."""
+    st.markdown(f"**Prompt:** {comparison.prompt}")
+    panels: list[_Panel] = []
+    if comparison.kind != "sweep":
+        columns = _columns(len(comparison.labels))
+        panels = [_Panel(label, column) for label, column in zip(comparison.labels, columns, strict=True)]
+        for panel in panels[1:] if comparison.panel_batches > 1 else []:
+            panel.waiting("Waits for the panel before it to write the cache.")
+    bar = st.empty()
+    _stop_button(flight)  # under the panels, in view as they grow down towards the prompt box
     while True:
-        finished = all(panel.lane.done for panel in panels)
+        ended = flight.done
         now = time.perf_counter()
-        for panel in panels:
-            panel.update(now)
-        if finished:
-            return
+        panel_lanes = comparison.panel_lanes(flight)
+        for panel, lane in zip(panels, panel_lanes, strict=False):
+            panel.update(lane, now)
+        later = flight.lanes[len(panel_lanes):]
+        if comparison.round_of_batch and (later or not panels):
+            _progress(bar, flight, comparison)
+        if ended:
+            break
         time.sleep(POLL_S)
+    flight.land()
+    st.rerun()  # drawn whole from the comparison, in place of the live view
 
 
-def _stop_button() -> None:
-    """Drawn while a comparison runs: a click reruns the app at once, and that run (_settle_pending) stops
-    every lane and keeps what each one had."""
-    st.button("Stop", key="compare_stop", icon=":material/stop_circle:")
-
-
-def _pend(lanes: list[compare.Lane], labels: list[str], result: dict[str, Any], repeat: bool = False) -> dict[str, Any]:
-    """Lanes this run follows, left where the next run finds them if this one is interrupted. Whoever
-    takes the claim (a pop from a plain dict: atomic) keeps their result: this run when the lanes end, or
-    the next run when Stop came first (Streamlit starts it while this one may still be drawing)."""
-    pending = {"lanes": lanes, "labels": labels, "result": result, "repeat": repeat, "claim": True}
-    state.compare_pending = pending
-    return pending
-
-
-def _claim(pending: dict[str, Any]) -> None:
-    """The lanes ended while this run followed them: keep them here, unless Stop's run took them over."""
-    if pending.pop("claim", None) is None:
-        st.stop()
-    state.compare_pending = None
-
-
-def _entry(lane: compare.Lane, label: str) -> dict[str, Any]:
-    """A finished (or stopped) lane as the page keeps it: its record, its timeline and its error."""
-    record = lane.record
-    entry: dict[str, Any] = {"label": label, "text": lane.text, "record": None, "timeline": lane.run.timeline(),
-                             "error": None, "status": "cancelled"}
-    if record is not None:
-        entry.update(record=dataclasses.asdict(record), text=record.text, status=record.status)
-        if record.status == "error":
-            failure = lane.run.failure or LabError(record.error_message or "")
-            entry["error"] = {"title": failure.title, "action": failure.action, "code": record.error_code,
-                              "message": record.error_message}
-    return entry
-
-
-def _settle_pending() -> None:
-    """Lanes left running by Stop (or any rerun): stop them all and keep what each one had."""
-    pending = state.get("compare_pending")
-    state.compare_pending = None
-    if pending is None or pending.pop("claim", None) is None:
+def _progress(bar: Any, flight: Flight, comparison: Comparison) -> None:
+    """The repeats' (or the sweep's rounds') progress bar: the round running and what it waits for."""
+    asked = comparison.repeats_asked or 1
+    done = comparison.rounds_done(flight)
+    running = [lane for lane in flight.current() if not lane.done]
+    if not running:
+        bar.progress(min(1.0, done / asked), text=f"Round {done} of {asked} done")
         return
-    compare.stop_lanes(pending["lanes"])
-    result = pending["result"]
-    if pending.get("repeat"):  # the side-by-side pair is already drawn; the repeats finished so far count
-        result["repeats"].extend(dataclasses.asdict(lane.record) for lane in pending["lanes"] if lane.record)
-    else:
-        result["panels"] = [_entry(lane, label) for lane, label in zip(pending["lanes"], pending["labels"],
-                                                                        strict=True)]
-    result["stopped"] = True
-    state.compare_result = result
+    elapsed_s = max(lane.live().elapsed_ms for lane in running) / 1000
+    what = ", ".join(compare_label(lane.run.request, comparison) for lane in running)
+    bar.progress(min(1.0, done / asked), text=f"Round {min(done + 1, asked)} of {asked}: {what} · {elapsed_s:.1f} s")
 
 
-def _run(requests: list[RunRequest], labels: list[str], columns: Sequence[Any], result: dict[str, Any],
-         history: History | None, sync_label: str = "Waiting for the complete answer") -> list[dict[str, Any]]:
-    lanes = compare.start_lanes(requests, on_finish=history.record_run if history else None)
-    pending = _pend(lanes, labels, result)
-    panels = []
-    for lane, column, label in zip(lanes, columns, labels, strict=True):
-        column.markdown(f"**{label}**")
-        panels.append(_Panel(lane, column, None if lane.run.request.stream else sync_label))
-    _stop_button()  # under the panels, in view as they grow down towards the prompt box
-    _follow(panels)
-    _claim(pending)
-    return [_entry(lane, label) for lane, label in zip(lanes, labels, strict=True)]
+def compare_label(request: RunRequest, comparison: Comparison) -> str:
+    """What a running request is, for the progress bar."""
+    if comparison.kind == "sweep":
+        return f"effort {request.chat.reasoning.effort if request.chat.reasoning else 'default'}"
+    return "streaming" if request.stream else "sync"
+
+
+def _prompt_picker(disabled: bool) -> str | None:
+    """The suggested prompts, one click each to compare (the one of the long answer shows streaming best)."""
+    st.pills("Or try", [p.title for p in SUGGESTED], key="compare_prompt_use", disabled=disabled,
+             on_change=_take_prompt, help="\n\n".join(f"**{p.title}**: {p.prompt} {p.why}" for p in SUGGESTED))
+    chosen, state.compare_prompt_taken = state.get("compare_prompt_taken"), None
+    return chosen
+
+
+def _take_prompt() -> None:
+    """A pick is sent once: the pills are cleared for the next one."""
+    title = state.get("compare_prompt_use")
+    state.compare_prompt_taken = next((p.prompt for p in SUGGESTED if p.title == title), None)
+    state.compare_prompt_use = None
+
+
+def _pick(comparison: Comparison, run_id: str) -> None:
+    """The winner button's callback: the comparison remembers it, and so does the history, with the runs."""
+    comparison.winner = run_id
+    history, _problem = page_history()
+    settings: LabSettings | None = state.get("lab_settings")
+    if history is None:
+        return
+    try:
+        history.pick_winner(comparison.group, run_id, settings.user_name if settings else None)
+    except (HistoryUnavailable, KeyError) as problem:
+        st.toast(f"The pick was not recorded in the history: {problem}")
+
+
+def _winner_button(comparison: Comparison, answer: Answer, slots: AnswerSlots) -> None:
+    if answer.record is None or answer.status != "ok":
+        return
+    won = comparison.winner == answer.run_id
+    with slots.live.container():
+        st.button("Winner" if won else "Pick as winner", key=f"compare_pick_{answer.run_id}",
+                  icon=":material/trophy:", type="primary" if won else "secondary", disabled=won,
+                  on_click=_pick, args=(comparison, answer.run_id),
+                  help="Which answer would you ship? Recorded with the runs in the history.")
+
+
+def _launch(comparison: Comparison, batches: list[list[RunRequest]], history: History | None) -> None:
+    """Start the comparison's requests on a worker thread and follow them on this page."""
+    state.compare = comparison
+    flight = Flight(batches, on_land=comparison.land, on_finish=history.record_run if history else None)
+    flights: Flights = state.lab_flights
+    flights.launch("compare", flight)
 
 
 # -- what a finished comparison shows ----------------------------------------------------------------
 
 
 def _cards(record: RunRecord) -> None:
+    """The panel's headline figures; they wrap onto a second line rather than being cut when the panel is narrow
+    (3 or 4 panels, a phone)."""
     wait = compare.perceived_wait_ms(record)
     reasoning = record.first_reasoning_ms if record.mode == "stream" else None
-    first = "First answer token" if reasoning is not None or record.reasoning_shown == "omitted" else "First words"
-    shown = [(first if record.mode == "stream" else "Whole answer", "—" if wait is None else f"{wait:,.0f} ms",
-              None if first == "First words" else "The wait for the first answer text; reasoning before it is timed "
-                                                  "apart.")]
+    answered = reasoning is not None or record.reasoning_shown == "omitted"
+    first = "first_answer_token" if answered else "ttft"
+    shown = [(fmt.metric(first).short if record.mode == "stream" else "Whole answer", fmt.ms(wait),
+              fmt.help_text(first) if record.mode == "stream" else "The wait for the complete answer, in sync mode.")]
     if reasoning is not None:
-        shown.append(("First reasoning", f"{reasoning:,.0f} ms", "The wait for the model's first reasoning text."))
-    shown += [("End to end", "—" if record.e2e_ms is None else f"{record.e2e_ms / 1000:,.2f} s", None),
-              ("Decode", "—" if record.tokens_per_s is None else f"{record.tokens_per_s:,.0f} tok/s", None)]
-    for card, (label, value, explained) in zip(st.columns(len(shown)), shown, strict=True):
-        card.metric(label, value, help=explained)
+        shown.append((fmt.metric("first_reasoning").short, fmt.ms(reasoning), fmt.help_text("first_reasoning")))
+    shown += [(fmt.metric("e2e").short, fmt.ms(record.e2e_ms), fmt.help_text("e2e")),
+              (fmt.metric("decode_rate").short, fmt.rate(record.tokens_per_s), fmt.help_text("decode_rate"))]
+    row = st.container(horizontal=True, wrap=True, gap="medium")
+    for label, value, explained in shown:
+        row.metric(label, value, help=explained, width="content")
 
 
-def _draw_entry(entry: dict[str, Any], badges: list[str], cards: Callable[[RunRecord], None] = _cards) -> None:
-    st.markdown(f"**{entry['label']}**" + "".join(f" :green-badge[{badge}]" for badge in badges))
-    record = RunRecord(**entry["record"]) if entry["record"] else None
-    if record is not None and record.status == "ok":
-        cards(record)
-    if entry["text"]:
-        st.markdown(entry["text"])  # markdown only: HTML in model output is shown as text, never run
-    if entry["status"] == "cancelled":
-        st.caption(":material/stop_circle: Stopped: the partial answer is kept."
-                   if entry["text"] else ":material/stop_circle: Stopped before any text arrived.")
-    if entry["error"]:
-        problem = entry["error"]
-        st.error(f"**{problem['title']}.** {problem['action']}", icon=":material/error:")
-        with st.expander("Technical details"):
-            st.code(f"{problem['code']}\n{problem['message']}", language=None)
-    if record is not None:
-        st.caption(caption(record, PRICE_TABLE_DATE))
-        for note in record.notes:  # what the model could not take was left out, and this says so
-            st.caption(f":material/info: {note}")
-        api_request(record)
+def _draw_panel(answer: Answer, label: str, slots: AnswerSlots, badges: list[str],
+                cards: Callable[[RunRecord], None] | None = _cards) -> None:
+    with slots.head.container():
+        st.markdown(f"**{label}**" + "".join(f" :green-badge[{badge}]" for badge in badges))
+        if cards is not None and answer.record is not None and answer.status == "ok":
+            cards(answer.record)
+    show_answer(answer, slots, reasoning=False)
 
 
-def _records(entries: Sequence[dict[str, Any]]) -> list[RunRecord]:
-    return [RunRecord(**entry["record"]) for entry in entries if entry["record"]]
+def _panels(comparison: Comparison, badges: dict[str, list[str]],
+            cards: Callable[[RunRecord], None] | None = _cards) -> list[AnswerSlots]:
+    columns = _columns(len(comparison.labels))
+    drawn = []
+    for index, (column, label) in enumerate(zip(columns, comparison.labels, strict=True)):
+        with column:
+            slots = AnswerSlots()
+        drawn.append(slots)
+        if index < len(comparison.panels):
+            answer = comparison.panels[index]
+            _draw_panel(answer, label, slots, badges.get(answer.run_id, []), cards)
+            if len(comparison.panels) > 1:
+                _winner_button(comparison, answer, slots)
+        else:  # Stop came before this panel's turn (A/B on the prompt cache)
+            slots.head.markdown(f"**{label}**")
+            slots.tail.caption(":material/stop_circle: Stopped before this panel started.")
+    return drawn
 
 
-def _draw_result(result: dict[str, Any]) -> None:
-    if result.get("stopped"):
-        st.info("Stopped: the rounds that finished are kept." if result["kind"] == "sweep" else
+def _records(comparison: Comparison) -> list[RunRecord]:
+    return [answer.record for answer in comparison.panels if answer.record is not None]
+
+
+def _draw_result(comparison: Comparison) -> None:
+    if comparison.stopped:
+        st.info("Stopped: the rounds that finished are kept." if comparison.kind == "sweep" else
                 "Stopped: every panel keeps what it had received.", icon=":material/stop_circle:")
-    if result["kind"] == "ab":
-        _draw_ab(result)
+    if comparison.kind == "ab":
+        _draw_ab(comparison)
         return
-    if result["kind"] == "sweep":
-        _draw_sweep(result)
+    if comparison.kind == "sweep":
+        _draw_sweep(comparison)
         return
-    entries = result["panels"]
-    records = _records(entries)
-    if result["kind"] == "pair":
+    records = _records(comparison)
+    answers = comparison.panels
+    if comparison.kind == "pair":
         by_mode = {record.mode: record for record in records}
         if "stream" in by_mode and "sync" in by_mode:
             sentence = compare.headline(by_mode["stream"], by_mode["sync"])
@@ -221,48 +287,47 @@ def _draw_result(result: dict[str, Any]) -> None:
                 st.subheader(sentence)
         series: dict[str, list[tuple[float, float]]] = {}
         marks: dict[str, tuple[float, str]] = {}
-        for entry, record in ((e, RunRecord(**e["record"])) for e in entries if e["record"]):
-            series[entry["label"]] = compare.chars_timeline(record, entry["timeline"])
-            wait = compare.perceived_wait_ms(record)
-            if wait is not None and record.status == "ok":
-                marks[entry["label"]] = (wait / 1000, f"{'first words' if record.mode == 'stream' else 'answer'} "
-                                                      f"{wait / 1000:.1f} s")
+        for label, answer in zip(comparison.labels, answers, strict=False):
+            if answer.record is None:
+                continue
+            series[label] = compare.chars_timeline(answer.record, answer.timeline)
+            wait = compare.perceived_wait_ms(answer.record)
+            if wait is not None and answer.status == "ok":
+                marks[label] = (wait / 1000, f"{'first words' if answer.author.mode == 'stream' else 'answer'} "
+                                             f"{wait / 1000:.1f} s")
         chart = charts.visible_text(series, marks)
     else:
-        series = {f"{i + 1} · {entry['label']}": compare.tokens_timeline(record, entry["timeline"])
-                  for i, entry in enumerate(entries) if entry["record"] and (record := RunRecord(**entry["record"]))}
+        series = {f"{i + 1} · {label}": compare.tokens_timeline(answer.record, answer.timeline)
+                  for i, (label, answer) in enumerate(zip(comparison.labels, answers, strict=False))
+                  if answer.record is not None}
         chart = charts.tokens_over_time(series)
-    earned = compare.badges(records) if result["kind"] == "models" else {}
-    columns = st.columns(len(entries), border=True)
-    for column, entry in zip(columns, entries, strict=True):
-        with column:
-            _draw_entry(entry, earned.get(entry["record"]["run_id"], []) if entry["record"] else [])
+    earned = compare.badges(records) if comparison.kind == "models" else {}
+    _panels(comparison, earned)
     if records:
         st.markdown(f"**{chart.title}**")
         st.caption(chart.caption)
         st.plotly_chart(chart.figure, key=f"compare_chart_{chart.key}")
-    if result.get("repeats"):
-        _draw_repeats(result)
+    if comparison.repeats_asked:
+        _draw_repeats(comparison)
 
 
-def _draw_repeats(result: dict[str, Any]) -> None:
-    records = [RunRecord(**record) for record in result["repeats"]]
-    st.markdown(f"**Over {result['repeats_done']} of {result['repeats_asked']} repeats** "
+def _draw_repeats(comparison: Comparison) -> None:
+    st.markdown(f"**Over {comparison.repeats_done} of {comparison.repeats_asked} repeats** "
                 "(one request at a time, the mode that goes first alternating)")
-    table = compare.repeat_table(records)
-    st.dataframe(table.style.format("{:,.0f}", subset=["p50", "p90"], na_rep="—"),
-                 column_config={"n": st.column_config.NumberColumn("n", help="runs that finished ok")})
+    table = compare.repeat_table(comparison.repeats)
+    shown = table.astype(object)  # as text, so a percentile that n does not allow reads "—", not "None"
+    for column in ("p50", "p90"):
+        shown[column] = [f"{v:,.0f}" if isinstance(v, int | float) and not math.isnan(v) else "—"
+                         for v in table[column]]
+    st.dataframe(shown, column_config={"n": st.column_config.NumberColumn("n", help="runs that finished ok")})
     st.caption("A percentile is shown once there are enough runs for it: p90 needs 10.")
 
 
-def _no_cards(record: RunRecord) -> None:
-    """A/B panels draw no cards: their figures are in the table above them, side by side."""
-
-
-def _draw_ab(result: dict[str, Any]) -> None:
-    lever: compare.Lever = result["lever"]
-    entries, values = result["panels"], result["values"]
-    records = [RunRecord(**entry["record"]) if entry["record"] else None for entry in entries]
+def _draw_ab(comparison: Comparison) -> None:
+    lever = comparison.lever
+    assert lever is not None
+    values = comparison.values
+    records = [answer.record for answer in comparison.panels]
     baseline = records[0] if records else None
     if baseline is not None:
         for value, record in zip(values[1:], records[1:], strict=False):
@@ -272,15 +337,15 @@ def _draw_ab(result: dict[str, Any]) -> None:
                    f"only the {compare.LEVER_NAMES[lever].lower()} differs.")
     finished = any(record is not None and record.status == "ok" for record in records)
     if finished:
-        st.table(compare.ab_figures(lever, [entry["label"] for entry in entries], values, records))
+        st.table(compare.ab_figures(lever, comparison.labels[:len(records)], values[:len(records)], records))
         st.caption("In brackets: the difference from A (times) or the multiple of A's figure (decode rate, cost). "
                    f"Costs are estimates from on-demand list prices of {PRICE_TABLE_DATE}, as served.")
-    columns = st.columns(len(entries), border=True)
-    for column, entry, value, record in zip(columns, entries, values, records, strict=False):
-        with column:
-            _draw_entry(entry, [], _no_cards)
-            if record is None:
-                continue
+    drawn = _panels(comparison, {}, cards=None)  # their figures are in the table above them, side by side
+    for slots, value, answer in zip(drawn, values, comparison.panels, strict=False):
+        record = answer.record
+        if record is None:
+            continue
+        with slots.reasoning.container():
             note = compare.served_note(lever, value, record)
             if note and record.status == "ok":
                 st.caption(f":material/warning: {note[0].upper()}{note[1:]}.")
@@ -291,13 +356,13 @@ def _draw_ab(result: dict[str, Any]) -> None:
     # The answer's characters on screen, not output tokens: a reasoning run's tokens are mostly its thinking.
     series: dict[str, list[tuple[float, float]]] = {}
     marks: dict[str, tuple[float, str]] = {}
-    for entry, record in zip(entries, records, strict=False):
-        if record is None:
+    for label, answer in zip(comparison.labels, comparison.panels, strict=False):
+        if answer.record is None:
             continue
-        series[entry["label"]] = compare.chars_timeline(record, entry["timeline"])
-        wait = compare.perceived_wait_ms(record)
-        if wait is not None and record.status == "ok":
-            marks[entry["label"]] = (wait / 1000, f"{entry['label'].split(' · ')[0]} {wait / 1000:.1f} s")
+        series[label] = compare.chars_timeline(answer.record, answer.timeline)
+        wait = compare.perceived_wait_ms(answer.record)
+        if wait is not None and answer.status == "ok":
+            marks[label] = (wait / 1000, f"{label.split(' · ')[0]} {wait / 1000:.1f} s")
     if finished:
         chart = charts.visible_text(series, marks)
         st.markdown(f"**{chart.title}**")
@@ -306,11 +371,11 @@ def _draw_ab(result: dict[str, Any]) -> None:
         st.plotly_chart(chart.figure, key=f"compare_chart_ab_{chart.key}")
 
 
-def _draw_sweep(result: dict[str, Any]) -> None:
-    records = [RunRecord(**record) for record in result["repeats"]]
-    st.markdown(f"**{result['model']} at each effort, {result['repeats_done']} of {result['repeats_asked']} "
-                f"round{'s' if result['repeats_asked'] != 1 else ''}** (every effort of a round sent together; "
-                f"max tokens {result['max_tokens']:,} in every run)")
+def _draw_sweep(comparison: Comparison) -> None:
+    records = comparison.repeats
+    st.markdown(f"**{comparison.model} at each effort, {comparison.repeats_done} of {comparison.repeats_asked} "
+                f"round{'s' if comparison.repeats_asked != 1 else ''}** (every effort of a round sent together; "
+                f"max tokens {comparison.max_tokens:,} in every run)")
     failed = [record for record in records if record.status == "error"]
     if failed:
         st.warning(f"{len(failed)} of {len(records)} runs failed: {failed[0].error_message}", icon=":material/error:")
@@ -338,67 +403,41 @@ def _messages(panel: int, prompt: str, continued: bool) -> list[Message]:
     return [*earlier, Message("user", prompt)]
 
 
-def _remember(panel: int, prompt: str, entry: dict[str, Any], continued: bool) -> None:
+def _remember(comparison: Comparison) -> None:
     """Continue each panel's own conversation with its answer (a failed or empty answer is left out)."""
-    if not continued:
+    if not comparison.continued:
         state.compare_conversations = {}
         return
-    if entry["text"] and entry["status"] != "error":
-        state.compare_conversations[panel] = [*_messages(panel, prompt, True), Message("assistant", entry["text"])]
+    for panel, answer in enumerate(comparison.panels):
+        if answer.text and answer.status != "error":
+            state.compare_conversations[panel] = [*_messages(panel, comparison.prompt, True),
+                                                  Message("assistant", answer.text)]
 
 
 def _pair(settings: LabSettings, prompt: str, repeats: int, history: History | None) -> None:
+    """Stream and sync side by side; then, repeated, one request at a time, alternating which mode goes first."""
     group = compare.new_group()
     messages = [Message("user", prompt)]
     stream_request = compare.request_for(settings, messages, stream=True, session_id=state.lab_session_id,
                                          compare_group=group)
     sync_request = dataclasses.replace(stream_request, stream=False)
-    labels = [f"Streaming · {settings.model.name}", f"Sync · {settings.model.name}"]
-    result: dict[str, Any] = {"kind": "pair", "prompt": prompt, "group": group, "panels": [],
-                              "repeats": [], "repeats_done": 0, "repeats_asked": repeats if repeats > 1 else 0}
-    st.markdown(f"**Prompt:** {prompt}")
-    result["panels"] = _run([stream_request, sync_request], labels, st.columns(2, border=True), result, history)
-    if repeats > 1:
-        result["repeats"] = [entry["record"] for entry in result["panels"] if entry["record"]]
-        result["repeats_done"] = 1
-        _repeat(stream_request, sync_request, repeats, result, history)
-    state.compare_result = result
-
-
-def _repeat(stream_request: RunRequest, sync_request: RunRequest, repeats: int, result: dict[str, Any],
-            history: History | None) -> None:
-    """Repeats after the first, one request at a time, alternating which mode goes first."""
-    bar = st.progress(1 / repeats, text=f"Repeat 1 of {repeats} done")
+    batches = [[stream_request, sync_request]]
+    rounds = [1] if repeats > 1 else []
     for index in range(1, repeats):
         stream_first, _ = compare.repeat_order(index)
-        for request in (stream_request, sync_request) if stream_first else (sync_request, stream_request):
-            lane = compare.start_lanes([request], on_finish=history.record_run if history else None)[0]
-            pending = _pend([lane], [], result, repeat=True)
-            while not lane.join(LIVE_INTERVAL_S):
-                bar.progress(index / repeats, text=f"Repeat {index + 1} of {repeats}: "
-                             f"{'streaming' if request.stream else 'sync'} · {lane.live().elapsed_ms / 1000:.1f} s")
-            _claim(pending)
-            if lane.record is not None:
-                result["repeats"].append(dataclasses.asdict(lane.record))
-        result["repeats_done"] = index + 1
-        state.compare_result = result  # what finished is kept if Stop comes now
-        bar.progress((index + 1) / repeats, text=f"Repeat {index + 1} of {repeats} done")
+        batches += [[stream_request], [sync_request]] if stream_first else [[sync_request], [stream_request]]
+        rounds += [index + 1, index + 1]
+    labels = [f"Streaming · {settings.model.name}", f"Sync · {settings.model.name}"]
+    _launch(Comparison("pair", prompt, group, labels, round_of_batch=rounds,
+                       repeats_asked=repeats if repeats > 1 else 0), batches, history)
 
 
 def _models_run(panel_settings: list[LabSettings], prompt: str, continued: bool, history: History | None) -> None:
     group = compare.new_group()
     requests = [compare.request_for(s, _messages(i, prompt, continued), session_id=state.lab_session_id,
                                     compare_group=group) for i, s in enumerate(panel_settings)]
-    labels = [f"{s.model.provider} · {s.model.name} · {'Converse' if s.api == 'converse' else 'InvokeModel'}"
-              + ("" if s.streaming else " · sync") for s in panel_settings]
-    result: dict[str, Any] = {"kind": "models", "prompt": prompt, "group": group, "panels": []}
-    st.markdown(f"**Prompt:** {prompt}")
-    entries = _run(requests, labels, st.columns(len(requests), border=True), result, history,
-                   sync_label="No streaming: waiting for the complete answer")
-    for i, entry in enumerate(entries):
-        _remember(i, prompt, entry, continued)
-    result["panels"] = entries
-    state.compare_result = result
+    labels = [f"{s.model.name} · {api_label(s.api)}" + ("" if s.streaming else " · sync") for s in panel_settings]
+    _launch(Comparison("models", prompt, group, labels, continued=continued), [requests], history)
 
 
 def _ab_run(settings: LabSettings, lever: compare.Lever, values: list[str], prompt: str,
@@ -410,38 +449,9 @@ def _ab_run(settings: LabSettings, lever: compare.Lever, values: list[str], prom
     requests = [compare.request_for(panel, messages, stream=True, session_id=state.lab_session_id,
                                     compare_group=group) for panel in compare.ab_panels(settings, lever, values, group)]
     labels = [f"{PANEL_LETTERS[i]} · {compare.value_label(lever, value)}" for i, value in enumerate(values)]
-    result: dict[str, Any] = {"kind": "ab", "prompt": prompt, "group": group, "lever": lever, "values": values,
-                              "panels": []}
-    st.markdown(f"**Prompt:** {prompt}")
-    columns = st.columns(len(requests), border=True)
-    if lever == "cache":
-        result["panels"] = _run_in_turn(requests, labels, columns, result, history)
-    else:
-        result["panels"] = _run(requests, labels, columns, result, history)
-    state.compare_result = result
-
-
-def _run_in_turn(requests: list[RunRequest], labels: list[str], columns: Sequence[Any], result: dict[str, Any],
-                 history: History | None) -> list[dict[str, Any]]:
-    """The lanes one after the other, each panel drawn as it goes; Stop keeps the panels that ran."""
-    waiting = []
-    for column, label in zip(columns, labels, strict=True):
-        column.markdown(f"**{label}**")
-        waiting.append(column.empty())
-    for place in waiting[1:]:
-        place.caption(":material/hourglass_top: Waits for the panel before it to write the cache.")
-    _stop_button()
-    pending = _pend([], [], result)  # one claim for the whole sequence: Stop settles the lanes started so far
-    for request, column, label, place in zip(requests, columns, labels, waiting, strict=True):
-        if "claim" not in pending:  # Stop came between two lanes
-            st.stop()
-        lane = compare.start_lanes([request], on_finish=history.record_run if history else None)[0]
-        pending["lanes"].append(lane)
-        pending["labels"].append(label)
-        place.empty()
-        _follow([_Panel(lane, column, None if request.stream else "Waiting for the complete answer")])
-    _claim(pending)
-    return [_entry(lane, label) for lane, label in zip(pending["lanes"], pending["labels"], strict=True)]
+    batches = [[request] for request in requests] if lever == "cache" else [requests]
+    _launch(Comparison("ab", prompt, group, labels, panel_batches=len(batches), lever=lever, values=list(values)),
+            batches, history)
 
 
 def _sweep(settings: LabSettings, repeats: int, prompt: str, history: History | None) -> None:
@@ -453,26 +463,9 @@ def _sweep(settings: LabSettings, repeats: int, prompt: str, history: History | 
     messages = [Message("user", prompt)]
     requests = [compare.request_for(panel, messages, stream=True, session_id=state.lab_session_id,
                                     compare_group=group) for panel in panels]
-    result: dict[str, Any] = {"kind": "sweep", "prompt": prompt, "group": group, "model": settings.model.name,
-                              "max_tokens": panels[0].max_tokens, "repeats": [], "repeats_done": 0,
-                              "repeats_asked": repeats}
-    st.markdown(f"**Prompt:** {prompt}")
-    bar = st.progress(0.0, text=f"Round 1 of {repeats}: {', '.join(efforts)}")
-    _stop_button()
-    for index in range(repeats):
-        lanes = compare.start_lanes(requests, on_finish=history.record_run if history else None)
-        pending = _pend(lanes, [], result, repeat=True)
-        while not all(lane.done for lane in lanes):
-            running = [effort for effort, lane in zip(efforts, lanes, strict=True) if not lane.done]
-            elapsed_s = max(lane.live().elapsed_ms for lane in lanes) / 1000
-            bar.progress(index / repeats, text=f"Round {index + 1} of {repeats}: waiting for effort "
-                         f"{', '.join(running)} · {elapsed_s:.1f} s")
-            time.sleep(LIVE_INTERVAL_S)
-        _claim(pending)
-        result["repeats"].extend(dataclasses.asdict(lane.record) for lane in lanes if lane.record)
-        result["repeats_done"] = index + 1
-        state.compare_result = result  # what finished is kept if Stop comes now
-        bar.progress((index + 1) / repeats, text=f"Round {index + 1} of {repeats} done")
+    _launch(Comparison("sweep", prompt, group, [], panel_batches=0, round_of_batch=list(range(1, repeats + 1)),
+                       repeats_asked=repeats, model=settings.model.name, max_tokens=panels[0].max_tokens),
+            [list(requests) for _ in range(repeats)], history)
 
 
 def _lever_choices(settings: LabSettings) -> tuple[compare.Lever, list[str]] | None:
@@ -566,11 +559,14 @@ settings: LabSettings | None = state.get("lab_settings")
 history, history_problem = page_history()
 if history_problem:
     st.warning(f"{history_problem} Compare works without history meanwhile.", icon=":material/database_off:")
-_settle_pending()
 if settings is None:
     st.info("No model is available: check the backend in the sidebar.", icon=":material/info:")
     st.stop()
 
+landed: Comparison | None = state.compare
+if landed is not None and landed.landed and not landed.remembered:  # the panels' conversations go on from it
+    landed.remembered = True
+    _remember(landed)
 mode = st.segmented_control("What to compare", list(MODES), format_func=lambda m: MODES[m], default="pair",
                             key="compare_mode") or "pair"
 panels: list[LabSettings] = []
@@ -613,16 +609,22 @@ else:
     if top.button("New conversation", key="compare_new", icon=":material/restart_alt:",
                   disabled=not state.compare_conversations):
         state.compare_conversations = {}
-        state.compare_result = None
+        state.compare = None
     if continued and state.compare_conversations:
         turns = len(next(iter(state.compare_conversations.values()))) // 2
         st.caption(f"Continuing: each panel has {turns} earlier turn{'s' if turns != 1 else ''}.")
 
-prompt = st.chat_input("Prompt for every panel", key="compare_input", submit_mode="disable")
+flights: Flights = state.lab_flights
+flight = flights.get("compare")
+prompt = st.chat_input("Prompt for every panel", key="compare_input", submit_mode="disable",
+                       disabled=flight is not None)
+picked = _prompt_picker(disabled=flight is not None)
+if prompt is None and picked is not None:
+    prompt = picked
 if prompt is not None and not str(prompt).strip():
     st.toast("The prompt is empty: type something to compare.")
-elif prompt is not None:
-    state.compare_result = None
+elif prompt is not None and flight is None:
+    state.compare = None
     if mode == "pair":
         _pair(settings, str(prompt), repeats, history)
     elif mode == "ab" and ab_choice is not None:
@@ -631,15 +633,23 @@ elif prompt is not None:
         _sweep(settings, sweep_repeats, str(prompt), history)
     else:
         _models_run(panels, str(prompt), continued, history)
-    st.rerun()
+    flight = flights.get("compare")
 
-if state.compare_result is not None and state.compare_result["kind"] == mode:
-    st.markdown(f"**Prompt:** {state.compare_result['prompt']}")
-    _draw_result(state.compare_result)
-elif state.compare_result is None:
-    st.caption("Type a prompt below. " + {
-        "pair": "Both requests start together; the chart afterwards shows what the user saw in each mode.",
-        "models": "Every panel streams at the same time; badges and a chart follow.",
-        "ab": "The panels stream at the same time (a warm cache after the cold one); a headline says what the "
-              "lever changed.",
-        "sweep": "A chart of time to first answer token, reasoning time and cost against effort follows."}[mode])
+comparison: Comparison | None = state.compare
+result = st.empty()  # the live view and the finished comparison take the same place: nothing stale stays below
+with result.container():
+    if flight is not None and comparison is not None:
+        _follow(flight, comparison)
+    elif comparison is not None and comparison.landed:
+        if comparison.kind != mode:
+            st.caption(f"The last comparison was **{MODES[comparison.kind]}**: switch back to see it.")
+        else:
+            st.markdown(f"**Prompt:** {comparison.prompt}")
+            _draw_result(comparison)
+    else:
+        st.caption("Type a prompt below. " + {
+            "pair": "Both requests start together; the chart afterwards shows what the user saw in each mode.",
+            "models": "Every panel streams at the same time; badges and a chart follow.",
+            "ab": "The panels stream at the same time (a warm cache after the cold one); a headline says what the "
+                  "lever changed.",
+            "sweep": "A chart of time to first answer token, reasoning time and cost against effort follows."}[mode])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import format as fmt
 from core.catalog import PRICE_TABLE_DATE, list_text_models, models_frame
 from core.client import make_client
 
@@ -28,10 +29,14 @@ shown = [m for m in models
 
 st.caption(f"{len(shown)} of {len(models)} models · {sum(m.streaming for m in shown)} stream · "
            f"{sum(m.needs_inference_profile for m in shown)} need an inference profile (us., eu., apac., global.)")
+# each number column explains itself on hover, in the words every page uses; numbers line up on the right
+explained = {fmt.label(key): st.column_config.TextColumn(help=fmt.help_text(key), alignment="right")
+             for key in ("context_tokens", "max_output_tokens", "price_input", "price_output")}
 st.dataframe(models_frame(shown), hide_index=True, width="stretch",
-             column_config={"Streaming": st.column_config.CheckboxColumn("Streaming", width="small"),
-                            "Input $/1M (est.)": st.column_config.NumberColumn(format="$%.3f"),
-                            "Output $/1M (est.)": st.column_config.NumberColumn(format="$%.3f")})
+             column_config={"Model": st.column_config.TextColumn(help="The model's name on every page."),
+                            "Model ID": st.column_config.TextColumn(help="What a request sends as modelId."),
+                            "Streaming": st.column_config.CheckboxColumn("Streaming", width="small"),
+                            **explained})
 st.caption(f"Prices are estimates: public on-demand list prices per 1M tokens (us-east-1, regional profiles) as of "
            f"{PRICE_TABLE_DATE}; `global.` profiles are priced apart. Your account's prices may differ. Legacy models "
            "show their end-of-life date; models that reached it are not listed.")

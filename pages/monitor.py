@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal, cast
 
 import streamlit as st
 
 from core import analytics, bench, charts
+from core import format as fmt
 from core.catalog import ModelInfo, invocation_id, list_text_models
 from core.client import make_client
 from core.history import History, HistoryUnavailable
@@ -17,6 +19,7 @@ from core.load.patterns import LoadPattern
 from core.load.patterns import describe as describe_pattern
 from core.load_report import ReportError
 from core.settings import LabSettings
+from core.types import Api
 from pages.common import api_label, page_history
 
 state = st.session_state
@@ -79,8 +82,8 @@ def _job_panel() -> None:
                     f"{describe_pattern(job.spec.load)}")
         progress = job.progress
         st.progress(progress.fraction, text=progress.describe())
-        running = [f"{name} p50 {value:,.0f} ms" for name, value in
-                   (("TTFT", progress.ttft_p50_ms), ("E2E", progress.e2e_p50_ms)) if value is not None]
+        running = [f"{fmt.METRICS[key].short} p50 {fmt.ms(value)}" for key, value in
+                   (("ttft", progress.ttft_p50_ms), ("e2e", progress.e2e_p50_ms)) if value is not None]
         if running:
             st.caption("This step so far: " + " · ".join(running))
         if job.cancelling:
@@ -101,12 +104,11 @@ def _job_outcome() -> None:
     result = job.result
     if result is None:
         return
-    ok = sum(r.status == "ok" for r in result.records)
-    summary = (f"{len(result.records)} of {result.total} runs finished ({ok} ok, {result.errors} failed) in "
-               f"{result.elapsed_s:.1f} s · benchmark `{result.benchmark_id[:8]}`")
+    summary = (f"{result.outcome().describe()}, in {fmt.seconds(result.elapsed_s)} · benchmark "
+               f"`{result.benchmark_id[:8]}`")
     if result.cancelled:
-        st.warning(f"**Benchmark cancelled.** {summary}. The finished runs are kept and charted below.",
-                   icon=":material/cancel:")
+        st.warning(f"**Benchmark cancelled.** {summary}. Every run that started is kept in the history and charted "
+                   "below.", icon=":material/cancel:")
     else:
         st.success(f"**Benchmark finished.** {summary}. The charts below include it.", icon=":material/check:")
     for note in result.notes:
@@ -199,10 +201,10 @@ def _runner(settings: LabSettings | None, history: History) -> None:
             mine = prompt_set == "custom"
             prompts = tuple(line for line in custom.splitlines() if line.strip()) if mine \
                 else bench.PROMPT_SETS[prompt_set].prompts
-            modes: tuple[bench.Mode, ...] = ("stream", "sync") if mode == "both" else ((mode or "stream"),)
+            modes = cast(tuple[bench.Mode, ...], ("stream", "sync") if mode == "both" else ((mode or "stream"),))
             spec = bench.BenchmarkSpec(
                 tuple(model_ids), prompts, int(max_tokens) if mine else bench.PROMPT_SETS[prompt_set].max_tokens,
-                runs_per_model=int(runs), concurrency=int(concurrency), modes=modes, api=api or "converse",
+                runs_per_model=int(runs), concurrency=int(concurrency), modes=modes, api=cast(Api, api or "converse"),
                 backend=settings.backend, region=settings.region, profile=settings.profile,
                 session_id=state.get("lab_session_id"), **load.options(kind, int(concurrency)))
             try:
@@ -292,28 +294,37 @@ def _time_bounds() -> tuple[datetime | None, datetime | None]:
     if chosen != "Custom range":
         span = TIME_RANGES[chosen]
         return (datetime.now(UTC) - span if span else None), None
-    today = datetime.now(UTC).date()
-    picked = right.date_input("From, to (UTC dates)", value=(today - timedelta(days=7), today), key="monitor_dates",
-                              max_value=today)
+    zone = analytics.local_zone()
+    today = datetime.now(zone).date()
+    picked = right.date_input(f"From, to ({analytics.zone_name()})", value=(today - timedelta(days=7), today),
+                              key="monitor_dates", max_value=today)
     days: list[date] = list(picked) if isinstance(picked, tuple | list) else [picked]
     if not days:
         return None, None
-    since = datetime.combine(days[0], time.min, UTC)
-    until = datetime.combine(days[-1], time.min, UTC) + timedelta(days=1)
-    return since, until
+    since = datetime.combine(days[0], time.min, zone)  # local midnights, as the user reads the dates
+    until = datetime.combine(days[-1] + timedelta(days=1), time.min, zone)
+    return since.astimezone(UTC), until.astimezone(UTC)
 
 
 def _filters(frame: Any) -> dict[str, tuple[str, ...]]:
     options = analytics.filter_options(frame)
+    names = charts.model_labels(options["model_ids"])
+    options["model_ids"] = sorted(options["model_ids"], key=lambda m: names[m].lower())  # as the user reads them
     chosen: dict[str, tuple[str, ...]] = {}
     people = {name: label for name, label in PEOPLE_FILTERS.items() if len(options.get(name, [])) > 1}
-    for filters in (FILTERS, LEVER_FILTERS, *([people] if people else [])):
-        for column, (name, label) in zip(st.columns(len(filters)), filters.items(), strict=True):
+    groups = (FILTERS, LEVER_FILTERS, *([people] if people else []))
+    for group in groups:
+        for name in group:
             key = f"monitor_filter_{name}"
             state[key] = [v for v in state.get(key, []) if v in options[name]]  # a value gone from this scope
-            labels = charts.model_label if name == "model_ids" else str
-            chosen[name] = tuple(column.multiselect(label, options[name], key=key, placeholder="All",
-                                                    format_func=labels))
+    # Folded away, the filters leave the charts on screen (a slide, a phone); the caption under them says how many
+    # runs they keep. One label, so the expander stays open or shut across reruns.
+    with st.expander("Filters", icon=":material/filter_alt:"):
+        for group in groups:
+            for column, (name, label) in zip(st.columns(len(group)), group.items(), strict=True):
+                said: Callable[[Any], str] = (lambda m: names.get(m, m)) if name == "model_ids" else str
+                chosen[name] = tuple(column.multiselect(label, options[name], key=f"monitor_filter_{name}",
+                                                        placeholder="All", format_func=said))
     return chosen
 
 
@@ -354,18 +365,18 @@ def _empty_state(settings: LabSettings | None, history: History, scope_label: st
 def _totals(frame: Any) -> None:
     totals = analytics.totals(frame)
     cells = st.columns(5)
-    cells[0].metric("Runs", f"{totals.runs:,}")
-    cells[1].metric("Models", totals.models)
-    rate = "" if totals.error_rate is None else f" ({totals.error_rate:.1%})"
-    cells[2].metric("Failed", f"{totals.errors:,}{rate}",
+    cells[0].metric("Runs", fmt.count(totals.runs))
+    cells[1].metric("Models", fmt.count(totals.models))
+    failed = "No errors" if not totals.errors else f"{fmt.count(totals.errors)} ({fmt.percent(totals.error_rate)})"
+    cells[2].metric("Failed", failed,
                     help="Runs that ended in an error, and their share of the finished runs (stopped ones left out).")
     reasoned = bool(analytics.reasoning_models(frame))
-    cells[3].metric("TTFT p50 (first answer token)" if reasoned else "TTFT p50",
-                    "—" if totals.ttft_p50_ms is None else f"{totals.ttft_p50_ms:,.0f} ms",
-                    help="Median time to first token over streams that finished ok"
+    cells[3].metric(fmt.label("first_answer_token" if reasoned else "ttft", unit=False, stat="p50"),
+                    fmt.ms(totals.ttft_p50_ms),
+                    help=fmt.help_text("ttft") + " The median over streams that finished ok"
                     + ("; for a model that reasoned first, its first answer token (the percentile table has its "
                        "time to first reasoning)." if reasoned else "."))
-    cells[4].metric("Cost (estimate)", "—" if totals.cost_usd is None else f"${totals.cost_usd:,.4f}")
+    cells[4].metric(fmt.METRICS["cost"].name, fmt.usd(totals.cost_usd), help=fmt.help_text("cost"))
     st.caption("Speed figures (TTFT, decode rate, TPOT, E2E) come from runs that finished ok: a run cut short by an "
                "error has an E2E to the moment it failed and no decode rate. Error rates count every run that "
                "finished, ok or failed; runs stopped by the user are counted apart.")
@@ -399,7 +410,7 @@ if in_scope.empty:
     _empty_state(settings, history, "in this session " if session_id else "in this time range " if since else "")
     st.stop()
 frame = analytics.filter_runs(in_scope, run_filter)
-st.caption(f"{len(frame):,} of {len(in_scope):,} runs in this scope match the filters.")
+st.caption(f"{fmt.count(len(frame))} of {fmt.count(len(in_scope))} runs in this scope match the filters.")
 if frame.empty:
     st.info("No run matches these filters: clear some of them.", icon=":material/filter_alt_off:")
     st.stop()
@@ -407,26 +418,44 @@ if frame.empty:
 _totals(frame)
 shown_runs = frame["run_id"]
 frame = analytics.grouped(frame, _group_by(in_scope))
+names = charts.model_labels(frame["model_id"].unique().tolist())
+
+st.subheader("Per model")
+summary = analytics.format_summary_table(analytics.summary_table(frame), names)
+st.dataframe(summary, hide_index=True, width="stretch", key="monitor_summary",
+             height=min(35 * (len(summary) + 1) + 3, 720),
+             column_config={column: st.column_config.Column(
+                 help=said, pinned=column == "Model" or None,  # the name stays in view when a phone scrolls
+                 width=cast(Literal["small", "medium"] | None, {"n": "small", "Errors": "medium"}.get(column)),
+                 alignment="right" if column in analytics.SUMMARY_NUMBERS else "left")
+                 for column, said in analytics.SUMMARY_LABELS.items()})
+st.caption("Fastest time to first token first. A percentile p is shown only with at least 1/(1-p) runs: p50 needs "
+           "2, p90 needs 10 (— means too few). TTFT and decode rate come from streams that finished ok, E2E from "
+           "every run that finished ok; costs are estimates from list prices.")
+
 figures = charts.monitor_charts(frame)
-for row in range(0, len(figures), 2):
-    for column, chart in zip(st.columns(2), figures[row:row + 2], strict=False):
+drawn = [chart for chart in figures if not chart.empty]
+for row in range(0, len(drawn), 2):
+    pair = drawn[row:row + 2]
+    charts.same_height([chart.figure for chart in pair])  # side by side, their captions line up
+    for column, chart in zip(st.columns(2), pair, strict=False):
         with column:
             st.markdown(f"**{chart.title}**")
             st.plotly_chart(chart.figure, key=f"monitor_chart_{chart.key}", width="stretch",
-                            config={"displaylogo": False,
-                                    "toImageButtonOptions": {"format": "png", "filename": f"monitor-{chart.key}"}})
+                            config=charts.plot_config(f"monitor-{chart.key}"))
             st.caption(chart.caption)
+for chart in figures:
+    if chart.empty:  # not drawn: an empty chart says less than this line
+        st.caption(f"**{chart.title}:** {chart.empty}")
 if charts.points_capped(frame):
-    st.caption(f"Points show each model's latest runs ({charts.MAX_POINTS:,} per chart at most); boxes, lines, "
-               "bars and the table use every run.")
+    st.caption(f"Points show each model's latest runs ({fmt.count(charts.MAX_POINTS)} per chart at most); boxes, "
+               "lines, bars and the tables use every run.")
 
-st.subheader("Percentiles per model")
-table = analytics.percentile_table(frame)
-st.dataframe(analytics.format_percentile_table(table), hide_index=True, width="stretch", key="monitor_percentiles",
-             height=min(36 * (len(table) + 1) + 3, 720))
-st.caption("A percentile p is shown only with at least 1/(1-p) runs: p50 needs 2, p90 needs 10, p99 needs 100 (— "
-           "means too few). TTFT, decode rate and TPOT come from streams that finished ok; E2E from every run that "
-           "finished ok.")
+with st.expander("Every percentile: p50, p90 and p99 per model and metric", icon=":material/table:"):
+    table = analytics.percentile_table(frame)
+    st.dataframe(analytics.format_percentile_table(table, names), hide_index=True, width="stretch",
+                 key="monitor_percentiles", height=min(36 * (len(table) + 1) + 3, 720))
+    st.caption("p99 needs 100 runs. TPOT and reasoning times are in milliseconds, like every time here.")
 
 st.subheader("Export")
 export_filters = run_filter.history_filters()
@@ -435,6 +464,7 @@ buttons = st.container(horizontal=True)
 
 def _exported() -> Any:
     """Every recorded field of the runs in view (the lever filters work on derived columns: applied here)."""
+    assert history is not None  # the page stops earlier without one
     runs = history.runs(**export_filters)
     return runs[runs["run_id"].isin(shown_runs)]
 
@@ -443,5 +473,5 @@ buttons.download_button("CSV", lambda: analytics.to_csv(_exported()), file_name=
                         mime="text/csv", icon=":material/download:", key="monitor_export_csv")
 buttons.download_button("JSON", lambda: analytics.to_json(_exported()), file_name="runs.json",
                         mime="application/json", icon=":material/data_object:", key="monitor_export_json")
-st.caption(f"The {len(frame):,} filtered runs with every recorded field, answer text included. Each chart exports "
-           "as PNG from its toolbar (camera icon).")
+st.caption(f"The {fmt.count(len(frame))} filtered runs with every recorded field, answer text included (times in "
+           "UTC). Each chart downloads as a PNG from its toolbar (the camera icon, top right of the chart).")

@@ -2,6 +2,7 @@
 
 `streamlit run streamlit_app.py` serves it on the app's own port under `/api` (see `api_routes`):
 
+    GET  /api/              an index of these endpoints, with links
     POST /api/generate      run a prompt or a conversation; `stream: true` answers as Server-Sent Events
     GET  /api/generate      the same with query parameters (a prompt only), for the browser's EventSource
     GET  /api/models        the backend's models with provider, streaming support and dated prices
@@ -13,7 +14,8 @@
         -d '{"model_id": "amazon.nova-micro-v1:0", "prompt": "Why stream?"}'
 
 A stream is `text` events (`data: {"text": "..."}`, coalesced as on the chat page), then one `done`
-event with the run's metrics, or one `error` event (`partial: true`) if it broke mid-way. Every
+event with the run's metrics, or one `error` event (`partial: true`) if it broke mid-way. Both also carry
+`shown`: the main figures as the app's pages say them ("Time to first token", "1,234 ms"). Every
 request that runs is recorded in the history, with session_id "api"; a client that hangs up, streamed
 or waiting for its JSON answer, cancels the run (and the Bedrock stream, if there is one), and the run
 is recorded as cancelled.

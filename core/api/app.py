@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import html
 import ipaddress
 import json
 import logging
@@ -34,11 +35,12 @@ from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import catalog, errors, validation
+from .. import format as fmt
 from ..catalog import PRICE_TABLE_DATE, ModelInfo
 from ..client import (
     DEFAULT_MAX_ATTEMPTS,
@@ -70,6 +72,18 @@ ORIGINS_ENV = "BEDROCK_LAB_API_ORIGINS"  # more origins that may run models: "ht
 MODEL_GETS = ("/generate",)
 DEMO_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
             "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+INDEX_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+# The index's list, relative to the mount: (method, path, what it does); a GET's path is a link.
+ENDPOINTS = (
+    ("GET", "demo", "A small page that streams an answer: the reference for wiring a frontend (its source: demo.js)."),
+    ("POST", "generate", "Run a prompt or a conversation; with \"stream\": true the answer comes as Server-Sent "
+                         "Events (text events, then one done or error event with the run's metrics)."),
+    ("GET", "generate?prompt=...&model_id=...", "The same with query parameters (a prompt only), for the browser's "
+                                                 "EventSource."),
+    ("GET", "models", "The backend's text models, with provider, streaming support and dated prices."),
+    ("GET", "health", "The backend the API runs on, and where its runs are recorded."),
+    ("GET", "openapi.json", "The OpenAPI description of all of this."),
+)
 # Fields of the RunRecord a client gets as "metrics" (the text it has already; the rest is request echo).
 METRIC_FIELDS = ("run_id", "started_utc", "model_id", "provider", "api", "mode", "backend", "region", "status",
                  "ttft_ms", "first_event_ms", "e2e_ms", "tokens_per_s", "tpot_ms", "gap_count", "gap_p50_ms",
@@ -278,6 +292,71 @@ def metrics_of(record: RunRecord) -> dict[str, Any]:
     return metrics
 
 
+def shown_metrics(record: RunRecord) -> list[dict[str, str]]:
+    """The run's main figures as the app's pages say them (core.format): each known one's key, name, short name,
+    explanation and value with its unit, for a frontend that shows the lab's words and number format."""
+    reasoned = record.first_reasoning_ms is not None or record.reasoning_shown is not None
+    tokens = f"{fmt.count(record.output_tokens)} ({record.tokens_source})" if record.tokens_source else None
+    rows: list[tuple[str, float | None, str | None]] = [
+        ("first_answer_token" if reasoned else "ttft", record.ttft_ms if record.mode == "stream" else None, None),
+        ("first_reasoning", record.first_reasoning_ms, None),
+        ("e2e", record.e2e_ms, None),
+        ("decode_rate", record.tokens_per_s, None),
+        ("output_tokens", record.output_tokens, tokens),
+        ("cost", record.cost_usd, f"{fmt.usd(record.cost_usd)} (prices of {PRICE_TABLE_DATE})"),
+    ]
+    shown = []
+    for key, amount, said in rows:
+        if amount is None:
+            continue
+        metric = fmt.metric(key)
+        shown.append({"key": key, "name": metric.name, "short": metric.short, "help": metric.help,
+                      "value": said or fmt.value(key, amount)})
+    return shown
+
+
+def index_page() -> str:
+    """The API's front page: what each endpoint does, with links (relative: it is served at the mount's root)."""
+    items = "\n".join(
+        f"<li><code>{method}</code> "
+        + (f'<a href="{html.escape(path)}"><code>{PREFIX}/{html.escape(path)}</code></a>'
+           if method == "GET" and "?" not in path else f"<code>{PREFIX}/{html.escape(path)}</code>")
+        + f"<br><span>{html.escape(what)}</span></li>" for method, path, what in ENDPOINTS)
+    return INDEX_HTML.replace("{items}", items).replace("{prefix}", PREFIX)
+
+
+INDEX_HTML = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Bedrock Streaming Lab · HTTP API</title>
+<style>
+  :root { color-scheme: light dark; --muted: #656d76; }
+  @media (prefers-color-scheme: dark) { :root { --muted: #9aa4ae; } }
+  body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; }
+  main { max-width: 760px; margin: 0 auto; padding: 24px 20px 48px; }
+  h1 { font-size: 1.4rem; margin: 0 0 4px; }
+  p, li span { color: var(--muted); }
+  ul { padding-left: 1.2em; } li { margin: 10px 0; }
+  code { font-size: 0.9em; }
+</style>
+</head>
+<body>
+<main>
+<h1>Bedrock Streaming Lab · HTTP API</h1>
+<p>The lab's streaming API, served beside the app under <code>{prefix}</code>. Every run is recorded in the
+  app's history, so it shows on the Monitor page.</p>
+<ul>
+{items}
+</ul>
+<p><a href="..">Back to the app</a></p>
+</main>
+</body>
+</html>
+"""
+
+
 # -- Server-Sent Events ----------------------------------------------------------------------------
 
 
@@ -390,10 +469,11 @@ class EventStream:
             record = self.run.record
             if kind == "error":
                 data = {"error": value.message, "code": value.code, "partial": True, "status": status_for(value),
-                        "metrics": metrics_of(record)}
+                        "metrics": metrics_of(record), "shown": shown_metrics(record)}
                 frame = sse_event(event_id, "error", data)
             else:
-                frame = sse_event(event_id, "done", {"done": True, "metrics": metrics_of(record)})
+                frame = sse_event(event_id, "done", {"done": True, "metrics": metrics_of(record),
+                                                     "shown": shown_metrics(record)})
             await send({"type": "http.response.body", "body": frame, "more_body": False})
             return True
 
@@ -550,8 +630,9 @@ def _model_json(model: ModelInfo, region: str | None) -> dict[str, Any]:
 def create_api(settings: ApiSettings | None = None, history: History | None = None) -> Starlette:
     """The API as a Starlette app, to mount at `/api` (see `api_routes`) or serve on its own.
 
-    `history` records every run (None: runs are not recorded). The routes, relative to the mount:
-    `POST|GET /generate`, `GET /models`, `GET /health`, `GET /openapi.json`, `GET /demo` (+ `/demo.js`).
+    `history` records every run (None: runs are not recorded). The routes, relative to the mount: `GET /` (an
+    index of the others), `POST|GET /generate`, `GET /models`, `GET /health`, `GET /openapi.json`, `GET /demo`
+    (+ `/demo.js`).
     """
     settings = settings or ApiSettings()
     book = ModelBook(settings)
@@ -595,6 +676,9 @@ def create_api(settings: ApiSettings | None = None, history: History | None = No
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_schema(str(request.base_url).rstrip("/") + PREFIX))
 
+    async def index(request: Request) -> Response:
+        return HTMLResponse(index_page(), headers={"Content-Security-Policy": INDEX_CSP, "Cache-Control": "no-cache"})
+
     async def demo(request: Request) -> Response:
         return FileResponse(STATIC / "demo.html", media_type="text/html; charset=utf-8",
                             headers={"Content-Security-Policy": DEMO_CSP, "Cache-Control": "no-cache"})
@@ -604,6 +688,7 @@ def create_api(settings: ApiSettings | None = None, history: History | None = No
                             headers={"Cache-Control": "no-cache"})
 
     routes = [
+        Route("/", index, methods=["GET"]),
         Route("/generate", generate, methods=["GET", "POST"]),
         Route("/models", models, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
@@ -631,7 +716,12 @@ def api_routes(settings: ApiSettings | None = None) -> list[BaseRoute]:
     except HistoryUnavailable as problem:
         log.warning("The HTTP API runs without history: %s", problem.message)
         history = None
-    return [Mount(PREFIX, app=create_api(settings, history))]
+    return [Route(PREFIX, _to_index, methods=["GET"]), Mount(PREFIX, app=create_api(settings, history))]
+
+
+async def _to_index(request: Request) -> Response:
+    """`/api` itself (the address the sidebar names) leads to the index at `/api/`, not to the UI's "Page not found"."""
+    return RedirectResponse(request.url.path + "/", status_code=307)
 
 
 def api_base_url(page_url: str | None, port: object) -> str:

@@ -47,6 +47,18 @@ _METRICS = {
         "cost_estimate_date": {"type": "string"}, "notes": {"type": "array", "items": {"type": "string"}},
     },
 }
+_SHOWN = {
+    "type": "array", "description": "The run's main figures as the app's pages say them, for a frontend that "
+    "shows the lab's words and number format: only the known ones, in order (time to first token, or to the first "
+    "answer token after reasoning; first reasoning; end-to-end time; decode rate; output tokens; cost).",
+    "items": {"type": "object", "required": ["key", "name", "short", "help", "value"], "properties": {
+        "key": {"type": "string", "description": "`ttft`, `first_answer_token`, `first_reasoning`, `e2e`, "
+                "`decode_rate`, `output_tokens` or `cost`."},
+        "name": {"type": "string", "description": "\"Time to first token\""},
+        "short": {"type": "string", "description": "\"TTFT\""},
+        "help": {"type": "string", "description": "One sentence on what it means, for a tooltip."},
+        "value": {"type": "string", "description": "With its unit and thousands separators: \"1,234 ms\"."}}},
+}
 _TEXT_BLOCK = {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}
 _CONTENT = {"oneOf": [{"type": "string"}, {"type": "array", "items": _TEXT_BLOCK}],
             "description": "The text, or Converse-style blocks [{\"text\": ...}] that are joined."}
@@ -100,9 +112,12 @@ _SSE = (
     "A stream of Server-Sent Events, each with `id:` (1, 2, 3, ...), `event:` and one `data:` line of JSON:\n\n"
     "- `event: text` `data: {\"text\": \"...\"}`: the next piece of the answer (pieces are coalesced, at most "
     "about 20 a second);\n"
-    "- `event: done` `data: {\"done\": true, \"metrics\": {...}}`: the answer is complete (last event);\n"
+    "- `event: done` `data: {\"done\": true, \"metrics\": {...}, \"shown\": [...]}`: the answer is complete "
+    "(last event);\n"
     "- `event: error` `data: {\"error\": \"...\", \"code\": \"...\", \"partial\": true, \"status\": 502, "
-    "\"metrics\": {...}}`: the stream broke after some text (last event; the text so far is all there is).\n\n"
+    "\"metrics\": {...}, \"shown\": [...]}`: the stream broke after some text (last event; the text so far is all "
+    "there is).\n\n"
+    "`shown` lists the main figures as the app's pages say them (the `Shown` schema).\n\n"
     "A failure before any text is an HTTP error instead (429, 403, 400, 502, 504). Closing the connection "
     "cancels the run (recorded as cancelled); so does stopping the app, which ends open streams with an `error` "
     "event (`ServerShutdown`, 503). Streams are not resumed: a request carrying `Last-Event-ID` "
@@ -183,5 +198,6 @@ def openapi_schema(server_url: str) -> dict[str, Any]:
                                                             "content": {"application/json": {"schema": {
                                                                 "type": "object"}}}}}}},
         },
-        "components": {"schemas": {"Error": _ERROR, "Metrics": _METRICS, "GenerateRequest": _GENERATE}},
+        "components": {"schemas": {"Error": _ERROR, "Metrics": _METRICS, "Shown": _SHOWN,
+                                   "GenerateRequest": _GENERATE}},
     }

@@ -61,6 +61,70 @@ STREAM_EXCEPTIONS: dict[str, tuple[str, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class FaultText:
+    """A fault in the words of the person demoing it: its name, and what the person asking then sees."""
+
+    name: str
+    effect: str
+
+
+# What each fault looks like from a client that retries as boto3's standard mode does (throttling and 5xx
+# statuses before a stream starts, never a stream that broke) and keeps the text that had arrived, as the lab does.
+FAULT_TEXTS: dict[str, FaultText] = {
+    "throttling": FaultText(
+        "Throttled", "Bedrock turns the request away before any text (429, too many requests). The client retries; "
+        "if every attempt is turned away, the answer is an error saying Bedrock is throttling."),
+    "model_not_ready": FaultText(
+        "Model not ready", "The model is still loading (429): retried like throttling, so the answer starts late, "
+        "or fails saying the model is not ready."),
+    "service_unavailable": FaultText(
+        "Bedrock unavailable", "Bedrock fails before any text (503). The client retries; if every attempt fails, "
+        "the answer is an error saying Bedrock failed."),
+    "model_timeout": FaultText(
+        "Model times out", "The model gives up before any text (408): an error says it took too long. It is not "
+        "retried."),
+    "access_denied": FaultText(
+        "No access to the model", "Refused at once (403): an error says the account has no access to this model."),
+    "context_window": FaultText(
+        "Prompt too long", "Refused at once (400): an error says the conversation is longer than the model's "
+        "context window."),
+    "internal_error": FaultText(
+        "Bedrock internal error", "Bedrock fails before any text (500). The client retries; if every attempt fails, "
+        "the answer is an error saying Bedrock failed."),
+    "stream_error": FaultText(
+        "Stream breaks midway", "The answer stops part-way with an error from Bedrock; the text so far stays."),
+    "cut": FaultText(
+        "Connection drops midway", "The connection is cut part-way: the text so far stays, with an error saying the "
+        "connection was lost."),
+    "stall": FaultText(
+        "Stream pauses midway", "The answer stops for the seconds set, then carries on. A pause longer than the "
+        "client waits ends it with a timeout; the text so far stays."),
+    "malformed": FaultText(
+        "Garbled data midway", "A piece of the answer arrives unreadable: the answer stops there with an error; the "
+        "text so far stays."),
+    "silent": FaultText(
+        "Connection goes quiet midway", "No more data, yet the connection stays open, until the client gives up: the "
+        "text so far stays, with an error saying the connection went silent."),
+    "truncated": FaultText(
+        "Stream ends early", "The answer just ends part-way, without Bedrock's closing events: the text so far "
+        "stays, marked as possibly cut short, and its token counts are unknown."),
+    "refusal": FaultText(
+        "Model refuses", "The answer ends part-way with the stop reason refusal, as Claude does when it declines."),
+    "pause_turn": FaultText(
+        "Model pauses its turn", "The answer ends part-way with the stop reason pause_turn, for the client to "
+        "continue."),
+}
+EXCEPTION_NAMES: dict[str, str] = {  # the exception events of a broken stream, in words
+    "modelStreamErrorException": "Model error",
+    "throttlingException": "Throttled",
+    "internalServerException": "Bedrock internal error",
+    "serviceUnavailableException": "Bedrock unavailable",
+    "validationException": "Input too long",
+    "modelTimeoutException": "Model timed out",
+}
+
+
 @dataclass
 class Fault:
     kind: str

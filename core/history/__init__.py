@@ -1,4 +1,5 @@
-"""Run history: every run, and the chat conversations, in a SQLite file or on a shared PostgreSQL server.
+"""Run history: every run, the chat conversations and Compare's winners, in a SQLite file or on a shared
+PostgreSQL server.
 
     BEDROCK_LAB_HISTORY unset               history.sqlite in the user's data directory
     BEDROCK_LAB_HISTORY=/some/file.sqlite   that file
@@ -15,6 +16,7 @@ in it); the app keeps working without history, and uses it again once the proble
     history = History()
     history.record_run(record)
     frame = history.runs(model_ids=[catalog.default_model_id()], statuses=["ok"])
+    history.pick_winner(compare_group, run_id, user_name="ana")   # Compare's winner; winner(), picks()
 
 `python -m core history copy --from A --to B` copies a history to another, in either direction (`copy`).
 """
@@ -29,6 +31,7 @@ from .store import (
     CONVERSATION_COLUMNS,
     FILE_NAME,
     PEOPLE_COLUMNS,
+    PICK_COLUMNS,
     History,
     RunAlreadyRecorded,
     default_location,
@@ -40,6 +43,7 @@ from .store import (
 
 __all__ = [
     "APP_NAME", "BUSY_TIMEOUT_S", "CONVERSATION_COLUMNS", "ENV_VAR", "FILE_NAME", "M003_COLUMNS", "M004_COLUMNS",
-    "MIGRATIONS", "PEOPLE_COLUMNS", "RUN_FIELDS", "History", "HistoryUnavailable", "Refused", "RunAlreadyRecorded",
-    "default_location", "default_path", "is_url", "mask_password", "open_database", "open_history", "records_frame",
+    "MIGRATIONS", "PEOPLE_COLUMNS", "PICK_COLUMNS", "RUN_FIELDS", "History", "HistoryUnavailable", "Refused",
+    "RunAlreadyRecorded", "default_location", "default_path", "is_url", "mask_password", "open_database",
+    "open_history", "records_frame",
 ]

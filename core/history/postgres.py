@@ -314,7 +314,7 @@ class PostgresDatabase:
         """True when the server answers and the history's tables are there."""
         with self.session("checking the database") as db:
             row = db.execute("SELECT to_regclass('_migrations'), to_regclass('runs'), to_regclass('conversations'), "
-                             "to_regclass('messages')").fetchone()
+                             "to_regclass('messages'), to_regclass('compare_picks')").fetchone()
         return row is not None and all(name is not None for name in row)
 
     def version(self) -> str:

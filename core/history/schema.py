@@ -7,6 +7,8 @@
                    owners, visible to all), shared
     messages       message_id, conversation_id, position, role, text, run_id (nullable), status, created_utc;
                    positions are 0, 1, 2, ... within a conversation, unique
+    compare_picks  compare_group (primary key: one winner per comparison, a new pick replaces the old), run_id
+                   (one of that comparison's runs), user_name (nullable), picked_utc
 
 Times are ISO 8601 text, exactly as recorded; filters compare the instants they stand for (`Database.instant`).
 A migration writes its DDL once, with the database's types (`{real}`, `{integer}`, `{boolean}`).
@@ -152,6 +154,18 @@ def m004_people_and_sharing(db: Schema) -> None:
     _ddl(db, "ALTER TABLE conversations ADD COLUMN shared {boolean} NOT NULL DEFAULT FALSE")
 
 
+# Compare's "pick the winner" (issue 15): which panel's run a person judged best, one per comparison.
+@_migration
+def m005_compare_picks(db: Schema) -> None:
+    db.execute("""
+        CREATE TABLE compare_picks (
+            compare_group TEXT NOT NULL PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            user_name TEXT,
+            picked_utc TEXT NOT NULL
+        )""")
+
+
 def _column_kinds() -> dict[str, str]:
     """Each RunRecord field's storage kind: int, float, json (lists) or text."""
     hints = get_type_hints(RunRecord)
@@ -177,3 +191,4 @@ RUN_COLUMNS = (*RUN_FIELDS, "recorded_utc")  # every column of runs, as copies r
 CONVERSATION_FIELDS = ("conversation_id", "title", "model_id", "system", "created_utc", "updated_utc", "owner",
                        "shared")
 MESSAGE_FIELDS = ("message_id", "conversation_id", "position", "role", "text", "run_id", "status", "created_utc")
+PICK_FIELDS = ("compare_group", "run_id", "user_name", "picked_utc")

@@ -16,7 +16,7 @@ import platformdirs
 
 from ..types import Role, RunRecord, Status
 from .database import ENV_VAR, Database, Refused, is_url, now_utc
-from .schema import KINDS, MESSAGE_FIELDS, MIGRATIONS, RUN_FIELDS
+from .schema import KINDS, MESSAGE_FIELDS, MIGRATIONS, PICK_FIELDS, RUN_FIELDS
 from .sqlite import SqliteDatabase
 
 APP_NAME = "bedrock-streaming-lab"
@@ -27,6 +27,10 @@ _INSERT_RUN = (f"INSERT INTO runs ({', '.join(RUN_FIELDS)}, recorded_utc) "
 CONVERSATION_COLUMNS = ("conversation_id", "title", "model_id", "system", "created_utc", "updated_utc",
                         "message_count", "owner", "shared")
 PEOPLE_COLUMNS = ("user_name", "host", "runs")
+PICK_COLUMNS = (*PICK_FIELDS, "model_id")
+_UPSERT_PICK = (f"INSERT INTO compare_picks ({', '.join(PICK_FIELDS)}) VALUES ({', '.join('?' * len(PICK_FIELDS))}) "
+                "ON CONFLICT (compare_group) DO UPDATE SET run_id = excluded.run_id, "
+                "user_name = excluded.user_name, picked_utc = excluded.picked_utc")
 
 
 class RunAlreadyRecorded(ValueError):
@@ -80,6 +84,7 @@ class History:
         history = History()                        # BEDROCK_LAB_HISTORY, or the file in the user's data folder
         history.record_run(record)                 # stored (committed) when it returns
         frame = history.runs(model_ids=[catalog.default_model_id()], statuses=["ok"], users=["ana"])
+        history.pick_winner(group, run_id, user_name="ana")   # Compare's "pick the winner"; history.picks()
     """
 
     def __init__(self, location: Path | str | None = None) -> None:
@@ -204,6 +209,38 @@ class History:
         return frame.sort_values(["runs", "user_name", "host"], ascending=[False, True, True], na_position="last",
                                  kind="stable", ignore_index=True)
 
+    # -- comparisons
+
+    def pick_winner(self, compare_group: str, run_id: str, user_name: str | None = None) -> None:
+        """Record `run_id` as the winner of the comparison, replacing an earlier pick; KeyError unless the run
+        is in the history as one of that comparison's runs."""
+        with self._db.transaction("recording a comparison's winner") as db:
+            found = db.execute("SELECT 1 FROM runs WHERE run_id = ? AND compare_group = ?",
+                               (run_id, compare_group)).fetchone()
+            if found is None:
+                raise KeyError(f"run {run_id} is not one of the runs of comparison {compare_group}")
+            db.execute(_UPSERT_PICK, (compare_group, run_id, user_name, now_utc()))
+
+    def winner(self, compare_group: str) -> str | None:
+        """The run id picked as the comparison's winner, or None when nobody picked one."""
+        with self._db.session("reading a comparison's winner") as db:
+            row = db.execute("SELECT run_id FROM compare_picks WHERE compare_group = ?", (compare_group,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def picks(self) -> pd.DataFrame:
+        """Every comparison's winner, oldest pick first: compare_group, run_id, user_name, picked_utc (UTC
+        datetimes) and the winning run's model_id."""
+        sql = ("SELECT p.compare_group, p.run_id, p.user_name, p.picked_utc, r.model_id FROM compare_picks AS p "
+               "LEFT JOIN runs AS r ON r.run_id = p.run_id")
+        with self._db.session("reading comparison winners") as db:
+            rows = db.execute(sql).fetchall()
+        frame = pd.DataFrame.from_records(rows, columns=list(PICK_COLUMNS))
+        for column in ("compare_group", "run_id", "user_name", "model_id"):
+            frame[column] = frame[column].astype("str")  # missing values are NaN
+        frame["picked_utc"] = _parse_utc(frame["picked_utc"])
+        # Sorted here on the parsed instants, as runs() does, rather than on the text in SQL.
+        return frame.sort_values(["picked_utc", "compare_group"], kind="stable", ignore_index=True)
+
     # -- conversations
 
     def create_conversation(self, title: str, model_id: str, system: str = "", owner: str | None = None) -> str:
@@ -304,10 +341,10 @@ class History:
         return [row[0] for row in rows]
 
     def counts(self) -> dict[str, int]:
-        """How many runs, conversations and messages the history holds."""
+        """How many rows each table holds: runs, conversations, messages and compare_picks (comparison winners)."""
         with self._db.session("counting") as db:
             return {table: int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
-                    for table in ("runs", "conversations", "messages")}
+                    for table in ("runs", "conversations", "messages", "compare_picks")}
 
     def version(self) -> str:
         """The database engine and its version."""

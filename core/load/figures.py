@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
+from .. import format as fmt
 from ..errors import THROTTLING_CODES
 from ..metrics import min_runs_for
 from .patterns import WARMUP_STEP
@@ -33,8 +34,11 @@ PERCENTILES = (0.5, 0.9, 0.99)
 PER_REQUEST = {"ttft_ms": "ttft_ms", "tpot_ms": "tpot_ms", "chunk_gap_ms": "gap_p50_ms", "e2e_ms": "e2e_ms",
                "tokens_per_s": "tokens_per_s"}
 STREAM_ONLY = ("ttft_ms", "tpot_ms", "chunk_gap_ms", "tokens_per_s")
-LABELS = {"ttft_ms": "TTFT (ms)", "tpot_ms": "TPOT (ms)", "chunk_gap_ms": "chunk gap (ms)", "e2e_ms": "E2E (ms)",
-          "tokens_per_s": "decode (tok/s)"}
+# Each figure's metric in the shared vocabulary (core/format), and so its header: "TTFT (ms)", "Decode rate (tok/s)".
+METRIC_OF = {"ttft_ms": "ttft", "tpot_ms": "tpot", "chunk_gap_ms": "gap", "e2e_ms": "e2e",
+             "tokens_per_s": "decode_rate"}
+LABELS = {figure: fmt.label(key) for figure, key in METRIC_OF.items()}
+DECIMALS = {"ttft_ms": 0, "tpot_ms": 1, "chunk_gap_ms": 1, "e2e_ms": 0, "tokens_per_s": 1}  # one per column
 
 DEFINITIONS: dict[str, str] = {
     "ttft_ms": "TTFT: first answer-text delta read minus t0 (just before the SDK call; signing and connection "
@@ -49,8 +53,9 @@ DEFINITIONS: dict[str, str] = {
               "vLLM's E2EL, GuideLLM's request latency, LLMeter's time to last token.",
     "tokens_per_s": "Decode rate: output tokens / (E2E - TTFT) per request, the formula AWS uses for output tokens "
                     "per second (OTPS); LLMeter's and AIPerf's per-user output throughput.",
-    "output_tok_s": "System output throughput: the step's output tokens (every request that finished ok) divided "
-                    "by its wall time (first start to last end). vLLM's and GuideLLM's output token throughput.",
+    "output_tok_s": "Output throughput (the whole system's): the step's output tokens (every request that finished "
+                    "ok) divided by its wall time (first start to last end). vLLM's and GuideLLM's output token "
+                    "throughput.",
     "requests_per_s": "Request throughput: requests that finished ok per second of the step's wall time "
                       "(vLLM's request throughput, GuideLLM's requests/s).",
     "error_rate": "Error rate: requests that failed / requests that finished (ok or failed); a request stopped by "
@@ -82,9 +87,11 @@ class Slos:
         return any(getattr(self, f.name) is not None for f in fields(self))
 
     def describe(self) -> str:
-        """'TTFT <= 2000 ms, TPOT <= 50 ms' (empty when none is set)."""
-        return ", ".join(f"{LABELS[f.name].split(' (')[0]} <= {getattr(self, f.name):g} ms"
-                         for f in fields(self) if getattr(self, f.name) is not None)
+        """'TTFT <= 2,000 ms, TPOT <= 50 ms' (empty when none is set)."""
+        bounds = ((f.name, getattr(self, f.name)) for f in fields(self))
+        return ", ".join(f"{fmt.label(METRIC_OF[name], unit=False)} <= "
+                         f"{fmt.number(bound, 0 if float(bound).is_integer() else 1)} ms"
+                         for name, bound in bounds if bound is not None)
 
 
 SLO_NAMES = tuple(f.name for f in fields(Slos))
@@ -251,51 +258,66 @@ def _missing(value: object) -> bool:
 
 
 def _number(value: object, decimals: int = 0) -> str:
-    from ..analytics import DASH
-
-    return DASH if _missing(value) else f"{float(value):,.{decimals}f}"  # type: ignore[arg-type]
+    return fmt.NA if _missing(value) else fmt.number(float(value), decimals)  # type: ignore[arg-type]
 
 
 def _percent(value: object) -> str:
-    from ..analytics import DASH
+    return fmt.NA if _missing(value) else fmt.percent(float(value))  # type: ignore[arg-type]
 
-    return DASH if _missing(value) else f"{float(value) * 100:.1f}"  # type: ignore[arg-type]
+
+def _count(value: object) -> str:
+    return fmt.NA if _missing(value) else fmt.count(float(value))  # type: ignore[arg-type]
+
+
+# The system's columns: summarize's column, the metric that names it, and how many decimals its cells have.
+SYSTEM_COLUMNS = (("output_tok_s", "output_throughput", 1), ("requests_per_s", "throughput", 2),
+                  ("error_rate", "error_rate", None), ("throttle_rate", "throttle_rate", None),
+                  ("goodput_share", "goodput", None), ("goodput_per_s", "goodput_rate", 2))
+
+
+def system_cells(row: dict[str, object]) -> list[str]:
+    """A row's system columns, each in its format (shares as "12.5%")."""
+    return [_percent(row[column]) if decimals is None else _number(row[column], decimals)
+            for column, _, decimals in SYSTEM_COLUMNS]
 
 
 def format_figures(table: pd.DataFrame, slos: Slos | None = None, *, definitions: bool = True) -> str:
     """The per-step figures as text: one block of rows per model and step (requests, rates, goodput), then
-    n and p50/p90/p99 of each per-request figure, then one line per definition."""
-    from ..analytics import DASH
-
+    n and p50/p90/p99 of each per-request figure, then one line per definition. Models by their id, as the
+    terminal's user typed them to --model (and as the summary above it names them)."""
     if table.empty:
         return "No run finished: no figures."
-    header = ["model", "step", "requests", "ok", "errors", "throttled", "out tok/s", "req/s", "error %",
-              "throttle %", "goodput %", "goodput/s"]
+    header = ["Model", "Step", "Requests", "ok", "Errors", "Throttled",
+              *(fmt.label(key) for _, key, _ in SYSTEM_COLUMNS)]
     rows = []
     for row in table.to_dict(orient="records"):
-        rows.append([str(row["model_id"]), str(row["step"]), str(row["requests"]), str(row["ok"]),
-                     str(row["errors"]), str(row["throttled"]), _number(row["output_tok_s"], 1),
-                     _number(row["requests_per_s"], 2), _percent(row["error_rate"]),
-                     _percent(row["throttle_rate"]), _percent(row["goodput_share"]),
-                     _number(row["goodput_per_s"], 2)])
+        rows.append([str(row["model_id"]), str(row["step"]), _count(row["requests"]), _count(row["ok"]),
+                     _count(row["errors"]), _count(row["throttled"]), *system_cells(row)])
     first = text_table(header, rows, left=2)
     labels = [f"p{p * 100:g}" for p in PERCENTILES]
     second_rows = []
     for row in table.to_dict(orient="records"):
         for figure in PER_REQUEST:
             if row[f"{figure}_n"]:
-                decimals = 1 if figure in ("tokens_per_s", "tpot_ms", "chunk_gap_ms") else 0
-                second_rows.append([str(row["model_id"]), str(row["step"]), LABELS[figure], str(row[f"{figure}_n"]),
-                                    *(_number(row[f"{figure}_{p}"], decimals) for p in labels)])
-    second = text_table(["model", "step", "figure", "n", *labels], second_rows, left=3) if second_rows else \
+                second_rows.append([str(row["model_id"]), str(row["step"]), LABELS[figure],
+                                    _count(row[f"{figure}_n"]),
+                                    *(_number(row[f"{figure}_{p}"], DECIMALS[figure]) for p in labels)])
+    second = text_table(["Model", "Step", "Figure", "n", *labels], second_rows, left=3) if second_rows else \
         "No run finished ok: no percentiles."
     parts = [first, "", second, f"A percentile p needs at least 1/(1-p) values (p90: {min_runs_for(0.9)}, "
-             f"p99: {min_runs_for(0.99)}); {DASH} means too few."]
+             f"p99: {min_runs_for(0.99)}); {fmt.NA} means too few."]
     parts.append(f"Goodput SLOs: {slos.describe()}." if slos is not None and slos.any else
                  "Goodput: no SLO set (--slo ttft_ms=2000 --slo tpot_ms=50).")
     if definitions:
         parts += ["", *definition_lines()]
     return "\n".join(parts)
+
+
+def _names(table: pd.DataFrame) -> dict[str, str]:
+    """Each model's display name, distinct within the table (the id stays in its own column or on hover)."""
+    from ..catalog import display_names
+
+    return display_names(str(m) for m in table["model_id"])
 
 
 def definition_lines() -> list[str]:
@@ -316,20 +338,24 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int =
 
 def display_frame(table: pd.DataFrame) -> pd.DataFrame:
     """The per-step figures for a page: one row per model and step, the figures people compare first, numbers as
-    text with thousands separators and a dash where there are too few values (the lab's n rule)."""
+    text with thousands separators and a dash where there are too few values (the lab's n rule); the model by
+    its name, its id in the last column."""
     import pandas as pd
 
-    from ..analytics import DASH
-
+    names = _names(table) if not table.empty else {}
     rows = []
     for row in table.to_dict(orient="records"):
         rows.append({
-            "Model": str(row["model_id"]), "Step": str(row["step"]), "Requests": int(row["requests"]),
+            "Model": names[str(row["model_id"])], "Step": str(row["step"]), "Requests": int(row["requests"]),
             "Errors": int(row["errors"]), "Throttled": int(row["throttled"]),
-            "TTFT p50 (ms)": _number(row["ttft_ms_p50"]), "TTFT p99 (ms)": _number(row["ttft_ms_p99"]),
-            "TPOT p50 (ms)": _number(row["tpot_ms_p50"], 1), "E2E p50 (ms)": _number(row["e2e_ms_p50"]),
-            "Decode p50 (tok/s)": _number(row["tokens_per_s_p50"], 1),
-            "Output (tok/s, all)": _number(row["output_tok_s"], 1), "Requests/s": _number(row["requests_per_s"], 2),
-            "Goodput": DASH if _missing(row["goodput_share"]) else f"{float(row['goodput_share']):.0%}",
+            fmt.label("ttft", stat="p50"): _number(row["ttft_ms_p50"], DECIMALS["ttft_ms"]),
+            fmt.label("ttft", stat="p99"): _number(row["ttft_ms_p99"], DECIMALS["ttft_ms"]),
+            fmt.label("tpot", stat="p50"): _number(row["tpot_ms_p50"], DECIMALS["tpot_ms"]),
+            fmt.label("e2e", stat="p50"): _number(row["e2e_ms_p50"], DECIMALS["e2e_ms"]),
+            fmt.label("decode_rate", stat="p50"): _number(row["tokens_per_s_p50"], DECIMALS["tokens_per_s"]),
+            fmt.label("output_throughput"): _number(row["output_tok_s"], 1),
+            fmt.label("throughput"): _number(row["requests_per_s"], 2),
+            fmt.label("goodput"): _percent(row["goodput_share"]),
+            "Model ID": str(row["model_id"]),
         })
     return pd.DataFrame(rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from core.format import METRICS
 from core.history import History
 
 from .. import models
@@ -65,6 +67,17 @@ def test_the_run_command_serves_the_api_beside_the_app(live_app_url: str, served
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("HTTP streaming API")).to_be_visible(timeout=30_000)
     expect(sidebar.get_by_role("link", name="demo")).to_have_attribute("href", f"{live_app_url}/api/demo")
+    # The API's own address leads to an index of its endpoints, not to the UI's "Page not found".
+    base = sidebar.get_by_role("link", name=f"{live_app_url}/api")
+    expect(base).to_have_attribute("href", re.compile(rf"^{re.escape(live_app_url)}/api/?$"))
+    for address in (base.get_attribute("href"), f"{live_app_url}/api"):
+        page.goto(address)
+        expect(page.get_by_role("heading", name="Bedrock Streaming Lab · HTTP API")).to_be_visible()
+        for endpoint in ("demo", "models", "health", "openapi.json"):
+            expect(page.get_by_role("link", name=f"/api/{endpoint}", exact=True)).to_be_visible()
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+    page.get_by_role("link", name="/api/models", exact=True).click()
+    assert any(m["model_id"] == HAIKU for m in json.loads(page.locator("body").inner_text())["models"])
 
 
 def test_the_demo_page_shows_the_text_growing_then_the_metrics(live_app_url: str, served: dict[str, Any],
@@ -82,8 +95,14 @@ def test_the_demo_page_shows_the_text_growing_then_the_metrics(live_app_url: str
     expect(page.locator("#status")).to_have_text("Done.", timeout=20_000)
     assert text_length(page) > lengths[-1]
     expect(page.locator("#cursor")).to_be_hidden()
-    expect(page.locator("#metrics")).to_contain_text("first token")
-    expect(page.locator("#metrics")).to_contain_text("150 tokens out (reported)")
+    # The app's names and number format: "Time to first token 312 ms", "End-to-end time 4,096 ms" (150 tokens at
+    # 40 tok/s take about 4 s), with each name's explanation on hover.
+    metrics = page.locator("#metrics")
+    expect(metrics).to_contain_text(re.compile(rf"{METRICS['ttft'].name} [\d,]+ ms"))
+    expect(metrics).to_contain_text(re.compile(rf"{METRICS['e2e'].name} \d,\d{{3}} ms"))
+    expect(metrics).to_contain_text(re.compile(rf"{METRICS['decode_rate'].name} \d+ tok/s"))
+    expect(metrics).to_contain_text(f"{METRICS['output_tokens'].name} 150 (reported)")
+    expect(metrics.get_by_text(METRICS["ttft"].name)).to_have_attribute("title", METRICS["ttft"].help)
     expect(page.locator("#error")).to_be_hidden()
 
 
@@ -94,8 +113,8 @@ def test_a_model_that_reasoned_has_its_first_answer_token_and_first_reasoning_in
     open_demo(page, live_app_url, "Explain tides briefly.", 400, thinker)
     page.click("#send")
     expect(page.locator("#status")).to_have_text("Done.", timeout=30_000)
-    expect(page.locator("#metrics")).to_contain_text("first answer token")
-    expect(page.locator("#metrics")).to_contain_text("first reasoning")
+    expect(page.locator("#metrics")).to_contain_text(METRICS["first_answer_token"].name)
+    expect(page.locator("#metrics")).to_contain_text(METRICS["first_reasoning"].name)
 
 
 def test_cancel_stops_the_stream_keeps_the_text_and_is_recorded(live_app_url: str, served: dict[str, Any],

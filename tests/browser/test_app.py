@@ -49,3 +49,28 @@ def test_a_page_url_opened_first_after_a_start_still_has_the_apps_sidebar(fresh_
     expect(page.get_by_test_id("stSidebar").get_by_text("Bedrock Streaming Lab")).to_be_visible()
     links = page.get_by_test_id("stSidebarNav").get_by_role("link")
     expect(links).to_contain_text(["Chat", "Monitor", "Models"])  # in this order, after their icons
+
+
+def test_the_fault_list_counts_the_requests_the_answer_just_used(app_url: str, page: Any) -> None:
+    page.goto(app_url)
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_visible(timeout=30_000)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Fault injection (emulator)").click()
+    expect(sidebar.get_by_text("Bedrock turns the request away before any text")).to_be_visible()  # in words
+    sidebar.get_by_role("combobox", name="Fault", exact=True).click()
+    page.get_by_role("option", name="Model times out").click()  # not retried: one question, one request
+    expect(sidebar.get_by_text("The model gives up before any text")).to_be_visible()
+    count = sidebar.get_by_label("For the next N requests")
+    count.fill("3")
+    count.press("Enter")
+    expect(count).to_have_value("3")
+    sidebar.get_by_role("button", name="Inject").click()
+    listed = sidebar.get_by_text(re.compile(r"^Model times out · .+ · \d+ left$"))
+    expect(listed).to_have_text(re.compile(r" · 3 left$"))
+    box.fill("Are you there?")
+    box.press("Enter")
+    expect(page.get_by_test_id("stChatMessage").last).to_contain_text("took too long", timeout=30_000)
+    expect(listed).to_have_text(re.compile(r" · 2 left$"))  # as soon as the answer is there, not one click later
+    sidebar.get_by_role("button", name="Clear all").click()
+    expect(listed).to_have_count(0)

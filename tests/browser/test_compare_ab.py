@@ -38,7 +38,7 @@ def test_an_effort_ab_shows_one_panel_per_effort_and_a_headline_for_each(app_url
     figures = page.get_by_test_id("stTable")  # the figures side by side, B and C against A in brackets
     for i, effort in enumerate(efforts):
         expect(figures.get_by_role("columnheader", name=f"{'ABCD'[i]} · Effort {effort}")).to_be_visible()
-    for row in ("First answer token", "First reasoning", "Reasoning time", "Decode", "End to end", "Cost (estimate)"):
+    for row in ("First answer token", "First reasoning", "Reasoning", "Decode rate", "E2E", "Cost (estimate)"):
         expect(figures.get_by_role("rowheader", name=row)).to_be_visible()
     expect(page.get_by_text("What the user saw")).to_be_visible()
     expect(page.locator("[data-testid='stException']")).to_have_count(0)

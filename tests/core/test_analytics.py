@@ -6,6 +6,8 @@ import io
 import json
 import math
 import random
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -90,7 +92,7 @@ def test_which_runs_each_metric_describes() -> None:
     table = analytics.percentile_table(frame_of(*records))
     assert row(table, A, "TTFT (ms)")["n"] == 3 and row(table, A, "TTFT (ms)")["p50"] == 200
     assert row(table, A, "E2E (ms)")["n"] == 4 and row(table, A, "E2E (ms)")["p50"] == 2500
-    assert row(table, A, "Decode (tok/s)")["n"] == 2 and row(table, A, "Decode (tok/s)")["p50"] == 60
+    assert row(table, A, "Decode rate (tok/s)")["n"] == 2 and row(table, A, "Decode rate (tok/s)")["p50"] == 60
     assert row(table, A, "TPOT (ms)")["n"] == 2 and row(table, A, "TPOT (ms)")["p50"] == 30
 
 
@@ -99,7 +101,7 @@ def test_one_row_per_model_and_metric_in_a_stable_order() -> None:
     records.append(run(SYNC_ONLY, mode="sync", e2e_ms=10.0, ttft_ms=10.0))  # sync only: E2E alone
     assert sorted((A, B, C, SYNC_ONLY)) == [SYNC_ONLY, A, B, C]  # the order the table must keep
     table = analytics.percentile_table(frame_of(*records))
-    metric_names = ["TTFT (ms)", "E2E (ms)", "Decode (tok/s)", "TPOT (ms)"]  # none reasoned: no reasoning rows
+    metric_names = ["TTFT (ms)", "E2E (ms)", "Decode rate (tok/s)", "TPOT (ms)"]  # none reasoned: no reasoning rows
     assert list(zip(table["model_id"], table["metric"], strict=True)) == [
         (SYNC_ONLY, "E2E (ms)"), *((m, name) for m in (A, B, C) for name in metric_names)]
 
@@ -125,11 +127,13 @@ def test_no_runs_make_an_empty_table_with_its_columns() -> None:
     assert analytics.format_percentile_table(table).empty
 
 
-def test_the_displayed_table_shows_a_dash_where_runs_are_too_few() -> None:
-    table = analytics.percentile_table(frame_of(*(run(ttft_ms=1000.0 + i) for i in range(3))))
-    shown = analytics.format_percentile_table(table)
+def test_the_displayed_table_names_the_model_and_shows_a_dash_where_runs_are_too_few() -> None:
+    table = analytics.percentile_table(frame_of(*(run(ttft_ms=1000.0 + i, tpot_ms=12.25 + i) for i in range(3))))
+    shown = analytics.format_percentile_table(table, {A: "Model A"})
     first = shown[shown["Metric"] == "TTFT (ms)"].iloc[0]
-    assert (first["Model"], first["n"], first["p50"], first["p90"], first["p99"]) == (A, 3, "1,001.0", "—", "—")
+    assert (first["Model"], first["n"], first["p50"], first["p90"], first["p99"]) == ("Model A", 3, "1,001", "—", "—")
+    assert first["Model id"] == A
+    assert shown[shown["Metric"] == "TPOT (ms)"].iloc[0]["p50"] == "13.2"  # TPOT is small: a tenth of a ms
 
 
 # -- rates, costs, fits, waits ------------------------------------------------------------------------
@@ -166,7 +170,7 @@ def test_cost_per_model_adds_up_priced_runs() -> None:
     table = analytics.cost_by_model(frame_of(*records))
     a = table.loc[A]
     assert a["total_usd"] == pytest.approx(0.006) and a["runs"] == 3 and a["priced_runs"] == 2
-    assert a["mean_usd"] == pytest.approx(0.003) and a["per_1k_output_usd"] == pytest.approx(0.006 / 400 * 1000)
+    assert a["mean_usd"] == pytest.approx(0.003) and a["per_1m_output_usd"] == pytest.approx(0.006 / 400 * 1e6)
     assert math.isnan(table.loc["acme.unpriced-v1", "total_usd"])
 
 
@@ -198,6 +202,59 @@ def test_totals() -> None:
     assert (totals.runs, totals.models, totals.errors) == (4, 2, 1)
     assert totals.error_rate == pytest.approx(1 / 3) and totals.cost_usd == pytest.approx(0.003)
     assert totals.ttft_p50_ms == 200
+
+
+# -- one row per model -----------------------------------------------------------------------------------
+
+
+def test_the_summary_has_one_row_per_model_fastest_first() -> None:
+    records = [run(A, ttft_ms=t, e2e_ms=t + 1000, tokens_per_s=50.0 + i, cost_usd=0.001 * (i + 1))
+               for i, t in enumerate((400.0, 600.0, 500.0, 300.0))]  # p50 450, cost per run 0.0025
+    records += [run(A, status="error", error_code="ThrottlingException"), run(A, status="cancelled")]
+    records += [run(B, ttft_ms=100.0 + 10 * i, e2e_ms=900.0, tokens_per_s=80.0) for i in range(10)]  # p90 exists
+    records += [run(C, status="error", error_code="ValidationException") for _ in range(2)]  # nothing but errors
+    table = analytics.summary_table(frame_of(*records))
+    assert list(table.index) == [B, A, C]  # fastest TTFT p50 first, a model without one last
+    a, b, c = (table.loc[m] for m in (A, B, C))
+    assert (a["n"], a["finished"], a["errors"], a["throttled"]) == (6, 5, 1, 1)  # the stopped run: in n only
+    assert a["ttft_p50_ms"] == 450 and math.isnan(a["ttft_p90_ms"])  # four streams are too few for p90
+    assert a["e2e_p50_ms"] == 1450 and a["decode_p50_tok_s"] == 51.5
+    assert a["cost_per_run_usd"] == pytest.approx(0.0025) and a["error_rate"] == pytest.approx(1 / 5)
+    assert b["ttft_p90_ms"] == pytest.approx(181) and b["error_rate"] == 0
+    assert math.isnan(c["ttft_p50_ms"]) and c["error_rate"] == 1
+
+    shown = analytics.format_summary_table(table, {A: "Model A", B: "Model B"})
+    assert list(shown.columns) == list(analytics.SUMMARY_LABELS)
+    assert list(shown["Model"]) == ["Model B", "Model A", C] and list(shown["Model id"]) == [B, A, C]
+    by_model = shown.set_index("Model id")
+    assert list(by_model.loc[A, ["n", "TTFT p50 (ms)", "TTFT p90 (ms)", "E2E p50 (ms)"]]) == ["6", "450", "—", "1,450"]
+    assert by_model.loc[A, "Cost per run (estimate)"] == "$0.0025"
+    assert list(by_model["Errors"]) == ["no errors", "20% (1 of 5, 1 throttled)", "100% (2 of 2)"]
+    assert analytics.format_summary_table(analytics.summary_table(frame_of())).empty
+
+
+def test_a_model_whose_runs_were_all_stopped_has_no_error_rate_to_say() -> None:
+    table = analytics.summary_table(frame_of(run(A, status="cancelled"), run(B, ttft_ms=200.0), run(B, ttft_ms=300.0)))
+    assert list(analytics.errors_said(table)) == ["no errors", "—"]  # B first: it has a TTFT p50
+
+
+@pytest.fixture()
+def tokyo(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This machine's clock set to Tokyo (UTC+9, no daylight saving) for the test."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_times_are_shown_in_the_machines_local_time(tokyo: None) -> None:
+    frame = frame_of(run(A, started_utc="2025-03-01T20:30:00+00:00", ttft_ms=100.0))
+    local = analytics.local_times(frame["started_utc"])
+    assert (local.iloc[0].day, local.iloc[0].hour, local.iloc[0].minute) == (2, 5, 30)  # the next morning
+    assert analytics.zone_name() == "local time, JST"
+    shown = analytics.format_summary_table(analytics.summary_table(frame))
+    assert shown["Last run (local time)"].iloc[0] == "Mar 02, 05:30"
 
 
 # -- filters and export, over a real history file -------------------------------------------------------

@@ -333,8 +333,8 @@ def test_cli_runs_a_sweep_with_warm_up_and_goodput_and_says_why_it_stopped(tmp_p
     steps = [line.split() for line in lines if line.startswith(NOVA) and line.split()[1].startswith("c=")]
     rows = {row[1]: row for row in steps if row[2].isdigit()}
     assert list(rows) == ["c=1", "c=2", "c=4"] and all(row[2:4] == ["3", "3"] for row in rows.values())
-    assert all(row[-2] == "100.0" for row in rows.values())  # every request met the loose SLOs
-    assert "Goodput SLOs: TTFT <= 60000 ms, TPOT <= 1000 ms." in result.stdout
+    assert all(row[-2] == "100%" for row in rows.values())  # every request met the loose SLOs
+    assert "Goodput SLOs: TTFT <= 60,000 ms, TPOT <= 1,000 ms." in result.stdout
     assert any(line.startswith("tpot_ms: TPOT:") for line in lines)  # the definitions under the table
     assert f"Stopped: {bench.FINISHED}." in result.stdout
     with out.open(newline="") as handle:

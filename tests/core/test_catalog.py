@@ -202,3 +202,49 @@ def test_the_table_refuses_a_row_with_an_unknown_field(tmp_path: Path, monkeypat
     finally:
         monkeypatch.undo()
         catalog.table.cache_clear()
+
+
+def _listing(*summaries: dict[str, object]) -> object:
+    """A real bedrock control-plane client answering ListFoundationModels with these summaries (Stubber)."""
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("bedrock", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    stub = Stubber(client)
+    stub.add_response("list_foundation_models", {"modelSummaries": [
+        {"modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{s['modelId']}", "providerName": "Anthropic",
+         "inputModalities": ["TEXT"], "outputModalities": ["TEXT"], "responseStreamingSupported": True,
+         "inferenceTypesSupported": ["ON_DEMAND"], **s} for s in summaries]}, {"byOutputModality": "TEXT"})
+    stub.activate()
+    return client
+
+
+def test_no_two_listed_models_share_a_name_or_a_label() -> None:
+    known = resolve(catalog.default_model_id())
+    # Bedrock names two Claude versions just "Claude"; a picker showed "Anthropic · Claude" twice
+    listed = catalog.list_text_models(_listing(
+        {"modelId": "anthropic.claude-v2", "modelName": "Claude"},
+        {"modelId": "anthropic.claude-v2:1", "modelName": "Claude"},
+        {"modelId": known.base_id, "modelName": "Claude (listed under another name)"}))
+    names = {m.model_id: m.name for m in listed}
+    assert names == {"anthropic.claude-v2": "Claude (claude-v2)", "anthropic.claude-v2:1": "Claude (claude-v2:1)",
+                     known.base_id: known.name}  # the table's name wins, so the picker, the charts and tables agree
+    labels = [m.label for m in listed]
+    assert len(set(labels)) == len(labels)
+    assert next(m for m in listed if m.model_id == known.base_id).label == known.label
+
+
+def test_labels_lead_with_what_tells_models_apart() -> None:
+    # a narrow picker cuts a label's end ("Anthropic · Claude…" twice): the name comes first, the vendor after
+    for model in catalog.listed_models():
+        assert model.label == f"{model.name} · {model.vendor}"
+    assert len({m.name for m in catalog.listed_models()}) == len(catalog.listed_models())
+
+
+def test_display_names_tell_every_reference_apart() -> None:
+    chat = resolve(catalog.default_model_id())
+    other = next(m for m in catalog.listed_models() if m.name != chat.name)
+    names = catalog.display_names([f"us.{chat.base_id}", f"global.{chat.base_id}", other.base_id, "zai.glm-4.7"])
+    assert names == {f"us.{chat.base_id}": f"{chat.name} (us)", f"global.{chat.base_id}": f"{chat.name} (global)",
+                     other.base_id: other.name, "zai.glm-4.7": "zai.glm-4.7"}  # unknown: its id, not a guess
+    assert catalog.display_names([f"us.{chat.base_id}"]) == {f"us.{chat.base_id}": chat.name}  # alone: just the name

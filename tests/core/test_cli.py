@@ -37,6 +37,8 @@ def test_ask_streams_the_answer_and_prints_a_summary(tmp_path: Path) -> None:
     summary = result.stderr.strip().splitlines()[-1]
     assert CLAUDE in summary and "TTFT" in summary and "tok/s" in summary and "(reported)" in summary
     assert "estimate" in summary
+    assert summary.startswith(f"{CHAT.name} ({CLAUDE}) · stream · ok · ")  # the model's name, with the id
+    assert "None" not in summary
 
 
 def test_ask_json_prints_exactly_one_record_line(tmp_path: Path) -> None:
@@ -229,6 +231,8 @@ def test_a_benchmark_writes_its_shareable_report(tmp_path: Path) -> None:
     (line,) = [line for line in result.stderr.splitlines() if line.startswith("report: ")]
     html = Path(line.removeprefix("report: ").split(" (")[0])
     assert html.parent == tmp_path / "reports" and html.is_file()  # beside the history by default
+    assert "benchmark " in result.stderr and "3 runs in " in result.stderr and "(3 ok, 0 failed)" in result.stderr
+    assert "TTFT <= 60,000 ms" in result.stdout  # the same number format as every page
     assert html.with_suffix(".csv").is_file() and html.with_suffix(".json").is_file()
     assert "TTFT" in html.read_text() and "<script src=" not in html.read_text()  # plotly inlined: works offline
     chosen = cli("bench", "--model", CLAUDE, "--runs", "2", "--report", str(tmp_path / "mine"), "--no-history")

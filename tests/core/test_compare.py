@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from core import catalog, compare
+from core import answers, catalog, compare
 from core.catalog import ModelInfo
 from core.history import History
 from core.settings import LabSettings
@@ -49,7 +49,7 @@ def test_lanes_stream_at_the_same_time_and_land_in_the_history_with_their_group(
         slow: Any, client: Any, tmp_path: Path) -> None:
     history = History(tmp_path / "history.sqlite")
     group = compare.new_group()
-    lanes = compare.start_lanes([request(m, group=group) for m in (CLAUDE, NOVA, LLAMA)],
+    lanes = answers.start_lanes([request(m, group=group) for m in (CLAUDE, NOVA, LLAMA)],
                                 on_finish=history.record_run, client=client)
     both_partial = False
     while not all(lane.done for lane in lanes):  # the page's view: several panels hold partial text at once
@@ -69,12 +69,12 @@ def test_lanes_stream_at_the_same_time_and_land_in_the_history_with_their_group(
 def test_stop_keeps_every_partial_answer_and_records_it_as_cancelled(slow: Any, client: Any, tmp_path: Path) -> None:
     history = History(tmp_path / "history.sqlite")
     group = compare.new_group()
-    lanes = compare.start_lanes([request(m, group=group, max_tokens=2000, text="Write 2000 tokens about queues.")
+    lanes = answers.start_lanes([request(m, group=group, max_tokens=2000, text="Write 2000 tokens about queues.")
                                  for m in (CLAUDE, NOVA)], on_finish=history.record_run, client=client)
     while not all(lane.text for lane in lanes):
         time.sleep(0.02)
     shown = [lane.text for lane in lanes]
-    compare.stop_lanes(lanes)
+    answers.stop_lanes(lanes)
     assert all(lane.done for lane in lanes)
     for lane, seen in zip(lanes, shown, strict=True):
         record = lane.record
@@ -85,7 +85,7 @@ def test_stop_keeps_every_partial_answer_and_records_it_as_cancelled(slow: Any, 
 
 def test_a_fault_in_one_lane_leaves_the_others_complete(control: Any, client: Any) -> None:
     control.fault("stream_error", model_id=NOVA, after_tokens=10)
-    lanes = compare.start_lanes([request(CLAUDE), request(NOVA), request(LLAMA)], client=client)
+    lanes = answers.start_lanes([request(CLAUDE), request(NOVA), request(LLAMA)], client=client)
     for lane in lanes:
         assert lane.join(30)
     claude, nova, llama = (lane.record for lane in lanes)
@@ -95,17 +95,17 @@ def test_a_fault_in_one_lane_leaves_the_others_complete(control: Any, client: An
 
 
 def test_a_sync_lane_stopped_while_waiting_is_recorded_as_cancelled(slow: Any, client: Any) -> None:
-    lanes = compare.start_lanes([request(CLAUDE, stream=False, max_tokens=300,
+    lanes = answers.start_lanes([request(CLAUDE, stream=False, max_tokens=300,
                                          text="Write 300 tokens about queues.")], client=client)
     time.sleep(0.3)
-    compare.stop_lanes(lanes)
+    answers.stop_lanes(lanes)
     assert lanes[0].join(30)
     record = lanes[0].record
     assert record is not None and record.status == "cancelled" and record.mode == "sync"
 
 
 def test_the_sync_and_stream_timelines_show_what_the_user_saw(client: Any) -> None:
-    stream_lane, sync_lane = compare.start_lanes([request(CLAUDE), request(CLAUDE, stream=False)], client=client)
+    stream_lane, sync_lane = answers.start_lanes([request(CLAUDE), request(CLAUDE, stream=False)], client=client)
     assert stream_lane.join(30) and sync_lane.join(30)
     stream, sync = stream_lane.record, sync_lane.record
     assert stream is not None and sync is not None

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core import catalog, charts, compare, validation
+from core import answers, catalog, charts, compare, validation
 from core.catalog import Model, ModelInfo
 from core.history import records_frame
 from core.metrics import estimate_tokens
@@ -121,19 +121,19 @@ def test_the_figures_table_puts_each_panel_beside_a_with_its_difference() -> Non
         "First answer token": {"A · Effort low": "1.92 s", "B · Effort high": "7.84 s (+5.92 s)",
                                "C · Effort max": "—"},
         "First reasoning": {"A · Effort low": "515 ms", "B · Effort high": "367 ms (-148 ms)", "C · Effort max": "—"},
-        "Reasoning time": {"A · Effort low": "1.40 s", "B · Effort high": "7.47 s (+6.07 s)", "C · Effort max": "—"},
-        "Decode": {"A · Effort low": "376 tok/s", "B · Effort high": "1,083 tok/s (2.88x)", "C · Effort max": "—"},
-        "End to end": {"A · Effort low": "3.20 s", "B · Effort high": "9.20 s (+6.01 s)", "C · Effort max": "—"},
-        "Cost (estimate)": {"A · Effort low": "$0.000290", "B · Effort high": "$0.000890 (3.07x)",
+        "Reasoning": {"A · Effort low": "1.40 s", "B · Effort high": "7.47 s (+6.07 s)", "C · Effort max": "—"},
+        "Decode rate": {"A · Effort low": "376 tok/s", "B · Effort high": "1,083 tok/s (2.88x)", "C · Effort max": "—"},
+        "E2E": {"A · Effort low": "3.20 s", "B · Effort high": "9.20 s (+6.01 s)", "C · Effort max": "—"},
+        "Cost (estimate)": {"A · Effort low": "$0.00029", "B · Effort high": "$0.00089 (3.07x)",
                             "C · Effort max": "—"},
         "Reasoning effort": {"A · Effort low": "low", "B · Effort high": "high, 1,200 reasoning tokens",
                              "C · Effort max": "—"},
     }
     tiers = compare.ab_figures("tier", ["A", "B"], ["default", "priority"], [
         record("a", ttft_ms=900, service_tier_served="default"), record("b", ttft_ms=860, service_tier_served=None)])
-    assert list(tiers.index) == ["First words", "Decode", "End to end", "Cost (estimate)", "Service tier"]
+    assert list(tiers.index) == ["TTFT", "Decode rate", "E2E", "Cost (estimate)", "Service tier"]
     assert list(tiers.loc["Service tier"]) == ["asked default, served default", "asked priority, served not reported"]
-    assert tiers.loc["First words", "B"] == "860 ms (-40 ms)"
+    assert tiers.loc["TTFT", "B"] == "860 ms (-40 ms)"
 
 
 # -- the levers and the panels ---------------------------------------------------------------------
@@ -245,7 +245,7 @@ def test_higher_effort_thinks_longer_on_the_emulator(client: Any, control: Any) 
     group = compare.new_group()
     panels = compare.ab_panels(settings(CHAT), "effort", ["low", "high"], group)
     requests = [compare.request_for(p, [Message("user", "Why do queues grow?")], compare_group=group) for p in panels]
-    lanes = compare.start_lanes(requests, client=client)
+    lanes = answers.start_lanes(requests, client=client)
     assert all(lane.join(60) for lane in lanes)
     low, high = (lane.record for lane in lanes)
     assert low is not None and high is not None and low.status == high.status == "ok"
@@ -260,7 +260,7 @@ def test_a_warm_run_reads_what_the_cold_run_wrote_on_the_emulator(client: Any, c
     cold_settings, warm_settings = compare.ab_panels(settings(CHAT), "cache", ["cold", "warm"], group)
     records = []
     for panel in (cold_settings, warm_settings):  # one after the other, as the page runs them
-        (lane,) = compare.start_lanes([compare.request_for(panel, [Message("user", "Sum up the notes.")],
+        (lane,) = answers.start_lanes([compare.request_for(panel, [Message("user", "Sum up the notes.")],
                                                            compare_group=group)], client=client)
         assert lane.join(60) and lane.record is not None and lane.record.status == "ok"
         records.append(lane.record)

@@ -95,7 +95,8 @@ RUN_COLUMNS = [  # (name, declared type, not null, primary key), as PRAGMA table
     ("host", "TEXT", 0, 0),
 ]
 FRAME_COLUMNS = [f.name for f in dataclasses.fields(RunRecord)] + ["recorded_utc"]  # History.runs(), in this order
-MIGRATION_NAMES = ["m001_runs", "m002_conversations", "m003_reasoning_tiers_cache", "m004_people_and_sharing"]
+MIGRATION_NAMES = ["m001_runs", "m002_conversations", "m003_reasoning_tiers_cache", "m004_people_and_sharing",
+                   "m005_compare_picks"]
 INDEXES = {
     "runs_started_utc": "runs", "runs_model_id": "runs", "runs_session_id": "runs", "runs_conversation_id": "runs",
     "runs_compare_group": "runs", "runs_benchmark_id": "runs", "runs_started_julianday": "runs",
@@ -244,6 +245,9 @@ def test_other_tables_and_indexes_are_pinned(history_location: str) -> None:
         ("message_id", "TEXT", 1, 1), ("conversation_id", "TEXT", 1, 0), ("position", "INTEGER", 1, 0),
         ("role", "TEXT", 1, 0), ("text", "TEXT", 1, 0), ("run_id", "TEXT", 0, 0), ("status", "TEXT", 1, 0),
         ("created_utc", "TEXT", 1, 0)]
+    assert columns(history_location, "compare_picks") == [  # m005: one winner per comparison
+        ("compare_group", "TEXT", 1, 1), ("run_id", "TEXT", 1, 0), ("user_name", "TEXT", 0, 0),
+        ("picked_utc", "TEXT", 1, 0)]
     assert columns(history_location, "_migrations") == [("name", "TEXT", 1, 1), ("applied_utc", "TEXT", 1, 0)]
     assert indexes(history_location) == INDEXES
     assert index_columns(history_location, "messages_conversation_position") == ["conversation_id", "position"]
@@ -571,6 +575,9 @@ PUBLIC_CALLS = {
     "conversations": lambda h: h.conversations(),
     "messages": lambda h: h.messages("c"),
     "delete_conversation": lambda h: h.delete_conversation("c"),
+    "pick_winner": lambda h: h.pick_winner("g", "a"),
+    "winner": lambda h: h.winner("g"),
+    "picks": lambda h: h.picks(),
     "applied_migrations": lambda h: h.applied_migrations(),
     "reopen": lambda h: History(h.path),
 }
@@ -655,7 +662,7 @@ def test_conversation_life_cycle(history: History) -> None:
     history.delete_conversation(first)
     assert history.messages(first) == []
     assert list(history.conversations()["conversation_id"]) == [second]
-    assert history.counts() == {"runs": 0, "conversations": 1, "messages": 0}
+    assert history.counts() == {"runs": 0, "conversations": 1, "messages": 0, "compare_picks": 0}
     history.delete_conversation(first)  # deleting twice is harmless
 
 

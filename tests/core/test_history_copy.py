@@ -56,15 +56,15 @@ def test_sqlite_to_postgresql_and_back_is_lossless_and_idempotent(tmp_path: Path
     fill(original)
     team = History(postgres_url)
     first = copy_history(original, team, batch_rows=7)  # several batches per table
-    assert first.copied == {"runs": 25, "conversations": 3, "messages": 9}
-    assert first.present == {"runs": 0, "conversations": 0, "messages": 0}
+    assert first.copied == {"runs": 25, "conversations": 3, "messages": 9, "compare_picks": 0}
+    assert first.present == {"runs": 0, "conversations": 0, "messages": 0, "compare_picks": 0}
     assert first.summary() == "copied 25 runs and 3 conversations (9 messages); 0 already there"
     assert_same(original, team)
 
     again = copy_history(original, team)
-    assert again.copied == {"runs": 0, "conversations": 0, "messages": 0}
+    assert again.copied == {"runs": 0, "conversations": 0, "messages": 0, "compare_picks": 0}
     assert again.summary() == "copied nothing: 25 runs and 3 conversations (9 messages) already there"
-    assert team.counts() == {"runs": 25, "conversations": 3, "messages": 9}
+    assert team.counts() == {"runs": 25, "conversations": 3, "messages": 9, "compare_picks": 0}
 
     back = History(tmp_path / "back.sqlite")
     assert copy_history(team, back).copied == first.copied
@@ -117,7 +117,7 @@ def test_the_copy_command_end_to_end(tmp_path: Path, postgres_url: str, postgres
     assert info.returncode == 0, info.stderr
     password = postgres_server.password
     assert password not in info.stdout and "***" in info.stdout and "PostgreSQL" in info.stdout
-    assert "4 migrations, the last m004_people_and_sharing (up to date)" in info.stdout
+    assert "5 migrations, the last m005_compare_picks (up to date)" in info.stdout
     assert "runs           25, by 4 people on 3 hosts" in info.stdout  # full_run() is Ana Lima's
     assert "conversations  3 (9 messages)" in info.stdout
     default = cli("info", env={"BEDROCK_LAB_HISTORY": str(laptop)})

@@ -109,3 +109,26 @@ def test_every_figure_has_a_definition_that_names_the_peers() -> None:
     text = format_figures(table, Slos(ttft_ms=200))
     assert "Goodput SLOs: TTFT <= 200 ms." in text and "goodput_share: Goodput share:" in text
     assert format_figures(summarize([], None)) == "No run finished: no figures."
+
+
+def test_the_tables_name_models_and_figures_as_every_page_does() -> None:
+    from core import catalog
+    from core import format as fmt
+    from core.load.figures import display_frame
+
+    known = catalog.resolve(catalog.default_model_id())
+    records = [record(i, model=known.base_id, ttft_ms=1234.0 + i, tpot_ms=10.0) for i in range(3)]
+    records += [record(9, model=A, ttft_ms=3000.0, tpot_ms=10.0, e2e_ms=12_345.0)]  # misses the SLO
+    table = summarize(records, Slos(ttft_ms=2000))
+    shown = display_frame(table)
+    assert list(shown["Model"]) == [known.name, A] and list(shown["Model ID"]) == [known.base_id, A]  # id kept
+    assert list(shown["TTFT p50 (ms)"]) == ["1,235", "—"]  # thousands separated; one run is too few for a p50
+    assert {"Decode rate p50 (tok/s)", "Output throughput (tok/s)", "Throughput (req/s)"} <= set(shown.columns)
+    assert list(shown["Goodput"]) == ["100%", "0%"]
+    assert not any(v in ("None", "nan") for v in shown.astype(str).to_numpy().ravel())
+    text = format_figures(table, Slos(ttft_ms=2000), definitions=False)
+    assert "Goodput SLOs: TTFT <= 2,000 ms." in text
+    lines = text.splitlines()
+    assert lines[0].split()[:2] == ["Model", "Step"] and fmt.label("output_throughput") in lines[0]
+    row = next(line for line in lines if line.startswith(known.base_id) and fmt.label("ttft") in line)
+    assert row.split()[-3:] == ["1,235", "—", "—"]  # p50, and too few runs for p90 and p99

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from core import bench, load_report
+from core import bench, catalog, load_report
+from core import format as fmt
 from core.history import RUN_FIELDS
 from core.load.figures import DEFINITIONS, Slos, record_step
 from core.load.patterns import WARMUP_STEP, LoadPattern
@@ -41,9 +42,10 @@ def test_the_page_says_what_was_run_and_why_it_stopped(records: list[RunRecord])
                                    slos=SLOS, stop_reason="every planned request finished")
     facts = dict(re.findall(r"<tr><th>([^<]+)</th><td>([^<]*)</td></tr>", page))
     assert list(facts)[:2] == ["Load", "Prompt set"]  # the caller's summary first, in its order
-    assert facts["Models"] == ", ".join(sorted({FAST, CLAUDE}))
+    names = catalog.display_names([FAST, CLAUDE])
+    assert facts["Models"] == ", ".join(f"{names[ref]} ({ref})" for ref in sorted({FAST, CLAUDE}))  # name and id
     assert facts["Backend"] == "emulator"
-    assert facts["SLOs (goodput)"] == "TTFT &lt;= 2000 ms, TPOT &lt;= 50 ms"
+    assert facts["SLOs (goodput)"] == "TTFT &lt;= 2,000 ms, TPOT &lt;= 50 ms"
     assert facts["Why it stopped"] == "every planned request finished"
     assert facts["Requests"] == f"{len(records)} ({len(records) - 1} ok, 1 error)"
     first = min(datetime.fromisoformat(r.started_utc) for r in records)
@@ -54,11 +56,18 @@ def test_the_figures_table_has_a_row_per_model_and_load_step_without_the_warm_up
     page = load_report.render_html(records, spec_summary={}, slos=SLOS)
     body = page.split('<table class="figures">')[1].split("</table>")[0].split("<tbody>")[1]
     rows = [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in body.split("</tr>") if "<td" in row]
-    assert sorted((row[0], row[1]) for row in rows) == sorted((m, s) for m in (FAST, CLAUDE) for s in ("c=1", "c=2"))
+    ids = re.findall(r'<td class="text" title="([^"]*)">', body)  # each model by its name, its id on hover
+    names = catalog.display_names([FAST, CLAUDE])
+    assert sorted((row[0], row[1]) for row in rows) == sorted((names[m], s) for m in (FAST, CLAUDE)
+                                                              for s in ("c=1", "c=2"))
+    assert sorted(ids) == sorted([FAST, FAST, CLAUDE, CLAUDE])
+    assert not any(cell in ("None", "nan", "NaN") for row in rows for cell in row)  # unknown is a dash
+    header = page.split('<table class="figures">')[1].split("</thead>")[0]
+    assert all(f">{fmt.label(key)}<" in header for key in ("ttft", "tpot", "e2e", "decode_rate", "error_rate"))
     counted = {(row[0], row[1]): int(row[2]) for row in rows}
     steps = [record_step(r) for r in records]
     assert sum(counted.values()) == sum(step != WARMUP_STEP for step in steps)
-    assert counted[(records[-1].model_id, steps[-1])] == sum(
+    assert counted[(names[records[-1].model_id], steps[-1])] == sum(
         r.model_id == records[-1].model_id and s == steps[-1] for r, s in zip(records, steps, strict=True))
     for name, definition in DEFINITIONS.items():  # each figure's definition, on the page and on its column
         assert definition.replace("'", "&#x27;") in page, name

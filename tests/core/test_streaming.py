@@ -12,8 +12,8 @@ import pytest
 
 from core import catalog, errors
 from core.emulator.textgen import count_tokens
-from core.streaming import RESTART_NOTICE, Recovery, RunRequest, start
-from core.types import ChatRequest, Message, Reasoning, RunRecord, TextDelta
+from core.streaming import RESTART_NOTICE, Recovery, RunRequest, continue_request, start, stopped_at_max_tokens
+from core.types import ChatRequest, Message, Reasoning, ReasoningDelta, RunRecord, TextDelta
 
 from .. import models
 from ..conftest import client_for
@@ -752,3 +752,101 @@ def test_the_opt_in_chunk_log_matches_the_emulators_send_log(client: Any, contro
     # One clock (the machine's), so every chunk is read after it was sent, and soon after at time scale 0.
     lateness = [read - chunk["sent_ms"] for read, chunk in zip(line["read_ms"], log, strict=True)]
     assert all(-1 < late < 1000 for late in lateness)
+
+
+def test_the_live_rate_waits_for_enough_decoding_and_never_reads_far_above_the_real_rate(
+        client: Any, control: Any) -> None:
+    """The counter's first reading was every token over the ~0 s since the first ("9,709 tok/s" after 4 tokens):
+    no rate until 8 tokens and half a second of decoding, then near the rate the run ends with."""
+    control.request("POST", "/_emulator/config", {"time_scale": 1})
+    control.request("POST", "/_emulator/profiles", {"model_id": CLAUDE, "ttft_ms": 50, "tokens_per_s": 200,
+                                                    "chunk_tokens": [4, 6]})
+    run = ask(CLAUDE, client, text="Write 150 tokens about queues.", max_tokens=150)
+    readings = []
+    for _ in run:  # read as each delta comes: when a counter's reading is at its highest
+        live = run.live()
+        assert live.ttft_ms is not None
+        readings.append((live.elapsed_ms - live.ttft_ms, live.output_tokens, live.tokens_per_s))
+    record = run.record
+    assert record.status == "ok" and record.ttft_ms is not None and record.e2e_ms is not None
+    final = len(record.text) / 4 / ((record.e2e_ms - record.ttft_ms) / 1000)  # in the counter's estimated tokens
+    early = [rate for decoded_ms, tokens, rate in readings if decoded_ms < 500 or tokens < 8]
+    assert len(early) > 5 and set(early) == {None}, early
+    shown = [rate for _, _, rate in readings if rate is not None]
+    assert len(shown) > 5 and 0.5 * final <= min(shown) and max(shown) <= 1.25 * final, (final, shown)
+
+
+def test_a_restart_keeps_what_was_shown_so_the_timeline_never_runs_backwards(client: Any, control: Any) -> None:
+    whole = ask(LLAMA, client).result().text
+    control.fault("cut", model_id=LLAMA, after_tokens=20)
+    run = ask(LLAMA, client, recover=True)
+    shown = ""
+    for piece in run:
+        shown += piece
+        assert run.shown_so_far == shown  # a page that polls the run can draw what the stream showed, notice and all
+        assert shown.endswith(run.text_so_far)  # ... or the answer being written, and the restarts
+    assert run.restarts == 1 and shown.endswith(RESTART_NOTICE + whole) and len(shown) > len(RESTART_NOTICE + whole)
+    assert run.record.text == whole and run.record.attempts == 2
+    times, chars = zip(*run.timeline(), strict=True)
+    assert list(times) == sorted(times) and list(chars) == sorted(chars), chars  # it dipped to the restart's text
+    assert chars[-1] == len(shown)
+
+
+def test_reasoning_so_far_follows_the_reasoning_as_it_is_read(client: Any) -> None:
+    run = ask(CLAUDE, client, max_tokens=2000, reasoning=catalog.reasoning_for(models.CHAT, "low"))
+    read = ""
+    for event in run.events():
+        if isinstance(event, ReasoningDelta):
+            read += event.text
+            assert run.reasoning_so_far == read
+    assert read and run.reasoning_so_far == run.record.reasoning_text == read and run.restarts == 0
+
+
+def test_continue_after_a_broken_stream_goes_on_from_the_text_so_far(client: Any, control: Any) -> None:
+    whole = ask(CLAUDE, client, max_tokens=1000).result().text
+    control.fault("stream_error", model_id=CLAUDE, after_tokens=30, exception="modelStreamErrorException")
+    broken = ask(CLAUDE, client, max_tokens=1000)
+    with pytest.raises(errors.StreamInterruptedError):
+        broken.result()
+    partial = broken.record.text
+    assert partial and whole.startswith(partial) and partial != whole
+    follow_up, how = continue_request(broken.request, broken.record)
+    assert how == "continue" and follow_up.chat.messages[-1] == Message("assistant", partial.rstrip())
+    assert follow_up.chat.max_tokens == 1000 - broken.record.output_tokens  # type: ignore[operator]
+    rest = start(follow_up, client=client).result()
+    assert rest.status == "ok" and partial.rstrip() + rest.text == whole  # nothing of the partial is repeated
+
+
+def test_continue_after_max_tokens_gets_a_fresh_budget_and_can_follow_itself(client: Any) -> None:
+    whole = ask(CLAUDE, client, max_tokens=1000).result().text
+    first = ask(CLAUDE, client, max_tokens=40)
+    assert stopped_at_max_tokens(first.result())
+    answer, request, record = first.record.text, first.request, first.record
+    for _ in range(2):  # Continue, then Continue again
+        request, how = continue_request(request, record)
+        assert how == "continue" and request.chat.max_tokens == 40
+        record = start(request, client=client).result()
+        answer = answer.rstrip() + record.text
+    assert stopped_at_max_tokens(record) and whole.startswith(answer) and len(answer) > 2 * len(first.record.text)
+
+
+def test_continue_restarts_a_model_that_takes_no_prefill(client: Any, control: Any) -> None:
+    control.fault("cut", model_id=LLAMA, after_tokens=20)
+    broken = ask(LLAMA, client)
+    with pytest.raises(errors.ConnectionLostError):
+        broken.result()
+    assert broken.record.text and not catalog.resolve(LLAMA).takes_prefill
+    again, how = continue_request(broken.request, broken.record)
+    assert (again, how) == (broken.request, "restart")
+    assert start(again, client=client).result().text == ask(LLAMA, client).result().text
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_every_familys_max_tokens_stop_is_recognised(client: Any, family: str) -> None:
+    model = catalog.resolve(FAMILIES[family])
+    for api in ("invoke", "converse"):
+        stream = model.spec is None or model.spec.streaming
+        cut = ask(FAMILIES[family], client, api=api, stream=stream, max_tokens=20).result()
+        ended = ask(FAMILIES[family], client, api=api, stream=stream, max_tokens=4000).result()
+        assert stopped_at_max_tokens(cut), (api, cut.stop_reason)
+        assert not stopped_at_max_tokens(ended), (api, ended.stop_reason)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -51,3 +52,19 @@ def first_run(session_id: str, **state: Any) -> AppTest:
 def open_page(page: str, session_id: str, **state: Any) -> AppTest:
     """The app run once (`first_run`), then switched to `page` (e.g. "pages/compare.py")."""
     return first_run(session_id, **state).switch_page(page).run()
+
+
+def chat_entry(at: AppTest, index: int = -1) -> dict[str, Any]:
+    """A turn of the Chat page's conversation (its typed value in session state) as plain data, for assertions:
+    role, text, status, run_id, the record as a dict and the problem as a dict ("error")."""
+    turn = at.session_state["chat"].turns[index]
+    if turn.role == "user":
+        return {"role": "user", "text": turn.text, "status": "ok", "run_id": None, "record": None, "error": None}
+    return {"role": "assistant", "text": turn.text, "status": turn.status, "run_id": turn.run_id,
+            "record": dataclasses.asdict(turn.record) if turn.record is not None else None,
+            "error": dataclasses.asdict(turn.problem) if turn.problem is not None else None}
+
+
+def chat_conversation_id(at: AppTest) -> str | None:
+    conversation_id: str | None = at.session_state["chat"].conversation_id
+    return conversation_id

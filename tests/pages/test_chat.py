@@ -87,11 +87,16 @@ def test_a_past_conversation_reopens_after_a_reload(app: AppTest) -> None:
     send(app, "Remember the word lighthouse.")
     reloaded = AppTest.from_file(APP, default_timeout=30).run()  # a new browser session
     assert len(reloaded.chat_message) == 0
-    picker = reloaded.selectbox(key="chat_past")
-    index = next(i for i, label in enumerate(picker.options) if label.startswith("Remember the word lighthouse"))
-    picker.select_index(index).run()
+    listed = [b for b in reloaded.button if b.key.startswith("chat_open_")]
+    assert listed[0].label.startswith("Remember the word lighthouse")  # the newest first
+    listed[0].click().run()
     assert transcript(reloaded)[0] == ("user", "Remember the word lighthouse.")
     assert reloaded.chat_message[1].caption  # metrics came back from the history too
+    conversation_id = reloaded.query_params["conversation"]  # the page's URL names the conversation ...
+    again = AppTest.from_file(APP, default_timeout=30)
+    again.query_params["conversation"] = conversation_id
+    again.run()  # ... so a reload of that URL opens it
+    assert transcript(again)[0] == ("user", "Remember the word lighthouse.")
 
 
 def test_an_empty_message_is_not_sent(app: AppTest) -> None:
@@ -128,8 +133,9 @@ def test_missing_credentials_are_explained_and_the_emulator_keeps_working(monkey
     at.session_state["lab_backend"] = "AWS"
     at.run()
     warning = at.sidebar.warning[0].value
-    assert "No usable AWS credentials" in warning and "aws sso login" in warning and "emulator" in warning
-    assert "Emulator backend" in at.sidebar.info[0].value
+    commands = " ".join(c.value for c in at.sidebar.code)
+    assert "No usable AWS credentials" in warning and "aws sso login" in commands  # the exact commands, unwrapped
+    assert "In use: the emulator" in at.sidebar.info[0].value  # the switch says what is really in use
     send(at, "Still there?")
     assert transcript(at)[1][1].startswith("(Emulated answer")
 
@@ -155,7 +161,7 @@ def test_an_unwritable_history_gives_a_banner_and_chat_still_answers(monkeypatch
     assert not at.exception
     assert transcript(at)[1][1].startswith("(Emulated answer")
     assert "TTFT" in at.chat_message[1].caption[0].value
-    assert not any(s.key == "chat_past" for s in at.selectbox)  # nothing to reopen without a history
+    assert not any(b.key.startswith("chat_open_") for b in at.button)  # nothing to reopen without a history
 
 
 def test_a_corrupt_history_gives_a_banner_chat_still_answers_and_the_file_is_left_alone(

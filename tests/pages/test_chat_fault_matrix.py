@@ -23,9 +23,11 @@ from streamlit.testing.v1 import AppTest
 
 from core import catalog
 from core.client import DEFAULT_IDLE_TIMEOUT_S
+from core.conversation import Chat
 from core.history import History
 from core.types import RunRecord
 from core.validation import FALLBACK_OUTPUT_LIMIT
+from tests.pages.conftest import chat_entry
 
 from ..conftest import RELIABILITY
 from ..fault_matrix import (
@@ -82,8 +84,7 @@ def chat_for(cell: Cell, sessions: Sessions) -> AppTest:
     else:
         for name, value in choices.items():
             at.session_state[name] = value
-        at.session_state["chat_messages"] = []
-        at.session_state["chat_conversation_id"] = None
+        at.session_state["chat"] = Chat()
     return at
 
 
@@ -102,7 +103,7 @@ def test_fault_cell_on_the_chat_page(cell: Cell, faults: Any, sessions: Sessions
     assert not any("Traceback" in text for text in shown_text(at)), f"{cell.id}: a traceback is shown"
     question, answer = at.chat_message
     assert question.markdown[0].value == PROMPT  # nothing typed is lost
-    entry = at.session_state["chat_messages"][-1]
+    entry = chat_entry(at)
     record = entry["record"]
     assert record["model_id"] == cell.model_id and record["api"] == cell.api and record["max_tokens"] == MAX_TOKENS
     if expected.error is None:  # an ending: a finished answer, cut short
@@ -123,7 +124,8 @@ def test_fault_cell_on_the_chat_page(cell: Cell, faults: Any, sessions: Sessions
     # The answer's own markdown is its text alone; the reasoning's is in its block above it.
     blocks = [*answer.status, *(e for e in answer.expander if e.label not in ("View API request", "Technical details"))]
     inside = [m.value for b in blocks for m in b.markdown]
-    shown = [m.value for m in answer.markdown]
+    request = [m.value for e in answer.expander if e.label == "View API request" for m in e.markdown]
+    shown = [m.value for m in answer.markdown if m.value not in request]  # the expander's operation line
     assert shown[:len(inside)] == inside
     assert shown[len(inside):] == ([entry["text"]] if entry["text"] else [])
     check_elapsed(cell, elapsed_s)

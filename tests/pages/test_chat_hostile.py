@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from core.client import emulator_faults, shared_emulator
 from core.emulator.echo import Echo
 from core.history import History
+from tests.pages.conftest import chat_conversation_id, chat_entry
 
 from .. import models
 from ..conftest import RELIABILITY
@@ -68,7 +69,7 @@ def shown(text: str) -> str:
 
 def conversation(at: AppTest) -> list[dict[str, Any]]:
     """The conversation as the history keeps it (what a reopened conversation shows)."""
-    return History().messages(at.session_state["chat_conversation_id"])
+    return History().messages(chat_conversation_id(at))
 
 
 @pytest.mark.parametrize("prompt", [EMPTY, WHITESPACE], ids=["empty", "whitespace only"])
@@ -115,7 +116,7 @@ def test_hostile_output_is_shown_as_markdown_text_and_kept_exactly(output: str) 
     no_traceback(at)
     answer = at.chat_message[1]
     assert [m.value for m in answer.markdown] == [shown(output)]  # HTML is not enabled: see the browser test
-    entry = at.session_state["chat_messages"][-1]
+    entry = chat_entry(at)
     assert entry["text"] == output and History().get_run(entry["run_id"]).text == output  # type: ignore[union-attr]
     assert conversation(at)[1]["text"] == output
 

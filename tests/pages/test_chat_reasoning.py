@@ -13,6 +13,7 @@ from core import catalog
 from core.client import emulator_faults
 from core.emulator.faults import Fault
 from core.history import History
+from tests.pages.conftest import chat_entry
 
 from .. import models
 from .conftest import first_run
@@ -35,7 +36,7 @@ def ask(model: catalog.Model, effort: str | None, **state: Any) -> tuple[AppTest
     at = first_run(SESSION, **choices)
     at.chat_input(key="chat_input").set_value(PROMPT).run()
     assert not at.exception, at.exception
-    entry: dict[str, Any] = at.session_state["chat_messages"][-1]
+    entry: dict[str, Any] = chat_entry(at)
     assert entry["role"] == "assistant" and entry["status"] == "ok", entry.get("error")
     return at, entry
 
@@ -59,7 +60,8 @@ def reasoning_shown(block: Any) -> str:
 def answer_markdown(at: AppTest, index: int = 1) -> list[str]:
     """The chat message's markdown after its reasoning block: the answer as the user reads it. The reasoning
     block's markdown comes first (the block is above the answer)."""
-    values = [md.value for md in at.chat_message[index].markdown]
+    values = [md.value for md in at.chat_message[index].markdown
+              if "model ID `" not in md.value]  # not the "View API request" expander's operation line
     block = reasoning_block(at, index)
     inside = [md.value for md in block.markdown] if block is not None else []
     assert values[:len(inside)] == inside
@@ -87,7 +89,7 @@ def test_reasoning_streams_into_its_own_block_above_the_answer_labelled_with_how
     if shown == "summarized":
         assert any("summary of its thinking" in c for c in note)
     assert any("effort medium" in c and "first reasoning" in c for c in note)
-    metrics = at.chat_message[1].caption[-1].value
+    metrics = next(c.value for c in at.chat_message[1].caption if "E2E" in c.value)
     assert "first answer token" in metrics and "first reasoning" in metrics and "TTFT" not in metrics
     stored = history.get_run(record["run_id"])  # the history keeps them apart too
     assert stored is not None and stored.text == entry["text"] and stored.reasoning_text == record["reasoning_text"]
@@ -128,8 +130,7 @@ def test_a_reopened_conversation_shows_the_stored_reasoning_collapsed_with_its_d
     live = reasoning_block(at)
     assert live.label.startswith("Thought for ")
     reloaded = first_run("chat-reasoning-other-session")  # another browser session, after a reload
-    picker = reloaded.selectbox(key="chat_past")
-    picker.select_index(next(i for i, o in enumerate(picker.options) if o.startswith(PROMPT))).run()
+    next(b for b in reloaded.button if b.key.startswith("chat_open_") and b.label.startswith(PROMPT)).click().run()
     assert not reloaded.exception
     reasoning = reasoning_block(reloaded)
     assert reasoning.type == "expander" and not reasoning.proto.expanded
@@ -147,7 +148,7 @@ def test_a_stream_that_breaks_while_the_model_thinks_keeps_the_reasoning_and_say
     at = first_run(SESSION, lab_model_id=model.base_id, **{f"lab_effort_{model.thinking}": "medium"})
     at.chat_input(key="chat_input").set_value(PROMPT).run()
     assert not at.exception, at.exception
-    entry = at.session_state["chat_messages"][-1]
+    entry = chat_entry(at)
     record = entry["record"]
     assert entry["status"] == "error" and record["reasoning_text"].strip() and not entry["text"]
     reasoning = reasoning_block(at)

@@ -8,6 +8,7 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from core.history import History
+from tests.pages.conftest import chat_entry
 
 from .conftest import first_run
 
@@ -19,8 +20,10 @@ def chat_as(name: str, session: str) -> AppTest:
 
 
 def past(at: AppTest) -> list[str]:
-    picker = at.selectbox(key="chat_past")
-    return [picker.format_func(option) for option in picker.options]
+    """The conversations listed to reopen: each one's title and, beside it, its date, model, size and whose."""
+    titles = [b.label for b in at.button if b.key.startswith("chat_open_")]
+    details = [c.value for c in at.caption if " messages" in c.value]
+    return [f"{title} · {detail}" for title, detail in zip(titles, details, strict=True)]
 
 
 def test_a_conversation_is_private_to_its_owner_until_shared(team_history: History) -> None:
@@ -28,7 +31,7 @@ def test_a_conversation_is_private_to_its_owner_until_shared(team_history: Histo
     ana = chat_as("Ana Silva", "session-ana")
     ana.chat_input(key="chat_input").set_value("How do tides work?").run()
     assert not ana.exception, ana.exception
-    record = ana.session_state["chat_messages"][-1]["record"]
+    record = chat_entry(ana)["record"]
     assert record["user_name"] == "Ana Silva" and record["host"]  # the run is filed under her name and machine
     runs = history.runs()
     assert list(runs["user_name"]) == ["Ana Silva"]
@@ -47,8 +50,8 @@ def test_a_conversation_is_private_to_its_owner_until_shared(team_history: Histo
     ben = chat_as("Ben", "session-ben-2")
     labels = past(ben)
     assert any("How do tides work?" in label and "shared by Ana Silva" in label for label in labels), labels
-    ben.selectbox(key="chat_past").select(row.conversation_id).run()  # Ben reopens Ana's shared conversation
-    assert ben.session_state["chat_messages"][0]["text"] == "How do tides work?"
+    ben.button(key=f"chat_open_{row.conversation_id}").click().run()  # Ben reopens Ana's shared conversation
+    assert chat_entry(ben, 0)["text"] == "How do tides work?"
     assert not any(w.key == "chat_shared" for w in ben.toggle)  # only the owner shares or unshares it
 
     ana.toggle(key="chat_shared").set_value(False).run()
@@ -65,7 +68,7 @@ def test_the_team_database_going_away_is_a_banner_and_chat_keeps_answering(
     try:
         at.chat_input(key="chat_input").set_value("Second question").run()
         assert not at.exception, at.exception
-        entry = at.session_state["chat_messages"][-1]
+        entry = chat_entry(at)
         assert entry["status"] == "ok" and entry["text"]  # the answer came all the same
         banner = " ".join(w.value for w in at.warning)
         assert "Run history is unavailable" in banner and "Chat works without history meanwhile" in banner

@@ -30,7 +30,8 @@ def ask(at: AppTest, prompt: str) -> AppTest:
 
 
 def panel_titles(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown if m.value.startswith("**") and " · " in m.value]
+    return [m.value for m in at.markdown if m.value.startswith("**") and " · " in m.value
+            and "model ID" not in m.value]  # not the "View API request" expander's operation line
 
 
 def chart_traces(at: AppTest) -> list[str]:
@@ -43,8 +44,8 @@ def test_sync_and_stream_side_by_side_with_what_the_user_saw(history: History) -
     assert panel_titles(at) == [f"**Streaming · {NAME}**", f"**Sync · {NAME}**"]
     headline = at.subheader[0].value  # at time scale 0 either mode may come first, so both wordings
     assert headline.startswith("First words") or headline.startswith("The complete sync answer came")
-    assert [m.label for m in at.metric] == ["First words", "End to end", "Decode",
-                                            "Whole answer", "End to end", "Decode"]
+    assert [m.label for m in at.metric] == ["TTFT", "E2E", "Decode rate",
+                                            "Whole answer", "E2E", "Decode rate"]
     assert chart_traces(at) == [f"Streaming · {NAME}", f"Sync · {NAME}"]
     answers = [m.value for m in at.markdown if m.value.startswith("(Emulated answer")]
     assert len(answers) == 2 and answers[0] == answers[1]  # same model, prompt and seed: the same answer
@@ -60,7 +61,7 @@ def test_repeats_give_percentiles_with_n(history: History) -> None:
     table = at.dataframe[0].value
     assert list(table.index) == ["Stream time to first token (ms)", "Stream end-to-end (ms)", "Sync end-to-end (ms)"]
     assert list(table["n"]) == [3, 3, 3]
-    assert table["p50"].notna().all() and table["p90"].isna().all()  # p90 needs 10 runs
+    assert (table["p50"] != "—").all() and (table["p90"] == "—").all()  # p90 needs 10 runs: "—", never "None"
     assert any("Over 3 of 3 repeats" in m.value for m in at.markdown)
     runs = history.runs(session_id=SESSION)
     assert len(runs) == 6 and runs["compare_group"].nunique() == 1
@@ -85,7 +86,7 @@ def test_four_models_stream_side_by_side_with_badges_and_a_chart(history: Histor
     assert reasoned and reasoned < 4, runs[["model_id", "first_reasoning_ms"]]
     labels = [m.label for m in at.metric]
     assert labels.count("First reasoning") == reasoned and labels.count("First answer token") >= reasoned
-    assert labels.count("First words") + labels.count("First answer token") == 4
+    assert labels.count("TTFT") + labels.count("First answer token") == 4
 
 
 def test_an_error_in_one_panel_stays_in_that_panel(history: History) -> None:
@@ -102,7 +103,8 @@ def test_an_error_in_one_panel_stays_in_that_panel(history: History) -> None:
     assert runs.loc[broken, "text"].startswith("(Emulated answer")  # partial text kept
     assert (runs["status"] == "ok").sum() == 2  # the other panels finished
     first_words = ("TTFT", "first answer token")  # "first answer token" where the model reasoned first
-    assert len([c for c in at.caption if c.value.startswith(first_words)]) == 4  # failed panels keep their metrics too
+    # failed panels keep their metrics too
+    assert len([c for c in at.caption if any(f" · {w} " in c.value for w in first_words)]) == 4
 
 
 def test_each_panel_can_have_its_own_api_streaming_and_parameters(history: History) -> None:
@@ -146,3 +148,21 @@ def test_a_model_that_cannot_stream_says_so_in_sync_vs_stream(history: History) 
     at = open_compare(lab_model_id=models.NOT_STREAMING)
     assert "cannot stream" in at.warning[0].value
     assert not at.chat_input
+
+
+def test_a_suggested_prompt_runs_and_the_picked_winner_is_recorded_with_the_runs(history: History) -> None:
+    from core.prompts import SUGGESTED
+
+    at = open_compare()
+    at.button_group(key="compare_prompt_use").set_value(SUGGESTED[0].title).run()
+    assert not at.exception, at.exception
+    assert any(m.value == f"**Prompt:** {SUGGESTED[0].prompt}" for m in at.markdown)
+    picks = [b for b in at.button if b.key.startswith("compare_pick_")]
+    assert [b.label for b in picks] == ["Pick as winner", "Pick as winner"]
+    picks[1].click().run()
+    assert not at.exception, at.exception
+    runs = history.runs(session_id=SESSION)
+    group = runs["compare_group"].iloc[0]
+    sync_run = runs.set_index("mode").loc["sync", "run_id"]
+    assert history.winner(group) == sync_run  # recorded with the runs
+    assert [b.label for b in at.button if b.key.startswith("compare_pick_")] == ["Pick as winner", "Winner"]

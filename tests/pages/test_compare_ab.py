@@ -60,7 +60,8 @@ def ask(at: AppTest, prompt: str) -> AppTest:
 
 
 def panel_titles(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown if m.value.startswith("**") and m.value[2:3] in "ABCD" and " · " in m.value]
+    return [m.value for m in at.markdown if m.value.startswith("**") and m.value[2:3] in "ABCD" and " · " in m.value
+            and "model ID" not in m.value]  # not the "View API request" expander's operation line
 
 
 def headlines(at: AppTest) -> list[str]:
@@ -108,7 +109,7 @@ def test_an_effort_ab_differs_only_by_effort_and_says_what_thinking_changed(hist
     assert all("first answer token" in h and "thought" in h for h in headlines(at))  # these runs reasoned
     figures = at.table[0].value  # a column per panel, a row per figure that the lever changes
     assert list(figures.columns) == [f"{'ABCD'[i]} · Effort {effort}" for i, effort in enumerate(efforts)]
-    assert list(figures.index) == ["First answer token", "First reasoning", "Reasoning time", "Decode", "End to end",
+    assert list(figures.index) == ["First answer token", "First reasoning", "Reasoning", "Decode rate", "E2E",
                                    "Cost (estimate)", "Reasoning effort"]
     assert figures.iloc[-1, 0].startswith(efforts[0]) and "x)" in figures.loc["Cost (estimate)"].iloc[1]
     runs = runs_in_panel_order(history)

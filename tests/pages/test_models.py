@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import catalog
+from core import format as fmt
 from core.catalog import PRICE_TABLE_DATE
 from core.emulator import models as emulated
 
@@ -47,9 +50,10 @@ def test_every_provider_and_at_least_25_models_are_listed(app: AppTest) -> None:
 
 def test_the_columns_show_lifecycle_sampling_and_reasoning(app: AppTest) -> None:
     table = app.dataframe[0].value
-    assert list(table.columns) == ["Provider", "Model", "Model ID", "Streaming", "Invocation", "Lifecycle", "Sampling",
-                                   "Reasoning", "Context (tokens)", "Max output (tokens)", "Input $/1M (est.)",
-                                   "Output $/1M (est.)"]
+    # what a PM compares first (name, limits, prices) comes first; the id an engineer copies comes last
+    assert list(table.columns) == ["Model", "Provider", "Context (tokens)", "Max output (tokens)",
+                                   "Input price ($/1M, est.)", "Output price ($/1M, est.)", "Streaming", "Invocation",
+                                   "Lifecycle", "Sampling", "Reasoning", "Model ID"]
     assert row(table, models.CHAT.base_id)["Lifecycle"] == "Active"
     assert models.LEGACY.spec is not None and models.LEGACY.spec.eol_date
     assert row(table, models.LEGACY.base_id)["Lifecycle"] == f"Legacy (ends {models.LEGACY.spec.eol_date})"
@@ -73,14 +77,28 @@ def test_provider_filter_and_search_narrow_the_list(app: AppTest) -> None:
     assert any(c.value.startswith(f"0 of {total} models") for c in app.caption)
 
 
-def test_limits_and_dated_price_estimates_are_shown(app: AppTest) -> None:
+def test_limits_and_dated_price_estimates_are_shown_as_bedrocks_price_page_does(app: AppTest) -> None:
     table = app.dataframe[0].value
     chat = row(table, models.CHAT.base_id)
     assert models.CHAT.prices_per_1m_usd is not None and models.CHAT.context_tokens
-    assert chat["Context (tokens)"] == models.CHAT.context_tokens
-    assert chat["Max output (tokens)"] == models.CHAT.max_output_tokens
-    assert (chat["Input $/1M (est.)"], chat["Output $/1M (est.)"]) == models.CHAT.prices_per_1m_usd
-    assert chat["Output $/1M (est.)"] > chat["Input $/1M (est.)"] > 0
-    assert "Input $/1K (est.)" not in table.columns  # prices are per 1M tokens now
+    assert chat["Context (tokens)"] == f"{models.CHAT.context_tokens:,}"  # "200,000", thousands separated
+    assert chat["Max output (tokens)"] == f"{models.CHAT.max_output_tokens:,}"
+    prices = (chat["Input price ($/1M, est.)"], chat["Output price ($/1M, est.)"])
+    assert prices == tuple(f"${p:,.2f}" for p in models.CHAT.prices_per_1m_usd)  # "$1.00", "$5.00" per 1M tokens
+    cheap = min((m for m in catalog.listed_models() if m.prices_per_1m_usd and m.base_id in set(table["Model ID"])),
+                key=lambda m: m.prices_per_1m_usd[0])  # type: ignore[index]
+    assert row(table, cheap.base_id)["Input price ($/1M, est.)"] != "$0.00"  # a sub-cent price keeps its digits
+    unpriced = table[table["Model ID"] == models.NOT_STREAMING].iloc[0]  # the table knows no price or window for it
+    assert (unpriced["Context (tokens)"], unpriced["Input price ($/1M, est.)"]) == ("—", "—")
+    assert not any("None" in str(v) or "nan" in str(v) for v in table.to_numpy().ravel())
     assert any("Prices are estimates" in c.value and "per 1M tokens" in c.value and f"as of {PRICE_TABLE_DATE}"
                in c.value for c in app.caption)
+
+
+def test_no_two_models_share_a_name_and_the_names_are_the_ones_every_page_uses(app: AppTest) -> None:
+    table = app.dataframe[0].value
+    assert table["Model"].is_unique
+    assert row(table, models.CHAT.base_id)["Model"] == models.CHAT.name  # as the picker and the charts name it
+    columns = json.loads(app.dataframe[0].proto.columns)
+    for key in ("context_tokens", "max_output_tokens", "price_input", "price_output"):  # explained on hover
+        assert columns[fmt.label(key)]["help"] == fmt.help_text(key)

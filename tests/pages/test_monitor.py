@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+import re
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import catalog
-from core.charts import model_label
+from core.charts import WAIT_MODES, model_label
 from core.client import emulator_faults
 from core.emulator.faults import Fault
 from core.history import History
@@ -40,8 +44,36 @@ def plotly_specs(at: AppTest) -> list[dict[str, Any]]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
+def trace_names(spec: dict[str, Any]) -> set[str]:
+    """The models a chart draws (the perceived-wait chart's key to its two marks left out)."""
+    return {trace["name"] for trace in spec["data"]} - {meaning for _, meaning in WAIT_MODES.values()}
+
+
+def table_with(at: AppTest, column: str) -> pd.DataFrame:
+    (table,) = [t.value for t in at.dataframe if column in t.value.columns]
+    return table  # type: ignore[no-any-return]
+
+
+def summary(at: AppTest) -> pd.DataFrame:
+    """The table with one row per model."""
+    return table_with(at, "Last run (local time)")
+
+
 def table_models(at: AppTest) -> set[str]:
-    return set(at.dataframe[0].value["Model"])
+    return set(summary(at)["Model id"])
+
+
+def captions(at: AppTest) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def adds_up(sentence: str, planned: int) -> bool:
+    """Whether "60 runs planned: 52 finished ok, 0 failed, 4 stopped in flight, 4 not started" adds up to plan."""
+    found = re.search(r"([\d,]+) runs? planned: ([\d,]+) finished ok, ([\d,]+) failed(?:, ([\d,]+) stopped in "
+                      r"flight)?(?:, ([\d,]+) not started)?", sentence)
+    assert found, sentence
+    counts = [int((n or "0").replace(",", "")) for n in found.groups()]
+    return counts[0] == planned == sum(counts[1:])
 
 
 def seed(history: History) -> None:
@@ -78,7 +110,7 @@ def test_the_quick_benchmark_fills_the_charts(history: History) -> None:
     at.button(key="monitor_quick").click().run()
     job = finish_job(at)
     assert not at.exception and job.failure is None
-    assert "Benchmark finished." in at.success[0].value and "60 of 60 runs finished (60 ok, 0 failed)" in \
+    assert "Benchmark finished." in at.success[0].value and "60 runs planned: 60 finished ok, 0 failed" in \
         at.success[0].value
     chosen = set(job.spec.model_ids)
     vendors = [models.CHAT.vendor]  # the sidebar's model, then the table's bench defaults of other vendors
@@ -92,10 +124,14 @@ def test_the_quick_benchmark_fills_the_charts(history: History) -> None:
     runs = history.runs(benchmark_id=job.spec.benchmark_id)
     thinkers = {model_label(m) for m in runs.loc[runs["first_reasoning_ms"].notna(), "model_id"]}
     assert thinkers and thinkers != {model_label(m) for m in chosen}  # gpt-oss shows its reasoning; not all do
-    shown = [{trace["name"] for trace in spec["data"]} for spec in plotly_specs(at)]
-    # eight charts with every model, and the time to first reasoning with the models that showed reasoning
-    assert len(shown) == 9 and shown.count({model_label(m) for m in chosen}) == 8 and shown[1] == thinkers
+    shown = [trace_names(spec) for spec in plotly_specs(at)]
+    # seven charts with every model, and the time to first reasoning with the models that showed reasoning; the
+    # error chart is not drawn: no run failed, and a line says so
+    assert len(shown) == 8 and shown.count({model_label(m) for m in chosen}) == 7 and shown[1] == thinkers
+    assert "**Errors per model:** No errors: all 60 finished runs of 3 models ended ok." in captions(at)
     assert table_models(at) == chosen
+    assert set(summary(at)["Model"]) == {model_label(m) for m in chosen}  # names, and the id beside
+    assert set(summary(at)["Errors"]) == {"no errors"}
     stored = history.runs(benchmark_id=job.spec.benchmark_id)
     assert len(stored) == 60 and set(stored["session_id"]) == {SESSION}
     assert set(stored["mode"]) == {"stream", "sync"} and set(stored["api"]) == {"invoke"}
@@ -111,12 +147,14 @@ def test_filters_narrow_every_view(history: History) -> None:
     at.multiselect(key="monitor_filter_model_ids").select(HAIKU).run()
     assert table_models(at) == {HAIKU}
     assert any(c.value == "4 of 12 runs in this scope match the filters." for c in at.caption)
-    assert all({t["name"] for t in spec["data"]} <= {model_label(HAIKU)} for spec in plotly_specs(at))
+    assert all(trace_names(spec) <= {model_label(HAIKU)} for spec in plotly_specs(at))
 
     at.multiselect(key="monitor_filter_model_ids").unselect(HAIKU).run()
     at.multiselect(key="monitor_filter_statuses").select("error").run()
     assert any(c.value == "2 of 12 runs in this scope match the filters." for c in at.caption)
-    assert at.dataframe[0].value.empty  # failed runs have no latency percentiles
+    assert table_with(at, "Metric").empty  # failed runs have no latency percentiles
+    failed = summary(at).set_index("Model id")
+    assert set(failed["Errors"]) == {"100% (1 of 1, 1 throttled)"} and set(failed["TTFT p50 (ms)"]) == {"—"}
     at.multiselect(key="monitor_filter_statuses").unselect("error").run()
 
     at.selectbox(key="monitor_range").select("Last 24 hours").run()
@@ -193,7 +231,7 @@ def test_the_runner_runs_what_was_chosen(history: History) -> None:
     at.segmented_control(key="monitor_bench_api").set_value("converse")
     at.button(key="FormSubmitter:monitor_bench_form-Start benchmark").click().run()
     job = finish_job(at)
-    assert not at.exception and "8 of 8 runs finished" in at.success[0].value
+    assert not at.exception and "8 runs planned: 8 finished ok, 0 failed" in at.success[0].value
     stored = history.runs(benchmark_id=job.spec.benchmark_id)
     assert sorted(stored["model_id"]) == [NOVA] * 4 + [LLAMA] * 4
     assert set(stored["mode"]) == {"sync"} and set(stored["api"]) == {"converse"} and set(stored["max_tokens"]) == {40}
@@ -213,7 +251,7 @@ def test_a_sweep_with_warm_up_and_goodput_bounds_shows_its_figures_per_step(hist
     job = finish_job(at)
     assert not at.exception and job.failure is None and job.spec.warmup_requests == 2
     shown = at.dataframe[0].value  # the benchmark's own table, above the Monitor's
-    assert list(shown["Step"]) == ["c=1", "c=2", "c=4"] and set(shown["Model"]) == {NOVA}  # warm-up left out
+    assert list(shown["Step"]) == ["c=1", "c=2", "c=4"] and set(shown["Model"]) == {model_label(NOVA)}  # no warm-up
     assert set(shown["Goodput"]) == {"100%"} and set(shown["Requests"]) == {4}
     stored = history.runs(benchmark_id=job.spec.benchmark_id)
     steps = [next(n for n in notes if n.startswith("load step: ")) for notes in stored["notes"]]
@@ -246,7 +284,9 @@ def test_cancel_keeps_the_runs_that_finished(history: History) -> None:
     at.button(key="monitor_cancel").click().run()
     job = finish_job(at)
     assert job.result.cancelled and len(job.result.records) < 60
-    assert "Benchmark cancelled." in at.warning[0].value and "finished runs are kept" in at.warning[0].value
+    said = at.warning[0].value
+    assert "Benchmark cancelled." in said and "Every run that started is kept" in said
+    assert adds_up(said, 60), said  # ok, failed, stopped in flight and not started: every planned run
     stored = history.runs(benchmark_id=job.spec.benchmark_id)
     assert sorted(stored["run_id"]) == sorted(r.run_id for r in job.result.records)
 
@@ -259,7 +299,8 @@ def test_export_buttons_and_captions(history: History) -> None:
     assert any("answer text included" in c.value for c in at.caption)
     assert any("1/(1-p)" in c.value for c in at.caption)
     captions = " ".join(c.value for c in at.caption)
-    for words in ("lower is snappier", "what streaming buys", "network's and the SDK's share", "prices of"):
+    for words in ("lower is snappier", "what streaming buys", "prices of",
+                  "No stream reported the server's first byte"):  # the seeded runs have none: not drawn
         assert words in captions
 
 
@@ -314,11 +355,47 @@ def test_runs_are_filtered_and_grouped_by_what_they_were_served_with(history: Hi
     tiers = at.multiselect(key="monitor_filter_tiers")
     assert tiers.options == ["default", "priority"]
     group_by.set_value("tier").run()
-    shown = set(at.dataframe[0].value["Model"])
-    label = NOVA  # the table names models by id
-    assert shown == {f"{label} · service tier priority", f"{label} · service tier default"}
-    ttft = at.dataframe[0].value
+    label = model_label(NOVA)
+    assert set(summary(at)["Model"]) == {f"{label} · service tier priority", f"{label} · service tier default"}
+    assert table_models(at) == {f"{NOVA} · service tier priority", f"{NOVA} · service tier default"}
+    ttft = table_with(at, "Metric")
     priority = ttft[(ttft["Model"] == f"{label} · service tier priority") & (ttft["Metric"] == "TTFT (ms)")]
     assert list(priority["n"]) == [2]  # the run served as default counts as default, whatever it asked
     at.multiselect(key="monitor_filter_tiers").set_value(["priority"]).run()
-    assert set(at.dataframe[0].value["Model"]) == {f"{label} · service tier priority"}
+    assert set(summary(at)["Model"]) == {f"{label} · service tier priority"}
+
+
+@pytest.fixture()
+def tokyo(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This machine's clock set to Tokyo (UTC+9) for the test: the history keeps UTC, the page shows local time."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_charts_with_nothing_to_draw_are_left_out_and_times_are_local(history: History, tokyo: None) -> None:
+    """Converse streams that all ended ok: no server first byte to chart, no error to count. Neither chart is drawn
+    empty; each says why in a line. Times are this machine's (Tokyo here), and say so."""
+    started = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
+    for i, model_id in enumerate([NOVA, LLAMA] * 3):
+        history.record_run(RunRecord(
+            run_id=f"converse-{i}", started_utc=(started + timedelta(seconds=i)).isoformat(), model_id=model_id,
+            provider="x", api="converse", mode="stream", backend="emulator", status="ok", ttft_ms=300.0 + i,
+            e2e_ms=900.0 + i, output_tokens=40 + i, tokens_per_s=80.0, cost_usd=0.0001))
+    at = open_monitor()
+    assert not at.exception
+    specs = plotly_specs(at)
+    assert all(spec["data"] and not spec["layout"].get("annotations") for spec in specs)  # none drawn empty
+    assert len(specs) == 6  # of eight: no client vs server, no errors
+    said = captions(at)
+    assert "**Errors per model:** No errors: all 6 finished runs of 2 models ended ok." in said
+    assert "**Client time to first token against the server's first byte:** No stream reported" in said
+    assert at.metric[2].value == "No errors"  # the headline, too
+    over_time = next(spec for spec in specs if "started" in spec["layout"]["xaxis"]["title"]["text"])
+    assert over_time["layout"]["xaxis"]["title"]["text"] == "started (local time, JST)"
+    last = (started + timedelta(seconds=5)).astimezone(timezone(timedelta(hours=9)))
+    by_model = summary(at).set_index("Model id")
+    assert by_model.loc[LLAMA, "Last run (local time)"] == last.strftime("%b %d, %H:%M")
+    assert list(summary(at)["Model"]) == [model_label(NOVA), model_label(LLAMA)]  # fastest TTFT first

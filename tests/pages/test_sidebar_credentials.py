@@ -118,12 +118,39 @@ def test_the_region_field_starts_from_the_profile_without_region_variables(
     assert at.sidebar.text_input(key="lab_region").value == "ap-southeast-2"
 
 
-def test_without_credentials_the_warning_stays_and_the_emulator_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_credentials_the_sidebar_says_the_emulator_answers_and_how_to_sign_in(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
     at = on_aws()
     assert at.sidebar.text_input(key="lab_region").value == "eu-west-1"
-    warning = at.sidebar.warning[0].value
-    assert "No usable AWS credentials" in warning and "emulator" in warning
-    assert "Emulator backend" in at.sidebar.info[0].value and at.session_state["lab_settings"].backend == "emulator"
+    # Right under the switch, which still shows AWS: what answers instead.
+    assert at.sidebar.segmented_control(key="lab_backend").value == "AWS"
+    (in_use,) = at.sidebar.info
+    assert in_use.value.startswith("**In use: the emulator.**")
+    assert at.session_state["lab_settings"].backend == "emulator"
+    # One message, and the commands in a code block, where a variable name cannot wrap.
+    (warning,) = at.sidebar.warning
+    assert warning.value.startswith("**No usable AWS credentials**") and "AWS_" not in warning.value
+    (commands,) = at.sidebar.code
+    lines = [line for line in commands.value.splitlines() if not line.startswith("#")]
+    assert lines == ["aws configure", "aws sso login --profile NAME", "export AWS_BEARER_TOKEN_BEDROCK=YOUR_KEY"]
+    assert commands.language == "bash" and not commands.proto.wrap_lines
+    assert at.sidebar.button(key="lab_aws_check").label == "Check again"
+
+
+def test_without_credentials_for_a_named_profile_the_commands_name_it(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    config = tmp_path / "aws-config"
+    config.write_text("[profile dev]\nregion = eu-west-1\n")  # known, but nothing to sign with
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lab_backend"] = "AWS"
+    at.session_state["lab_profile"] = "dev"
+    at.run()
+    assert not at.exception and at.session_state["lab_settings"].backend == "emulator"
+    assert at.sidebar.warning[0].value.startswith("**No usable AWS credentials**")
+    assert "aws sso login --profile dev" in at.sidebar.code[0].value.splitlines()

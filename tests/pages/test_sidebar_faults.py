@@ -12,10 +12,11 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from core.client import emulator_faults
-from core.emulator.faults import DURING, Fault
+from core.client import DEFAULT_MAX_ATTEMPTS, emulator_faults
+from core.emulator.faults import Fault
 from core.history import History
 
+from .. import models
 from .conftest import first_run
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
@@ -40,10 +41,14 @@ def ask(at: AppTest, text: str) -> Any:
     return at.chat_message[-1]
 
 
-def test_the_fault_list_offers_silent_and_truncated_with_their_settings(history: History) -> None:
+def test_the_faults_are_offered_in_words_with_what_each_looks_like(history: History) -> None:
     at = session("faults-menu", lab_fault_kind="silent")
-    options = at.sidebar.selectbox(key="lab_fault_kind").options
-    assert {"silent", "truncated", "stall", "throttling"} <= set(options) and set(DURING) <= set(options)
+    menu = at.sidebar.selectbox(key="lab_fault_kind")
+    assert {"Throttled", "Stream breaks midway", "Connection drops midway", "Stream pauses midway",
+            "Connection goes quiet midway", "Stream ends early"} <= set(menu.options)
+    assert not {"throttling", "stream_error", "cut", "silent"} & set(menu.options)  # no technical names
+    assert menu.value == "silent"
+    assert any("the connection went silent" in c.value for c in at.sidebar.caption)  # what the user will see
     labels = [n.label for n in at.sidebar.number_input]
     assert "After output tokens" in labels and "Silent seconds" in labels and "Stall seconds" not in labels
 
@@ -61,8 +66,8 @@ def test_a_fault_injected_in_one_session_hits_that_sessions_questions_only(histo
 
     broken = ask(first, "Are you there?")
     assert broken.error and "throttling" in broken.error[0].value
-    again = session("presenter-1")
-    assert len(listed(again)) == 1 and listed(again)[0].startswith("throttling · ")
+    again = session("presenter-1")  # each of the question's attempts used one
+    assert listed(again) == [f"Throttled · {models.CHAT.name} · {5 - DEFAULT_MAX_ATTEMPTS} left"]
 
 
 def test_the_injected_fault_carries_the_sidebars_settings(history: History) -> None:
@@ -80,7 +85,7 @@ def test_clear_all_clears_this_sessions_faults_and_leaves_the_others(history: Hi
     book.add(Fault("cut", count=None, session="theirs"))
     book.add(Fault("stall", count=None))  # set on the emulator itself: every session's
     at = session("mine")
-    assert listed(at) == ["throttling · any model · ∞ left",
+    assert listed(at) == ["Throttled · any model · ∞ left",
                           "Also in effect for every session: 1 fault set on the emulator itself (its control "
                           "endpoint)."]
     at.button(key="lab_fault_clear").click().run()

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core import catalog
 from core.history import History
 from core.settings import sampling_help
+from tests.pages.conftest import chat_entry
 
 from .. import models
 from .conftest import first_run, open_page
@@ -41,7 +42,7 @@ def send(at: AppTest, text: str) -> dict[str, Any]:
     """Ask the Chat page and return the finished answer's record."""
     at.chat_input(key="chat_input").set_value(text).run()
     assert not at.exception, at.exception
-    entry = at.session_state["chat_messages"][-1]
+    entry = chat_entry(at)
     assert entry["role"] == "assistant" and entry["status"] == "ok" and not at.chat_message[1].error
     record: dict[str, Any] = entry["record"]
     return record
@@ -149,9 +150,9 @@ def test_legacy_models_are_marked_in_the_picker_and_warned_about_when_selected()
     at = open_app()
     labels = at.sidebar.selectbox(key="lab_model_id").options
     mark = f"(Legacy · end of life {legacy.spec.eol_date})"
-    assert f"{legacy.vendor} · {legacy.name} {mark}" in labels
-    assert [label for label in labels if "Legacy" in label] == [f"{legacy.vendor} · {legacy.name} {mark}"]
-    retired = f"{models.RETIRED.vendor} · {models.RETIRED.name}"
+    assert f"{legacy.name} · {legacy.vendor} {mark}" in labels
+    assert [label for label in labels if "Legacy" in label] == [f"{legacy.name} · {legacy.vendor} {mark}"]
+    retired = f"{models.RETIRED.name} · {models.RETIRED.vendor}"
     assert not [label for label in labels if label == retired or label.startswith(f"{retired} (")]  # not offered
     assert not at.sidebar.warning  # the default model is active
 

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import catalog
 from core.history import History
+from tests.pages.conftest import chat_entry
 
 from .conftest import first_run
 
@@ -51,7 +52,7 @@ def ask(at: AppTest) -> dict[str, Any]:
     """Ask the Chat page; the finished answer's record."""
     at.chat_input(key="chat_input").set_value("How do tides work?").run()
     assert not at.exception, at.exception
-    entry = at.session_state["chat_messages"][-1]
+    entry = chat_entry(at)
     assert entry["status"] == "ok", entry["error"]
     record: dict[str, Any] = entry["record"]
     return record

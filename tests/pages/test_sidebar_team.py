@@ -11,6 +11,7 @@ import pytest
 from core import telemetry
 from core.history import History
 from tests.otlp_receiver import OtlpReceiver, attributes_of, closed_port_url, receiving
+from tests.pages.conftest import chat_entry
 
 from .conftest import first_run
 
@@ -34,7 +35,7 @@ def test_the_switch_sends_the_pages_runs_with_the_sidebars_name_and_content_only
     assert not at.exception, at.exception
     assert telemetry.status().enabled and telemetry.status().endpoint == f"{receiver.url}/v1/traces"
     at.chat_input(key="chat_input").set_value("How do tides work?").run()
-    record = at.session_state["chat_messages"][-1]["record"]
+    record = chat_entry(at)["record"]
     assert telemetry.flush(timeout_s=20)
     found = attributes_of(receiver.span_named_by_run(record["run_id"]).attributes)
     assert found["gen_ai.provider.name"] == "aws.bedrock" and found["bedrock_lab.user_name"] == "Ana"
@@ -45,7 +46,7 @@ def test_the_switch_sends_the_pages_runs_with_the_sidebars_name_and_content_only
     assert at.sidebar.toggle(key="lab_otel").value is True  # the switch is the app's: another session sees it on
     at.sidebar.checkbox(key="lab_otel_content").check().run()
     at.chat_input(key="chat_input").set_value("And the moon?").run()
-    record = at.session_state["chat_messages"][-1]["record"]
+    record = chat_entry(at)["record"]
     assert telemetry.flush(timeout_s=20)
     found = attributes_of(receiver.span_named_by_run(record["run_id"]).attributes)
     assert json.loads(found["gen_ai.input.messages"])[0]["parts"][0]["content"] == "And the moon?"
@@ -66,7 +67,7 @@ def test_a_bad_endpoint_is_explained_and_a_dead_collector_is_a_warning_not_a_fai
     at.sidebar.text_input(key="lab_otel_endpoint").set_value(dead)
     at.sidebar.toggle(key="lab_otel").set_value(True).run()
     at.chat_input(key="chat_input").set_value("Still answered?").run()
-    assert at.session_state["chat_messages"][-1]["status"] == "ok"  # the run is unaffected
+    assert chat_entry(at)["status"] == "ok"  # the run is unaffected
     telemetry.flush(timeout_s=20)
     at = first_run(SESSION + "-bad-3")
     warning = " ".join(w.value for w in at.sidebar.warning)

@@ -30,19 +30,17 @@ function streaming(on) {
   cancelButton.disabled = !on;
 }
 
-function describe(metrics) {
-  const parts = [];
-  // Where the model reasoned first, its TTFT is the first *answer* token, and its first reasoning is timed too.
-  const reasoned = metrics.first_reasoning_ms != null || metrics.reasoning_shown != null;
-  if (metrics.ttft_ms != null) {
-    parts.push(`${reasoned ? "first answer token" : "first token"} ${Math.round(metrics.ttft_ms)} ms`);
-  }
-  if (metrics.first_reasoning_ms != null) parts.push(`first reasoning ${Math.round(metrics.first_reasoning_ms)} ms`);
-  if (metrics.e2e_ms != null) parts.push(`total ${(metrics.e2e_ms / 1000).toFixed(2)} s`);
-  if (metrics.tokens_per_s != null) parts.push(`${metrics.tokens_per_s.toFixed(0)} tok/s`);
-  if (metrics.output_tokens != null) parts.push(`${metrics.output_tokens} tokens out (${metrics.tokens_source})`);
-  if (metrics.cost_usd != null) parts.push(`~$${metrics.cost_usd.toFixed(5)} (estimate, prices of ${metrics.cost_estimate_date})`);
-  return parts.join(" · ");
+// The run's figures as the app shows them: the server sends each metric's name, explanation and value in the lab's
+// number format ("shown"), so this page says "Time to first token 1,234 ms" as every page of the app does.
+function describe(shown) {
+  metricsLine.textContent = "";
+  (shown || []).forEach((figure, i) => {
+    if (i) metricsLine.append(" · ");
+    const part = document.createElement("span");
+    part.title = figure.help;
+    part.textContent = `${figure.name} ${figure.value}`;
+    metricsLine.append(part);
+  });
 }
 
 async function loadModels() {
@@ -127,12 +125,12 @@ async function send(event) {
         textNode.textContent += message.data.text;
         setStatus(`Streaming… ${textNode.textContent.length} characters`);
       } else if (message.event === "done") {
-        metricsLine.textContent = describe(message.data.metrics);
+        describe(message.data.shown);
         setStatus("Done.");
         finished = true;
       } else if (message.event === "error") {
         showError("Interrupted after some text:", `${message.data.error} [${message.data.code}]`);
-        metricsLine.textContent = describe(message.data.metrics);
+        describe(message.data.shown);
         setStatus(`The stream broke after some text (${message.data.code}); the text so far is kept.`, true);
         finished = true;
       }
