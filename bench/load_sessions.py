@@ -93,7 +93,7 @@ ANSWER_PARTS = r"""
   const bodies = Array.from(message.querySelectorAll('[data-testid="stMarkdownContainer"]'))
     .filter(b => !b.closest('[data-testid="stProgress"]') && !b.closest('[data-testid="stCaptionContainer"]')
                  && !b.closest('[data-testid="stExpander"]') && !b.closest('[data-testid="stButton"]'));
-  const code = message.querySelector('[data-testid="stExpander"] code');
+  const code = message.querySelector('[data-testid="stExpander"] code.language-json');  // the body, not the snippet
   return {text: bodies.map(b => b.textContent).join('\n'), request: code ? code.textContent : null,
           errors: texts('[data-testid="stAlertContentError"]'),
           caption: texts('[data-testid="stCaptionContainer"]').join(' ')};

@@ -81,16 +81,16 @@ class CredentialsError(LabError):
               "(single sign-on, then use that profile), or export a Bedrock API key in AWS_BEARER_TOKEN_BEDROCK and "
               "restart; or use the emulator backend, which needs none.")
     # The same advice for a screen that can show the commands in a code block, where no name wraps.
-    steps = "Sign in from a terminal with one of these, then check again:"
+    steps = ("Sign in from a terminal with one of these (for single sign-on, type the profile in Profile), then "
+             "check again:")
 
     @staticmethod
     def commands(profile: str | None = None) -> str:
-        """The commands of `action`, one a line with what each is for, for `profile` where one is named."""
-        name = profile or "NAME"
+        """The commands of `action`, one a line under a short comment, for `profile` where one is named; short
+        lines, as a sidebar is narrow."""
         return (f"# an access key\naws configure{f' --profile {profile}' if profile else ''}\n"
-                f"# single sign-on{'' if profile else ' (then type NAME in Profile)'}\n"
-                f"aws sso login --profile {name}\n"
-                "# a Bedrock API key, then restart the app from that shell\nexport AWS_BEARER_TOKEN_BEDROCK=YOUR_KEY")
+                f"# single sign-on (SSO)\naws sso login --profile {profile or 'NAME'}\n"
+                "# or a Bedrock API key,\n# then restart the app\nexport AWS_BEARER_TOKEN_BEDROCK=KEY")
 
 
 class ModelNotFoundError(LabError):

@@ -21,9 +21,9 @@ class SuggestedPrompt:
 
 SUGGESTED: tuple[SuggestedPrompt, ...] = (
     SuggestedPrompt(
-        "A long answer", "Write 600 words on why streaming makes a chatbot feel fast.",
-        "The first words appear in well under a second, while the whole answer takes many: turn Streaming off in "
-        "the sidebar to feel the difference."),
+        "A long answer", "Write 300 words on why streaming makes a chatbot feel fast.",
+        "The first words appear in well under a second, while the whole answer takes several: turn Streaming off "
+        "in the sidebar to feel the difference."),
     SuggestedPrompt(
         "Some code", "Write a Python function for binary search.",
         "A code block with its explanation, highlighted as it streams in."),

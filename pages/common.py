@@ -217,7 +217,7 @@ def api_request(record: RunRecord) -> None:
     """"View API request": the operation and model id, the headers sent beside the body (InvokeModel's tier and
     latency), the body as sent, indented, and a boto3 snippet that makes the same call (st.code has a copy button)."""
     with st.expander("View API request"):
-        st.markdown(f"**{operation_name(record)}** · model ID `{record.model_id}`")
+        st.caption(f"**{operation_name(record)}** · model ID `{record.model_id}`")  # not markdown of the answer's
         headers = request_headers(record)
         if headers:
             st.code("\n".join(f"{name}: {value}" for name, value in headers.items()), language="http")

@@ -95,21 +95,17 @@ def _live_wait(live: LiveProgress) -> str:
     return f"{reasoning} · first answer token {fmt.ms(live.ttft_ms)}"
 
 
-# On a phone Streamlit stacks columns; the panels stay side by side in a row that swipes instead, one panel and a
-# glimpse of the next in view, so they can still be compared as they stream.
-PHONE_ROW_CSS = """<style>
-@media (max-width: 640px) {
-  .st-key-compare_panel_row [data-testid="stHorizontalBlock"] {
-    flex-wrap: nowrap !important; overflow-x: auto; scroll-snap-type: x mandatory; -webkit-overflow-scrolling: touch;
-  }
-  .st-key-compare_panel_row [data-testid="stColumn"] { min-width: 82% !important; scroll-snap-align: start; }
-}
-</style>"""
-
-
 def _columns(count: int) -> list[Any]:
-    """The panels' bordered columns, in a row that swipes on a phone."""
-    st.html(PHONE_ROW_CSS)
+    """The panels' bordered columns, in a row that swipes on a phone: Streamlit stacks columns there, and one panel
+    with the edge of the next in view keeps them comparable as they stream."""
+    st.html("""<style>
+    @media (max-width: 640px) {
+      .st-key-compare_panel_row [data-testid="stHorizontalBlock"] {
+        flex-wrap: nowrap !important; overflow-x: auto; scroll-snap-type: x mandatory;
+      }
+      .st-key-compare_panel_row [data-testid="stColumn"] { min-width: 82% !important; scroll-snap-align: start; }
+    }
+    </style>""")  # a literal: no user or model text reaches HTML
     with st.container(key="compare_panel_row"):
         return list(st.columns(count, border=True))
 

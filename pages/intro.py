@@ -14,8 +14,7 @@ PITCH = ("See why streaming matters: the first words of an answer in a few hundr
 EMULATED = ("**Answers are emulated:** no model is called, no AWS account is used. For real Bedrock, pick AWS in "
             "the sidebar.")
 # The same in one line, for the top of the other pages.
-EMULATED_LINE = (":material/science: Answers are emulated: no model is called and no AWS account is used. For real "
-                 "Bedrock, pick AWS as the backend in the sidebar.")
+EMULATED_LINE = ":material/science: Answers are emulated: no model is called, no AWS account is used."
 COLUMNS = 2  # suggestions per row on a wide screen (a phone stacks them)
 
 

@@ -74,3 +74,25 @@ def test_the_fault_list_counts_the_requests_the_answer_just_used(app_url: str, p
     expect(listed).to_have_text(re.compile(r" · 2 left$"))  # as soon as the answer is there, not one click later
     sidebar.get_by_role("button", name="Clear all").click()
     expect(listed).to_have_count(0)
+
+
+def test_on_a_phone_the_first_screen_shows_the_name_the_suggestions_and_the_emulated_notice(
+        app_url: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        main = page.get_by_test_id("stMainBlockContainer")
+        expect(main.get_by_role("heading", name="Bedrock Streaming Lab")).to_be_in_viewport(timeout=30_000)
+        expect(page.get_by_test_id("stSidebar")).not_to_be_in_viewport()  # closed, as a phone opens it
+        suggestions = main.get_by_role("button").filter(has_text=re.compile(r"^(A long answer|Some code|A table):"))
+        expect(suggestions).to_have_count(3)
+        for i in range(3):
+            button = suggestions.nth(i)
+            expect(button).to_be_in_viewport()
+            width, full = button.evaluate("b => [b.clientWidth, b.scrollWidth]")
+            assert full <= width, "a suggestion's label is cut short"
+        expect(main.get_by_text("Answers are emulated:")).to_be_in_viewport()
+        expect(main.get_by_role("link", name=re.compile("Compare"))).to_be_in_viewport()
+    finally:
+        context.close()

@@ -39,6 +39,6 @@ def test_an_effort_ab_shows_one_panel_per_effort_and_a_headline_for_each(app_url
     for i, effort in enumerate(efforts):
         expect(figures.get_by_role("columnheader", name=f"{'ABCD'[i]} · Effort {effort}")).to_be_visible()
     for row in ("First answer token", "First reasoning", "Reasoning", "Decode rate", "E2E", "Cost (estimate)"):
-        expect(figures.get_by_role("rowheader", name=row)).to_be_visible()
+        expect(figures.get_by_role("rowheader", name=row, exact=True)).to_be_visible()
     expect(page.get_by_text("What the user saw")).to_be_visible()
     expect(page.locator("[data-testid='stException']")).to_have_count(0)

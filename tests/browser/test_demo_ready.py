@@ -179,7 +179,7 @@ def test_repeats_show_no_stale_chart_and_no_none(live_app_url: str, page: Any) -
     seen_stale = False
     while page.get_by_role("button", name="Stop").count():
         seen_stale = seen_stale or page.get_by_text("What the user saw").count() > 0 \
-            and "caches" in page.inner_text("[data-testid='stMain']")
+            and "caches" in page.get_by_test_id("stMainBlockContainer").inner_text()
         time.sleep(0.1)
     assert not seen_stale  # the previous prompt's chart went when the new comparison began
     expect(page.get_by_text("Over 3 of 3 repeats")).to_be_visible(timeout=60_000)

@@ -75,7 +75,8 @@ def unreadable(chart: dict[str, Any]) -> list[str]:
 def open_monitor_for_this_session(page: Any, url: str) -> None:
     """The Monitor scoped to this browser session, which has no runs yet (other tests share the server)."""
     page.goto(url)
-    expect(page.get_by_text("Bedrock Streaming Lab")).to_be_visible(timeout=30_000)  # the app's own navigation
+    # the app's own navigation
+    expect(page.get_by_test_id("stSidebar").get_by_text("Bedrock Streaming Lab")).to_be_visible(timeout=30_000)
     page.get_by_test_id("stSidebarNav").get_by_text("Monitor", exact=True).click()
     expect(page.get_by_role("heading", name="Monitor")).to_be_visible(timeout=30_000)
     page.get_by_text("This session", exact=True).click()

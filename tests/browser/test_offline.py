@@ -1,4 +1,5 @@
-"""The app works with no internet: no page asks any host but the app's own for anything (fonts, icons, scripts)."""
+"""The app works with no internet: no page asks any host but the app's own for anything (fonts, icons, scripts).
+And every page says its answers are emulated, in its main area."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ def test_no_page_asks_any_host_but_the_app(app_url: str, browser: Any) -> None:
             expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=30_000)
             expect(page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")).to_be_attached(
                 timeout=30_000)
+            # Every page says so in its main area, where it is seen without opening the sidebar.
+            notice = page.get_by_test_id("stMainBlockContainer").get_by_text("Answers are emulated")
+            expect(notice).to_have_count(1)
+            expect(notice).to_be_visible()
             # The tab's icon is a link the browser follows on its own: it must be the app's too.
             icons = page.locator("link[rel~='icon']")
             expect(icons).not_to_have_count(0)

@@ -52,7 +52,7 @@ def test_a_fault_injected_in_one_session_leaves_the_other_session_and_the_api_al
         expect(count).to_have_value("10")
         sidebar.get_by_role("button", name="Inject").click()
         expect(fault_list(first)).to_have_count(1)
-        expect(fault_list(first)).to_contain_text("throttling")  # the first fault kind, for the chat's model
+        expect(fault_list(first)).to_contain_text("Throttled")  # the first fault kind, for the chat's model
 
         expect(fault_list(second)).to_have_count(0)  # another session's fault is not listed ...
         second.get_by_test_id("stSidebar").get_by_role("button", name="Clear all").click()  # ... nor cleared

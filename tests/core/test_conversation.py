@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from core import catalog, metrics
-from core.conversation import coalesce, to_json, to_markdown, to_messages, trim
+from core.answers import Answer, Author, Question
+from core.conversation import Chat, coalesce, to_json, to_markdown, to_messages, trim
 from core.types import Message
 
 from ..models import CLAUDE, ON_DEMAND
@@ -45,12 +46,14 @@ def test_coalescing_passes_a_slow_stream_through_unchanged() -> None:
     assert list(coalesce(slow(), interval_s=0.05, clock=clock)) == ["0", "1", "2", "3"]
 
 
+def _answer(text: str, status: str = "ok") -> Answer:
+    return Answer(text, status, "run-1", Author.of(ON_DEMAND, "converse", True))  # type: ignore[arg-type]
+
+
 def test_turns_skip_empty_answers_and_merge_neighbours_so_roles_alternate() -> None:
-    entries = [{"role": "user", "text": "first"}, {"role": "assistant", "text": ""},
-               {"role": "user", "text": "second"}, {"role": "assistant", "text": "answer"},
-               {"role": "user", "text": "third"}]
-    assert to_messages(entries) == [Message("user", "first\n\nsecond"), Message("assistant", "answer"),
-                                    Message("user", "third")]
+    turns = [Question("first"), _answer(""), Question("second"), _answer("answer"), Question("third")]
+    assert to_messages(turns) == [Message("user", "first\n\nsecond"), Message("assistant", "answer"),
+                                  Message("user", "third")]
 
 
 def test_trim_drops_the_oldest_turns_to_fit_and_starts_with_the_user() -> None:
@@ -69,33 +72,12 @@ def test_trim_drops_the_oldest_turns_to_fit_and_starts_with_the_user() -> None:
     assert dropped == 2 and kept[0].role == "user" and len(kept) == 3
 
 
-def test_exports_carry_the_whole_conversation() -> None:
-    messages = [{"role": "user", "text": "Hi", "status": "ok"},
-                {"role": "assistant", "text": "Partial", "status": "cancelled", "record": {"ttft_ms": 12.5}}]
-    markdown = to_markdown("Hi", ON_DEMAND, "Be brief.", messages)
-    assert "## You\n\nHi" in markdown and "## Assistant (cancelled)\n\nPartial" in markdown
-    assert "Be brief." in markdown and f"`{ON_DEMAND}`" in markdown
-    data = json.loads(to_json("Hi", ON_DEMAND, "Be brief.", messages))
-    assert data["messages"][1]["record"]["ttft_ms"] == 12.5 and data["system"] == "Be brief."
-
-
-def blocks_of(deltas: list[str]) -> list[str]:
-    from core.conversation import split_blocks
-
-    return ["".join(block) for block in split_blocks(deltas)]
-
-
-def test_an_answer_splits_into_markdown_blocks_at_blank_lines() -> None:
-    deltas = ["Hel", "lo\n", "\nWorld", " and\n\n", "- a\n- b\n\n", "End"]
-    assert blocks_of(deltas) == ["Hello", "World and", "- a\n- b", "End"]
-
-
-def test_blank_lines_inside_a_code_fence_do_not_split_it() -> None:
-    assert blocks_of(["Code:\n\n```py\nx = 1\n\ny = 2\n```\n\nDone."]) == [
-        "Code:", "```py\nx = 1\n\ny = 2\n```", "Done."]
-
-
-def test_every_character_of_a_token_by_token_stream_arrives_in_order() -> None:
-    text = "First paragraph here.\n\nSecond, with a list:\n- one\n- two\n\n```\ncode\n\nmore\n```\n\nLast."
-    blocks = blocks_of(list(text))
-    assert "\n\n".join(blocks) == text
+def test_exports_carry_the_whole_conversation_and_name_who_wrote_each_answer() -> None:
+    chat = Chat([Question("Hi"), _answer("Partial", "cancelled")], "conv-1")
+    markdown = to_markdown(chat, "Be brief.", "2025-11-15")
+    name = catalog.resolve(ON_DEMAND).name
+    assert "## You\n\nHi" in markdown and f"## {name} · Converse · streaming (stopped)\n\nPartial" in markdown
+    assert "Be brief." in markdown
+    data = json.loads(to_json(chat, "Be brief."))
+    assert data["messages"][1]["author"]["model_id"] == ON_DEMAND and data["system"] == "Be brief."
+    assert data["messages"][1]["status"] == "cancelled" and data["conversation_id"] == "conv-1"

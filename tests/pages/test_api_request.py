@@ -38,7 +38,7 @@ def test_view_api_request_names_the_call_and_gives_a_snippet_without_credentials
     at.chat_input(key="chat_input").set_value("How do caches work?").run()
     assert not at.exception
     box = view_api_request(at)
-    heading = " ".join(m.value for m in box.markdown)
+    heading = " ".join(c.value for c in box.caption)
     assert "InvokeModelWithResponseStream" in heading or "ConverseStream" in heading, heading
     assert models.CLAUDE in heading
     body, snippet = [c for c in box.code if c.language == "json"], [c for c in box.code if c.language == "python"]

@@ -135,7 +135,7 @@ def test_without_credentials_the_sidebar_says_the_emulator_answers_and_how_to_si
     assert warning.value.startswith("**No usable AWS credentials**") and "AWS_" not in warning.value
     (commands,) = at.sidebar.code
     lines = [line for line in commands.value.splitlines() if not line.startswith("#")]
-    assert lines == ["aws configure", "aws sso login --profile NAME", "export AWS_BEARER_TOKEN_BEDROCK=YOUR_KEY"]
+    assert lines == ["aws configure", "aws sso login --profile NAME", "export AWS_BEARER_TOKEN_BEDROCK=KEY"]
     assert commands.language == "bash" and not commands.proto.wrap_lines
     assert at.sidebar.button(key="lab_aws_check").label == "Check again"
 
