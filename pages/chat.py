@@ -288,8 +288,9 @@ def _actions(index: int, last: bool) -> Callable[[Answer], None]:
 
     def draw(answer: Answer) -> None:
         row = st.container(horizontal=True)
+        retry = row.empty()  # always there, so a Retry drawn by the run before is replaced, not left stale
         if last and answer.problem is not None:
-            row.button("Retry", key=f"chat_retry_{index}", icon=":material/refresh:", on_click=_redo,
+            retry.button("Retry", key=f"chat_retry_{index}", icon=":material/refresh:", on_click=_redo,
                        args=(answer.run_id,))
         at_max = answer.record is not None and stopped_at_max_tokens(answer.record)
         if last and answer.request is not None and answer.record is not None and (at_max or _broke_midway(answer)):
