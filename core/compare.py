@@ -92,14 +92,11 @@ class Comparison:
         self.stopped, self.landed = flight.stopped, True
 
     def rounds_done(self, flight: Flight) -> int:
-        """Rounds of repeats whose every run has finished."""
-        if not self.round_of_batch:
-            return 0
-        ended = [all(lane.done for lane in lanes) for lanes in _by_batch(flight)]
-        rounds = sorted(set(self.round_of_batch))
-        return sum(all(ended[i] for i, r in enumerate(self.round_of_batch) if i < len(ended) and r == round_)
-                   and all(i < len(ended) for i, r in enumerate(self.round_of_batch) if r == round_)
-                   for round_ in rounds)
+        """Rounds of repeats whose every batch has started and ended."""
+        ended = [all(lane.done for lane in lanes) for lanes in _by_batch(flight)][:len(self.round_of_batch)]
+        ended += [False] * (len(self.round_of_batch) - len(ended))  # batches not started yet
+        unfinished = {round_ for round_, done in zip(self.round_of_batch, ended, strict=True) if not done}
+        return len(set(self.round_of_batch) - unfinished)
 
 
 def _by_batch(flight: Flight) -> list[list[Lane]]:

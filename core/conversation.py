@@ -88,8 +88,9 @@ class Chat:
             answer = lane.answer()
             earlier, self.continuing = self.continuing, None
             if earlier is not None and self.turns and self.turns[-1] is earlier:
-                resumed = lane.run.request.chat.messages[-1:] and lane.run.request.chat.messages[-1].role == "assistant"
-                text = (earlier.text + answer.text) if resumed else answer.text
+                sent = lane.run.request.chat.messages
+                resumed = bool(sent) and sent[-1].role == "assistant"  # a prefill: this text carries on the earlier
+                text = earlier.text + answer.text if resumed else answer.text
                 answer = dataclasses.replace(answer, text=text, earlier=earlier.records)
                 self.turns[-1] = answer
             else:

@@ -38,9 +38,8 @@ class Served:
 
 
 @contextmanager
-def serve_api(history: History, settings: ApiSettings | None = None) -> Iterator[Served]:
-    """The API mounted at /api as the app mounts it, served by uvicorn on a free loopback port."""
-    app = Starlette(routes=[Mount("/api", app=create_api(settings or ApiSettings(backend="emulator"), history))])
+def serve_app(app: Starlette) -> Iterator[int]:
+    """`app` served by uvicorn on a free loopback port; yields the port once it answers."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_config=None, access_log=False))
@@ -51,11 +50,19 @@ def serve_api(history: History, settings: ApiSettings | None = None) -> Iterator
         assert time.monotonic() < deadline, "the API server did not start"
         time.sleep(0.01)
     try:
-        yield Served(f"http://127.0.0.1:{sock.getsockname()[1]}/api", history)
+        yield int(sock.getsockname()[1])
     finally:
         server.should_exit = True
         thread.join(5)
         sock.close()
+
+
+@contextmanager
+def serve_api(history: History, settings: ApiSettings | None = None) -> Iterator[Served]:
+    """The API mounted at /api as the app mounts it, served by uvicorn on a free loopback port."""
+    app = Starlette(routes=[Mount("/api", app=create_api(settings or ApiSettings(backend="emulator"), history))])
+    with serve_app(app) as port:
+        yield Served(f"http://127.0.0.1:{port}/api", history)
 
 
 @pytest.fixture(scope="session")

@@ -8,38 +8,23 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 
 from core import format as fmt
 from core.api import ApiSettings, api_routes
 
 from .. import models
+from ..api.conftest import serve_app
 
 
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:
-    app = Starlette(routes=api_routes(ApiSettings(backend="emulator")))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_config=None, access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the API server did not start"
-        time.sleep(0.01)
-    yield sock.getsockname()[1]
-    server.should_exit = True
-    thread.join(5)
-    sock.close()
+    with serve_app(Starlette(routes=api_routes(ApiSettings(backend="emulator")))) as served:
+        yield served
 
 
 def fetch(port: int, path: str, body: dict[str, object] | None = None) -> tuple[int, dict[str, str], str]:
